@@ -1,0 +1,11 @@
+# Production image: gunicorn for web, the same image runs the Celery worker and beat.
+FROM python:3.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 VAR_DIR=/app/var STATIC_ROOT=/app/staticfiles
+WORKDIR /app
+COPY pyproject.toml README.md ./
+RUN pip install --no-cache-dir . && useradd --create-home --uid 1000 heating
+COPY . .
+RUN SECRET_KEY=build-only python manage.py collectstatic --noinput -v0 && mkdir -p /app/var && chown -R heating /app/var
+USER heating
+EXPOSE 8000
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4", "--access-logfile", "-", "--no-control-socket"]

@@ -1,0 +1,23 @@
+# 供热应急指挥平台. The two commands: `make run` and `make test` (see README.md).
+.PHONY: run test lint format messages check help
+
+help:
+	@echo "make run    安装、迁移、载入预案与演示数据，启动网站 + Celery worker + beat（Ctrl-C 停止）"
+	@echo "make test   安装测试依赖，确认 PostgreSQL 与 Redis 可用，运行全部测试（含浏览器测试）"
+	@echo "make lint   ruff 检查   make messages  更新并编译翻译"
+
+run:
+	@bash scripts/run.sh
+
+test:
+	@bash scripts/test.sh $(ARGS)
+
+lint:
+	@EXTRAS=dev bash -c '. scripts/bootstrap.sh && ruff check . && ruff format --check .'
+
+format:
+	@EXTRAS=dev bash -c '. scripts/bootstrap.sh && ruff check --fix . && ruff format .'
+
+# Needs GNU gettext (apt-get install gettext); the compiled .mo files are committed.
+messages:
+	@EXTRAS=dev bash -c '. scripts/bootstrap.sh && ALLOW_INSECURE_KEY=1 python manage.py makemessages -l en -l zh_Hans --ignore=.venv --ignore=var --ignore=static && ALLOW_INSECURE_KEY=1 python manage.py compilemessages --ignore=.venv'

@@ -1,0 +1,47 @@
+"""The one Celery app, and the one beat schedule (CELERY_BEAT_SCHEDULE below is the only place)."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab  # noqa: F401  (kept for schedules that later issues add)
+from celery.signals import worker_ready
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("heating")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.update(
+    timezone="Asia/Shanghai",
+    enable_utc=True,
+    task_serializer="json",
+    result_serializer="json",
+    accept_content=["json"],
+    # A task is acknowledged only once it has run, so a worker killed mid-task loses nothing;
+    # every task must therefore be idempotent (see DESIGN.md: tasks re-check and record what they did).
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    task_ignore_result=True,
+    # No task may hang a worker: soft limit raises SoftTimeLimitExceeded inside the task, hard kills it.
+    task_soft_time_limit=60,
+    task_time_limit=90,
+    # Bounded retries everywhere: tasks that retry use autoretry with max_retries from this default.
+    task_annotations={"*": {"max_retries": 5}},
+    broker_connection_retry_on_startup=True,
+    broker_connection_timeout=5,
+    worker_hijack_root_logger=False,
+    beat_schedule={
+        "heartbeat-every-minute": {
+            "task": "command.tasks.heartbeat",
+            "schedule": 60.0,
+            "options": {"expires": 55},
+        },
+    },
+)
+app.autodiscover_tasks()
+
+
+@worker_ready.connect
+def _beat_once_on_start(sender, **kwargs):
+    """Record a heartbeat as soon as a worker is up, instead of waiting a minute for beat."""
+    sender.app.send_task("command.tasks.heartbeat", kwargs={"source": "worker_ready"})

@@ -1,0 +1,75 @@
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
+                 "--no-first-run", "--disable-component-update", "--disable-sync"]
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
+
+# Viewports we look at: a phone, a desktop, the command hall's wall screen.
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900},
+             "wall": {"width": 1920, "height": 1080}}
+
+
+@pytest.fixture(scope="session")
+def browser():
+    path = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    if not os.path.exists(path):
+        pytest.fail(f"找不到 Chromium：{path}。安装：apt-get install chromium fonts-noto-cjk / Chromium missing")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """new_page("phone") → a fresh, logged-out page in a Chinese-locale context of that size."""
+    contexts = []
+
+    def make(size="desktop"):
+        ctx = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport=VIEWPORTS[size])
+        ctx.set_default_timeout(15_000)
+        contexts.append(ctx)
+        return ctx.new_page()
+
+    yield make
+    for ctx in contexts:
+        ctx.close()
+
+
+@pytest.fixture
+def screenshot():
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def shoot(page, name):
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return shoot
+
+
+@pytest.fixture
+def login(live_server):
+    def do(page, username, password=None):
+        from orgchart.demo import DEMO_PASSWORD
+
+        page.goto(f"{live_server.url}/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", password or DEMO_PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_load_state("domcontentloaded")
+        return page
+
+    return do
+
+
+@pytest.fixture
+def demo_accounts(db):
+    from django.core.management import call_command
+
+    call_command("create_demo_accounts", quiet=True)
