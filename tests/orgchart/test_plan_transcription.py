@@ -5,6 +5,7 @@ repository's parent directory (the seed was extracted from a PDF: the only diffe
 whitespace, i.e. line breaks and the page-break junk around them).
 """
 
+import itertools
 import re
 from pathlib import Path
 
@@ -95,7 +96,7 @@ def test_text_has_no_pdf_junk(label, text):
 def test_texts_are_exact_spans_not_prefixes(seed):
     """Each duty text ends where the plan's entry ends: it is followed in the seed by the next entry."""
     units = plan.UNITS
-    for unit, nxt in zip(units, units[1:]):
+    for unit, nxt in itertools.pairwise(units):
         block = unit["name"] + unit["duties"]
         assert block in seed, unit["code"]
         following = seed[seed.index(block) + len(block):]

@@ -1,0 +1,187 @@
+"""The one permission layer: "may this person do this action on this object?"
+
+Answers come from the person's appointments (positions, with their unit or group) and from deputies
+(AB角) acting for an absent holder, never from ``is_staff``/``is_superuser``. Each rule cites the
+plan's clause; DOMAIN.md §5 is the table this transcribes. Later apps add no ad-hoc checks: they
+call ``can``/``require`` with an action below, and pass an object that says which units it concerns
+(``permission_unit_ids()``) where a rule is scoped to units.
+
+Cost: ``authority_for(user)`` runs two queries (appointments; holders' absences for deputy posts)
+and is cached on the user object for the request, so a page asking a hundred times costs the same.
+"""
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+
+@dataclass(frozen=True)
+class Rule:
+    action: str
+    positions: tuple
+    clause: str
+    label: str
+    # "unit": the appointment's unit must be one the object concerns (obj.permission_unit_ids()).
+    scope: str = "none"
+    reading: bool = False
+
+
+OFFICE = ("office_staff", "office_director")
+UNIT_PEOPLE = ("unit_liaison", "unit_head", "unit_deputy_head")
+
+RULES = {r.action: r for r in (
+    Rule("incident.report", OFFICE + UNIT_PEOPLE, "§5.1", "接报、登记事件"),
+    Rule("incident.follow_up", OFFICE, "§5.1", "续报"),
+    Rule("incident.follow_up_unit", UNIT_PEOPLE, "§5.1", "续报（事发企业、参与处置的单位）", scope="unit"),
+    Rule("incident.assess", OFFICE, "§5.1、附件1", "启动研判"),
+    Rule("level.draft", OFFICE, "§5.3、DOMAIN.md §5", "起草响应级别请示"),
+    Rule("level.activate.4", ("office_director",), "§5.3.1", "启动Ⅳ级响应"),
+    Rule("level.activate.3", ("office_director",), "§5.3.2", "启动Ⅲ级响应"),
+    Rule("level.report.2", ("office_director",), "§5.3.3", "向指挥长报告（Ⅱ级）"),
+    Rule("level.activate.2", ("commander",), "§5.3.3", "启动Ⅱ级响应"),
+    Rule("level.propose.1", ("commander",), "§5.3.4", "建议总指挥启动Ⅰ级响应"),
+    Rule("level.activate.1", ("general_commander",), "§5.3.4", "启动Ⅰ级响应"),
+    Rule("level.lower.from_1_2", ("commander",), "§5.3.5", "降低Ⅰ级、Ⅱ级响应"),
+    Rule("level.lower.3_to_4", ("office_director",), "§5.3.5", "Ⅲ级降为Ⅳ级"),
+    Rule("response.end.1_2", ("onsite_commander",), "§5.3.6", "结束Ⅰ级、Ⅱ级响应"),
+    Rule("response.end.3_4", ("office_director",), "§5.3.6", "结束Ⅲ级、Ⅳ级响应"),
+    Rule("incident.reopen", ("office_director",), "DOMAIN.md §5", "重新打开已结束的事件", reading=True),
+    Rule("aftermath.manage", OFFICE, "§7", "后期处置、调查评估、归档"),
+    Rule("task.sign", UNIT_PEOPLE, "附件2、附件3", "签收、反馈本单位任务", scope="unit", reading=True),
+    Rule("orgchart.edit", OFFICE, "附件2（市指挥部办公室承担日常工作）", "维护组织体系、人员、工作组成员", reading=True),
+    Rule("roster.edit", OFFICE, "DOMAIN.md §4 值班表", "编排值班表", reading=True),
+)}
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    rule: Rule
+    reason: str
+    via: str = ""  # the post that grants it, e.g. "办公室主任"
+    acting_for: tuple = field(default_factory=tuple)  # names of the absent holders a deputy acts for
+
+    def __bool__(self):
+        return self.allowed
+
+    @property
+    def clause(self):
+        return self.rule.clause
+
+
+@dataclass(frozen=True)
+class Grant:
+    position: str
+    position_name: str
+    unit_id: int | None
+    group_id: int | None
+    acting_for: tuple = ()
+
+
+class Authority:
+    """What one person may do now: their own posts plus the posts they act in as a deputy."""
+
+    def __init__(self, person, grants, at):
+        self.person, self.grants, self.at = person, grants, at
+
+    def holds(self, position_code, *, unit_id=None):
+        return any(g.position == position_code and (unit_id is None or g.unit_id == unit_id) for g in self.grants)
+
+    def decide(self, action, obj=None):
+        rule = RULES.get(action)
+        if rule is None:
+            raise KeyError(f"unknown action {action!r}; add it to orgchart.permissions.RULES")
+        unit_ids = None
+        if rule.scope == "unit":
+            unit_ids = set(obj.permission_unit_ids()) if obj is not None else set()
+        for g in self.grants:
+            if g.position not in rule.positions:
+                continue
+            if unit_ids is not None and g.unit_id not in unit_ids:
+                continue
+            return Decision(True, rule, "", via=g.position_name, acting_for=g.acting_for)
+        who = "、".join(_position_names(rule.positions))
+        reason = _("按预案%(clause)s，“%(label)s”须由%(who)s进行。") % {
+            "clause": rule.clause, "label": rule.label, "who": who}
+        if rule.scope == "unit":
+            reason += _("（仅限本单位相关事项）")
+        return Decision(False, rule, reason)
+
+
+_POSITION_NAMES = {}
+
+
+def _position_names(codes):
+    from .models import Position
+
+    missing = [c for c in codes if c not in _POSITION_NAMES]
+    if missing:
+        _POSITION_NAMES.update(Position.objects.filter(code__in=missing).values_list("code", "name"))
+    return [_POSITION_NAMES.get(c, c) for c in codes]
+
+
+def authority_for(user, *, at=None):
+    """The Authority of a user (anonymous or without a Person: no posts). Cached per user object."""
+    from .models import Absence, Appointment
+
+    cached = getattr(user, "_orgchart_authority", None)
+    cache = at is None  # one answer per request: the user object lives as long as the request
+    if cached is not None and cache:
+        return cached
+    at = at or timezone.now()
+    person = getattr(user, "person", None) if getattr(user, "is_authenticated", False) else None
+    grants = []
+    if person is not None and person.active:
+        mine = list(Appointment.objects.filter(person=person).select_related("position"))
+        away = Absence.objects.filter(person=person, starts_at__lte=at, ends_at__gt=at).exists()
+        deputy_posts = [a for a in mine if a.role == Appointment.Role.DEPUTY]
+        if not away:
+            grants += [Grant(a.position.code, a.position.name, a.unit_id, a.group_id)
+                       for a in mine if a.role == Appointment.Role.HOLDER]
+        if deputy_posts and not away:
+            grants += _acting_grants(deputy_posts, at)
+    authority = Authority(person, tuple(grants), at)
+    if person is not None and cache:
+        user._orgchart_authority = authority
+    return authority
+
+
+def _acting_grants(deputy_posts, at):
+    """A deputy acts for a post when none of its holders is present (all away, or the post vacant)."""
+    from .models import Absence, Appointment
+
+    post = Q()
+    for a in deputy_posts:
+        post |= Q(position_id=a.position_id, unit_id=a.unit_id, group_id=a.group_id)
+    holders = (Appointment.objects.filter(post, role=Appointment.Role.HOLDER, person__active=True)
+               .values_list("position_id", "unit_id", "group_id", "person__name", "person_id"))
+    absent = set(Absence.objects.filter(starts_at__lte=at, ends_at__gt=at,
+                                        person__appointments__in=Appointment.objects.filter(
+                                            post, role=Appointment.Role.HOLDER))
+                 .values_list("person_id", flat=True))
+    by_post = {}
+    for pos, unit, group, name, pid in holders:
+        by_post.setdefault((pos, unit, group), []).append((name, pid in absent))
+    grants = []
+    for a in deputy_posts:
+        entries = by_post.get((a.position_id, a.unit_id, a.group_id), [])
+        if all(is_away for _n, is_away in entries):
+            grants.append(Grant(a.position.code, a.position.name, a.unit_id, a.group_id,
+                                acting_for=tuple(n for n, _a in entries)))
+    return grants
+
+
+def can(user, action, obj=None):
+    """Decision (truthy when allowed) for ``user`` doing ``action`` on ``obj`` now."""
+    return authority_for(user).decide(action, obj)
+
+
+def require(user, action, obj=None):
+    """Raise PermissionDenied with the plan's reason unless allowed; return the Decision."""
+    decision = can(user, action, obj)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    return decision

@@ -1,0 +1,142 @@
+"""Reads of the org chart, each a constant number of queries whatever the data size.
+Other apps ask "who" here (DESIGN.md: services write, selectors read)."""
+
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+
+from .models import (
+    Appointment,
+    CommandBody,
+    County,
+    DutyShift,
+    Expert,
+    GroupLeader,
+    GroupMembership,
+    Person,
+    Position,
+    ServiceArea,
+    Unit,
+    UnitKind,
+    WorkingGroup,
+)
+
+HOLDER = Appointment.Role.HOLDER
+
+
+def appointments_qs():
+    return Appointment.objects.select_related("person", "person__unit", "position", "unit", "group")
+
+
+def on_duty(at=None):
+    """The shift in force at ``at`` (default now), with its 值班员 and 带班领导, or None."""
+    at = at or timezone.now()
+    return (DutyShift.objects.select_related("duty_officer", "duty_leader", "duty_officer__unit",
+                                             "duty_leader__unit")
+            .filter(starts_at__lte=at, ends_at__gt=at).order_by("-starts_at").first())
+
+
+def shifts_between(start_date, end_date):
+    return (DutyShift.objects.select_related("duty_officer", "duty_leader")
+            .filter(date__gte=start_date, date__lte=end_date).order_by("starts_at"))
+
+
+def holders_by_post():
+    """{(position code, unit id, group id): [Appointment, ...]} for every appointment: one query."""
+    posts = {}
+    for a in appointments_qs().order_by("position__order", "role", "person__name"):
+        posts.setdefault((a.position.code, a.unit_id, a.group_id), []).append(a)
+    return posts
+
+
+def group_leaders(groups, posts):
+    """Resolve 附件3 组长 to people: heads / deputy heads of the named units, plus any explicit
+    group_leader appointment. ``groups`` must have ``leaders`` prefetched."""
+    resolved = {}
+    for g in groups:
+        people = []
+        for gl in g.leaders.all():
+            if gl.unit_id is None:
+                continue  # 事发地县级政府: resolved per incident
+            people += posts.get((gl.position_code, gl.unit_id, None), [])
+        people += posts.get(("group_leader", None, g.pk), [])
+        resolved[g.pk] = people
+    return resolved
+
+
+def groups_qs():
+    return WorkingGroup.objects.prefetch_related(
+        Prefetch("leaders", queryset=GroupLeader.objects.select_related("unit")),
+        Prefetch("memberships", queryset=GroupMembership.objects.select_related("unit")),
+    )
+
+
+def org_overview():
+    """Everything the org-chart picture shows, in a fixed number of queries."""
+    bodies = {b.code: b for b in CommandBody.objects.select_related("host_unit")}
+    positions = list(Position.objects.select_related("body", "holder_unit"))
+    posts = holders_by_post()
+    units = list(Unit.objects.filter(active=True).exclude(kind=UnitKind.COUNTY_GOVERNMENT)
+                 .select_related("parent").order_by("order", "code"))
+    members = [u for u in units if u.parent_id is None]
+    companies = {}
+    for u in units:
+        if u.parent_id:
+            companies.setdefault(u.parent_id, []).append(u)
+    groups = list(groups_qs())
+    leaders = group_leaders(groups, posts)
+    return {
+        "bodies": bodies,
+        "positions": positions,
+        "posts": posts,
+        "member_units": members,
+        "companies": companies,
+        "groups": [(g, leaders[g.pk]) for g in groups],
+        "counties": list(County.objects.select_related("government")),
+    }
+
+
+def unit_detail(code):
+    unit = Unit.objects.select_related("parent").get(code=code)
+    return {
+        "unit": unit,
+        "companies": list(unit.companies.filter(active=True).order_by("order", "code")),
+        "appointments": list(appointments_qs().filter(Q(unit=unit) | Q(person__unit=unit, unit__isnull=True))
+                             .order_by("position__order", "role", "person__name")),
+        "people": list(Person.objects.filter(unit=unit, active=True).order_by("name")),
+        "memberships": list(GroupMembership.objects.filter(Q(unit=unit) | Q(unit_id=unit.parent_id))
+                            .select_related("group").order_by("group__order")),
+        "leads": list(GroupLeader.objects.filter(unit=unit).select_related("group").order_by("group__order")),
+        "county": County.objects.filter(government=unit).first(),
+    }
+
+
+def group_detail(code):
+    group = groups_qs().get(code=code)
+    posts = holders_by_post()
+    return {
+        "group": group,
+        "leaders": group_leaders([group], posts)[group.pk],
+        "memberships": list(group.memberships.all()),
+        "member_liaisons": {
+            m.unit_id: posts.get(("unit_liaison", m.unit_id, None), []) for m in group.memberships.all()
+        },
+        "experts": list(Expert.objects.filter(active=True)) if group.code == "experts" else [],
+    }
+
+
+def search(query, limit=20):
+    q = (query or "").strip()
+    if not q:
+        return {"units": [], "people": [], "groups": [], "experts": []}
+    return {
+        "units": list(Unit.objects.filter(Q(name__icontains=q) | Q(current_name__icontains=q)).order_by("order")[:limit]),
+        "people": list(Person.objects.select_related("unit")
+                       .filter(Q(name__icontains=q) | Q(mobile__contains=q) | Q(title__icontains=q)
+                               | Q(user__username__icontains=q)).order_by("name")[:limit]),
+        "groups": list(WorkingGroup.objects.filter(name__icontains=q)[:limit]),
+        "experts": list(Expert.objects.filter(Q(name__icontains=q) | Q(field__icontains=q))[:limit]),
+    }
+
+
+def default_service_area():
+    return ServiceArea.objects.filter(is_default=True).prefetch_related("counties").first()
