@@ -17,7 +17,9 @@ def healthz(request):
 
 @login_required
 def home(request):
-    return render(request, "home.html", {"health": health_report()})
+    from orgchart.selectors import on_duty
+
+    return render(request, "home.html", {"health": health_report(), "on_duty": on_duty()})
 
 
 def locked_out(request, credentials=None, *args, **kwargs):

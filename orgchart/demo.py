@@ -126,6 +126,10 @@ def load_demo(*, today=None):
         appoint(by_role["office_staff"], "office_staff")
         appoint(by_role["unit_liaison"], "unit_liaison", unit=units["public_security"])
 
+        for unit in Unit.objects.filter(duty_phone="").exclude(kind=UnitKind.ENTERPRISE_CATEGORY):
+            unit.duty_phone = f"0359-20{unit.pk:05d}"  # fictitious 运城 (0359) numbers
+            unit.save(update_fields=["duty_phone"])
+
         # Heads, deputy heads and liaisons of every member unit, company and county government.
         heads = {"city_admin": director}
         for i, unit in enumerate(Unit.objects.exclude(kind=UnitKind.ENTERPRISE_CATEGORY).order_by("order", "code")):
@@ -167,16 +171,17 @@ def load_demo(*, today=None):
         for p in leaders:
             appoint(p, "duty_leader")
 
-        # A month of roster from today (shift times: DutyShift.SHIFT_TIMES).
-        for d in range(31):
+        # A month of roster, from yesterday so that the night shift running past midnight is covered
+        # (shift times: DutyShift.SHIFT_TIMES).
+        for d in range(-1, 31):
             day = today + timedelta(days=d)
             for k, kind in enumerate(DutyShift.Kind.values):
                 begins, ends = DutyShift.bounds(day, kind)
                 DutyShift.objects.get_or_create(
                     date=day, kind=kind,
                     defaults={"starts_at": begins, "ends_at": ends, "is_demo": True,
-                              "duty_officer": officers[(2 * d + k) % len(officers)],
-                              "duty_leader": leaders[d % len(leaders)]},
+                              "duty_officer": officers[(2 * day.toordinal() + k) % len(officers)],
+                              "duty_leader": leaders[day.toordinal() % len(leaders)]},
                 )
 
         for i, (field, org) in enumerate((

@@ -415,6 +415,17 @@ class DutyShift(models.Model):
         return begins, begins + length
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """Refuses bulk update/delete, which bypass Model.save()/delete(). PostgreSQL also refuses them
+    with a trigger (migration 0002), so not even raw SQL rewrites the record."""
+
+    def update(self, **kwargs):
+        raise PermissionError("append-only: rows cannot be updated")
+
+    def delete(self):
+        raise PermissionError("append-only: rows cannot be deleted")
+
+
 class OrgChange(models.Model):
     """Append-only record of every edit the office makes to the org chart: who, when, what."""
 
@@ -427,6 +438,8 @@ class OrgChange(models.Model):
     object_repr = models.CharField(_("对象名称"), max_length=200)
     changes = models.JSONField(_("变更内容"), default=dict)
     summary = models.CharField(_("摘要"), max_length=300, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("组织体系变更记录")

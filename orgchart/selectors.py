@@ -43,7 +43,7 @@ def shifts_between(start_date, end_date):
 def holders_by_post():
     """{(position code, unit id, group id): [Appointment, ...]} for every appointment: one query."""
     posts = {}
-    for a in appointments_qs().order_by("position__order", "role", "person__name"):
+    for a in appointments_qs().order_by("position__order", "-role", "person__name"):  # holders before deputies
         posts.setdefault((a.position.code, a.unit_id, a.group_id), []).append(a)
     return posts
 
@@ -92,6 +92,7 @@ def org_overview():
         "companies": companies,
         "groups": [(g, leaders[g.pk]) for g in groups],
         "counties": list(County.objects.select_related("government")),
+        "service_areas": list(ServiceArea.objects.filter(active=True).prefetch_related("counties")),
     }
 
 
@@ -101,7 +102,7 @@ def unit_detail(code):
         "unit": unit,
         "companies": list(unit.companies.filter(active=True).order_by("order", "code")),
         "appointments": list(appointments_qs().filter(Q(unit=unit) | Q(person__unit=unit, unit__isnull=True))
-                             .order_by("position__order", "role", "person__name")),
+                             .order_by("position__order", "-role", "person__name")),
         "people": list(Person.objects.filter(unit=unit, active=True).order_by("name")),
         "memberships": list(GroupMembership.objects.filter(Q(unit=unit) | Q(unit_id=unit.parent_id))
                             .select_related("group").order_by("group__order")),
@@ -113,13 +114,13 @@ def unit_detail(code):
 def group_detail(code):
     group = groups_qs().get(code=code)
     posts = holders_by_post()
+    memberships = list(group.memberships.all())
+    for m in memberships:
+        m.liaisons = posts.get(("unit_liaison", m.unit_id, None), [])
     return {
         "group": group,
         "leaders": group_leaders([group], posts)[group.pk],
-        "memberships": list(group.memberships.all()),
-        "member_liaisons": {
-            m.unit_id: posts.get(("unit_liaison", m.unit_id, None), []) for m in group.memberships.all()
-        },
+        "memberships": memberships,
         "experts": list(Expert.objects.filter(active=True)) if group.code == "experts" else [],
     }
 

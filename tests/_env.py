@@ -15,4 +15,5 @@ os.environ.setdefault("CELERY_QUEUE", f"heating-test-{os.getpid()}")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # Tests do not need hashed static files; finders serve them straight from static/.
 os.environ.setdefault("WHITENOISE_USE_FINDERS", "1")
+os.environ.setdefault("FAST_PASSWORD_HASHER", "1")
 os.environ.setdefault("STATICFILES_STORAGE", "django.contrib.staticfiles.storage.StaticFilesStorage")

@@ -69,7 +69,37 @@ def login(live_server):
 
 
 @pytest.fixture
-def demo_accounts(db):
+def demo_accounts(demo):
+    """The demo logins (part of the demo set)."""
+
+
+# ---- data: the plan's org chart and the demo set, loaded once per test database ------------------
+# Loading takes seconds, so it happens once in django_db_setup; each `db` test rolls back on top of it.
+# Transactional tests (browser, real worker) run last and flush the database afterwards, so the `demo`
+# fixture reloads when it finds the tables empty.
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
     from django.core.management import call_command
 
-    call_command("create_demo_accounts", quiet=True)
+    with django_db_blocker.unblock():
+        call_command("load_plan", demo=True, verbosity=0)
+
+
+@pytest.fixture
+def demo(db):
+    """The plan's org chart plus the demo set (the demo accounts attached to their posts)."""
+    from django.core.management import call_command
+
+    from orgchart.models import Person
+
+    if not Person.objects.filter(user__username="director").exists():
+        call_command("load_plan", demo=True, verbosity=0)
+
+
+@pytest.fixture
+def user_of():
+    from django.contrib.auth import get_user_model
+
+    return lambda username: get_user_model().objects.get(username=username)

@@ -33,7 +33,7 @@ def test_demo_accounts_idempotent(demo_accounts):
     call_command("create_demo_accounts", quiet=True)
     User = get_user_model()
     assert User.objects.filter(username__in=[a[0] for a in DEMO_ACCOUNTS]).count() == len(DEMO_ACCOUNTS)
-    assert User.objects.count() == len(DEMO_ACCOUNTS)
+    assert all(u.check_password(DEMO_PASSWORD) for u in User.objects.filter(username__in=[a[0] for a in DEMO_ACCOUNTS]))
 
 
 def test_login_and_logout_are_recorded(client, demo_accounts):

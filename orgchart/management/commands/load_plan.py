@@ -13,10 +13,12 @@ class Command(BaseCommand):
         from django.core.management import call_command
 
         changed = load_plan()
-        self.stdout.write(f"预案组织体系：{changed} 条新增或更新 / plan org chart: {changed} rows created or changed")
+        if options["verbosity"]:
+            self.stdout.write(f"预案组织体系：{changed} 条新增或更新 / plan org chart: {changed} rows created or changed")
         if demo:
             from orgchart.demo import load_demo
 
             call_command("create_demo_accounts", quiet=True)
             load_demo()
-            self.stdout.write("演示数据已就绪 / demo data ready")
+            if options["verbosity"]:
+                self.stdout.write("演示数据已就绪 / demo data ready")

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import urls_edit, views
+
+app_name = "orgchart"
+urlpatterns = [
+    path("", views.chart, name="chart"),
+    path("units/<slug:code>/", views.unit, name="unit"),
+    path("groups/<slug:code>/", views.group, name="group"),
+    path("people/<int:pk>/", views.person, name="person"),
+    path("duty/", views.duty, name="duty"),
+    path("search/", views.search, name="search"),
+    path("contacts/", views.contact_sheet, name="contacts"),
+    path("authority/", views.authority, name="authority"),
+    *urls_edit.urlpatterns,
+]
