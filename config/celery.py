@@ -4,7 +4,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab  # noqa: F401  (kept for schedules that later issues add)
-from celery.signals import worker_ready
+from celery.signals import beat_init, worker_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -39,6 +39,14 @@ app.conf.update(
     },
 )
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+@beat_init.connect
+def _refuse_without_secret_key(**kwargs):
+    from .startup import require_secret_key
+
+    require_secret_key()
 
 
 @worker_ready.connect

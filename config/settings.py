@@ -18,14 +18,11 @@ VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
+INSECURE_PLACEHOLDER_KEY = "django-insecure-placeholder-set-SECRET_KEY-before-serving-0123456789"  # check --deploy: W009
 if not SECRET_KEY:
-    if not DEBUG and not env.bool("ALLOW_INSECURE_KEY", default=False):
-        from django.core.exceptions import ImproperlyConfigured
-
-        raise ImproperlyConfigured(
-            "SECRET_KEY 未设置。请设置环境变量 SECRET_KEY（生产环境必需）。 / SECRET_KEY is not set."
-        )
-    SECRET_KEY = "insecure-local-only-key-do-not-use-in-production-0123456789abcdef"
+    # Management commands (migrate, makemigrations, check) work without one; the web server and the
+    # Celery processes refuse to start without it unless DEBUG (config/startup.py).
+    SECRET_KEY = INSECURE_PLACEHOLDER_KEY
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

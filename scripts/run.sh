@@ -42,7 +42,8 @@ cleanup() {
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   say "已停止 / stopped."
 }
-trap cleanup INT TERM EXIT
+trap cleanup EXIT
+trap 'exit 0' INT TERM  # Ctrl-C is the normal way to stop: exit cleanly, EXIT runs cleanup
 
 celery -A config worker --loglevel=INFO --concurrency=2 --hostname="worker@%h" &
 pids+=($!)

@@ -24,10 +24,15 @@ def test_check_deploy_is_clean_when_configured_for_production():
     assert "no issues" in out.stdout
 
 
-def test_production_refuses_to_start_without_a_secret_key():
-    out = run_manage("check")
+def test_production_refuses_to_serve_without_a_secret_key():
+    out = subprocess.run([sys.executable, "-c", "import config.wsgi"], cwd=ROOT, env=CLEAN,
+                         capture_output=True, text=True, timeout=60)
     assert out.returncode != 0
     assert "SECRET_KEY 未设置" in out.stderr
+    # Management commands (migrations, checks) still work, and check --deploy flags the key.
+    assert run_manage("makemigrations", "--check", "--dry-run").returncode == 0
+    deploy = run_manage("check", "--deploy", ALLOWED_HOSTS="heating.example.gov.cn")
+    assert "security.W009" in deploy.stderr + deploy.stdout
 
 
 def test_debug_is_off_unless_asked():

@@ -135,3 +135,13 @@ def test_query_count_is_constant(as_user, url):
     small = count()
     _grow(15)
     assert count() == small, url
+
+
+def test_org_pages_in_english(as_user):
+    client = as_user("police")
+    client.post("/i18n/setlang/", {"language": "en", "next": "/org/"})
+    html = client.get("/org/").content.decode()
+    assert '<html lang="en">' in html and "Emergency command structure" in html and "Member units" in html
+    assert "应急指挥体系" not in html
+    # The plan's own text (names, duties) stays as the plan states it.
+    assert "市公安局" in html
