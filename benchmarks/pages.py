@@ -26,9 +26,21 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-PAGES = ["/", "/org/", "/org/units/public_security/", "/org/units/heating_companies/", "/org/groups/logistics/",
-         "/org/groups/experts/", "/org/duty/", "/org/search/?q=公安", "/org/contacts/", "/org/authority/",
-         "/org/changes/", "/org/duty/2026-12/edit/", "/healthz"]
+PAGES = [
+    "/",
+    "/org/",
+    "/org/units/public_security/",
+    "/org/units/heating_companies/",
+    "/org/groups/logistics/",
+    "/org/groups/experts/",
+    "/org/duty/",
+    "/org/search/?q=公安",
+    "/org/contacts/",
+    "/org/authority/",
+    "/org/changes/",
+    "/org/duty/2026-12/edit/",
+    "/healthz",
+]
 
 
 def main():

@@ -10,7 +10,11 @@ def heartbeat(self, source="beat"):
     """Record that beat and a worker are alive. Idempotent: it only moves a timestamp forward."""
     now = timezone.now()
     host = self.request.hostname or ""
-    updated = Heartbeat.objects.filter(source=source).update(last_seen=now, count=F("count") + 1, hostname=host)
+    updated = Heartbeat.objects.filter(source=source).update(
+        last_seen=now, count=F("count") + 1, hostname=host
+    )
     if not updated:
-        Heartbeat.objects.get_or_create(source=source, defaults={"last_seen": now, "count": 1, "hostname": host})
+        Heartbeat.objects.get_or_create(
+            source=source, defaults={"last_seen": now, "count": 1, "hostname": host}
+        )
     return now.isoformat()

@@ -50,7 +50,9 @@ def check_heartbeat():
 
 def health_report():
     report = {"database": check_database(), "broker": check_broker()}
-    report["heartbeat"] = check_heartbeat() if report["database"]["ok"] else {"ok": False, "error": "database down"}
+    report["heartbeat"] = (
+        check_heartbeat() if report["database"]["ok"] else {"ok": False, "error": "database down"}
+    )
     report["ok"] = all(part["ok"] for part in report.values())
     report["time"] = timezone.localtime().isoformat()
     return report

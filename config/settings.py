@@ -18,7 +18,9 @@ VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
-INSECURE_PLACEHOLDER_KEY = "django-insecure-placeholder-set-SECRET_KEY-before-serving-0123456789"  # check --deploy: W009
+INSECURE_PLACEHOLDER_KEY = (
+    "django-insecure-placeholder-set-SECRET_KEY-before-serving-0123456789"  # check --deploy: W009
+)
 if not SECRET_KEY:
     # Management commands (migrate, makemigrations, check) work without one; the web server and the
     # Celery processes refuse to start without it unless DEBUG (config/startup.py).

@@ -12,7 +12,9 @@ from .health import health_report
 def healthz(request):
     """JSON for load balancers and the compose healthcheck: 200 when all is well, 503 otherwise."""
     report = health_report()
-    return JsonResponse(report, status=200 if report["ok"] else 503, json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        report, status=200 if report["ok"] else 503, json_dumps_params={"ensure_ascii": False}
+    )
 
 
 @login_required

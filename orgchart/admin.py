@@ -39,21 +39,39 @@ class AuditedAdmin(admin.ModelAdmin):
             before = services.snapshot(old, form.changed_data) if old is not None else None
             super().save_model(request, obj, form, change)
             if change:
-                after = {**services.snapshot(obj, form.changed_data),
-                         **{n: [str(x) for x in form.cleaned_data[n]] for n in form.changed_data
-                            if n in services.m2m_names(obj)}}
-                services.record_edit(actor=request.user, action="update", obj=obj, before=before, after=after,
-                                     via="管理后台")
+                after = {
+                    **services.snapshot(obj, form.changed_data),
+                    **{
+                        n: [str(x) for x in form.cleaned_data[n]]
+                        for n in form.changed_data
+                        if n in services.m2m_names(obj)
+                    },
+                }
+                services.record_edit(
+                    actor=request.user, action="update", obj=obj, before=before, after=after, via="管理后台"
+                )
             else:
-                services.record_edit(actor=request.user, action="create", obj=obj, before={},
-                                     after=services.snapshot(obj, [f.name for f in obj._meta.concrete_fields
-                                                                   if f.name != "id"]), via="管理后台")
+                services.record_edit(
+                    actor=request.user,
+                    action="create",
+                    obj=obj,
+                    before={},
+                    after=services.snapshot(
+                        obj, [f.name for f in obj._meta.concrete_fields if f.name != "id"]
+                    ),
+                    via="管理后台",
+                )
 
     def delete_model(self, request, obj):
         with transaction.atomic():
-            services.record_edit(actor=request.user, action="delete", obj=obj,
-                                 before=services.snapshot(obj, [f.name for f in obj._meta.concrete_fields
-                                                                if f.name != "id"]), after={}, via="管理后台")
+            services.record_edit(
+                actor=request.user,
+                action="delete",
+                obj=obj,
+                before=services.snapshot(obj, [f.name for f in obj._meta.concrete_fields if f.name != "id"]),
+                after={},
+                via="管理后台",
+            )
             super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
@@ -72,8 +90,18 @@ class PlanTextAdmin(admin.ModelAdmin):
         return False
 
 
-UNIT_PLAN_FIELDS = ("code", "name", "kind", "parent", "company_type", "duties", "duties_clause", "in_section_2_1",
-                    "order", "is_demo")
+UNIT_PLAN_FIELDS = (
+    "code",
+    "name",
+    "kind",
+    "parent",
+    "company_type",
+    "duties",
+    "duties_clause",
+    "in_section_2_1",
+    "order",
+    "is_demo",
+)
 
 
 class CompanyInline(admin.TabularInline):
@@ -100,7 +128,9 @@ class UnitAdmin(PlanTextAdmin, AuditedAdmin):
     inlines = (CompanyInline,)
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.kind == UnitKind.ENTERPRISE:  # a company: the office's data, not the plan's
+        if (
+            obj is not None and obj.kind == UnitKind.ENTERPRISE
+        ):  # a company: the office's data, not the plan's
             return ("code", "kind", "parent", "duties", "duties_clause", "in_section_2_1", "is_demo")
         return UNIT_PLAN_FIELDS
 
@@ -113,7 +143,15 @@ class CountyAdmin(PlanTextAdmin):
 
 @admin.register(ServiceArea)
 class ServiceAreaAdmin(AuditedAdmin):
-    list_display = ("name", "heated_area_m2", "households", "totals_as_of", "totals_are_demo", "is_default", "active")
+    list_display = (
+        "name",
+        "heated_area_m2",
+        "households",
+        "totals_as_of",
+        "totals_are_demo",
+        "is_default",
+        "active",
+    )
     filter_horizontal = ("counties",)
 
     def has_delete_permission(self, request, obj=None):
@@ -130,8 +168,18 @@ class CommandBodyAdmin(PlanTextAdmin):
 class PositionAdmin(PlanTextAdmin):
     list_display = ("name", "holder_definition", "body", "scope", "clause", "is_reading")
     list_filter = ("body", "scope", "is_reading")
-    readonly_fields = ("code", "name", "body", "holder_definition", "holder_unit", "scope", "clause", "note",
-                       "is_reading", "order")
+    readonly_fields = (
+        "code",
+        "name",
+        "body",
+        "holder_definition",
+        "holder_unit",
+        "scope",
+        "clause",
+        "note",
+        "is_reading",
+        "order",
+    )
 
 
 class GroupLeaderInline(admin.TabularInline):
@@ -160,8 +208,17 @@ class GroupMembershipInline(admin.TabularInline):
 @admin.register(WorkingGroup)
 class WorkingGroupAdmin(PlanTextAdmin):
     list_display = ("name", "leader_text", "includes_county", "clause")
-    readonly_fields = ("code", "name", "leader_text", "members_text", "includes_county", "duties", "expert_tasks",
-                       "clause", "order")
+    readonly_fields = (
+        "code",
+        "name",
+        "leader_text",
+        "members_text",
+        "includes_county",
+        "duties",
+        "expert_tasks",
+        "clause",
+        "order",
+    )
     inlines = (GroupLeaderInline, GroupMembershipInline)
 
 

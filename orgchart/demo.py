@@ -37,9 +37,43 @@ DEMO_COMPANIES = (
     ("demo-water-2", "开发区示例水务有限公司（演示）", "water_companies", "water"),
 )
 
-_SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
-_GIVEN = ("伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英",
-          "霞", "平", "刚", "桂英", "建华", "海燕", "志强", "晓东", "红梅", "文博", "立新", "国庆", "春生", "玉兰")
+_SURNAMES = (
+    "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
+)
+_GIVEN = (
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀英",
+    "霞",
+    "平",
+    "刚",
+    "桂英",
+    "建华",
+    "海燕",
+    "志强",
+    "晓东",
+    "红梅",
+    "文博",
+    "立新",
+    "国庆",
+    "春生",
+    "玉兰",
+)
 
 
 def demo_name(i):
@@ -85,7 +119,13 @@ def load_demo(*, today=None):
             user.save()
         p, _ = Person.objects.update_or_create(
             user=user,
-            defaults={"name": name, "unit": unit, "organisation": organisation, "title": title, "is_demo": True},
+            defaults={
+                "name": name,
+                "unit": unit,
+                "organisation": organisation,
+                "title": title,
+                "is_demo": True,
+            },
         )
         if not p.mobile:
             n = next(counter)
@@ -95,16 +135,24 @@ def load_demo(*, today=None):
         return p
 
     def appoint(p, code, *, unit=None, group=None, role="holder"):
-        Appointment.objects.get_or_create(person=p, position=positions[code], unit=unit, group=group, role=role)
+        Appointment.objects.get_or_create(
+            person=p, position=positions[code], unit=unit, group=group, role=role
+        )
 
     with transaction.atomic():
         units = {u.code: u for u in Unit.objects.all()}
         for code, name, category, ctype in DEMO_COMPANIES:
             units[code], _ = Unit.objects.get_or_create(
                 code=code,
-                defaults={"name": name, "kind": UnitKind.ENTERPRISE, "parent": units[category],
-                          "company_type": ctype, "is_demo": True, "order": units[category].order + 1,
-                          "duty_phone": f"0359-66{len(code):02d}{ord(code[-1]) % 100:02d}"},
+                defaults={
+                    "name": name,
+                    "kind": UnitKind.ENTERPRISE,
+                    "parent": units[category],
+                    "company_type": ctype,
+                    "is_demo": True,
+                    "order": units[category].order + 1,
+                    "duty_phone": f"0359-66{len(code):02d}{ord(code[-1]) % 100:02d}",
+                },
             )
         assert CompanyType.HEAT_SOURCE in {c[3] for c in DEMO_COMPANIES}
 
@@ -112,9 +160,14 @@ def load_demo(*, today=None):
         by_role = {}
         for username, full_name, role, unit_code in DEMO_ACCOUNTS:
             unit = units.get(unit_code) if unit_code else None
-            org = "" if unit else ("运城市应急救援总指挥部" if role == "general_commander" else "运城市人民政府")
-            by_role[role] = person(username, full_name, unit=unit, organisation=org, login=True,
-                                   title=ROLE_LABELS[role])
+            org = (
+                ""
+                if unit
+                else ("运城市应急救援总指挥部" if role == "general_commander" else "运城市人民政府")
+            )
+            by_role[role] = person(
+                username, full_name, unit=unit, organisation=org, login=True, title=ROLE_LABELS[role]
+            )
         appoint(by_role["commander"], "commander")
         appoint(by_role["commander"], "onsite_commander")  # §5.3.3(2): he takes command on arrival
         appoint(by_role["general_commander"], "general_commander")
@@ -132,9 +185,13 @@ def load_demo(*, today=None):
 
         # Heads, deputy heads and liaisons of every member unit, company and county government.
         heads = {"city_admin": director}
-        for i, unit in enumerate(Unit.objects.exclude(kind=UnitKind.ENTERPRISE_CATEGORY).order_by("order", "code")):
+        for i, unit in enumerate(
+            Unit.objects.exclude(kind=UnitKind.ENTERPRISE_CATEGORY).order_by("order", "code")
+        ):
             if unit.code not in heads:
-                heads[unit.code] = person(f"demo-{unit.code}-head", demo_name(3 * i), unit=unit, title="主要负责人")
+                heads[unit.code] = person(
+                    f"demo-{unit.code}-head", demo_name(3 * i), unit=unit, title="主要负责人"
+                )
                 appoint(heads[unit.code], "unit_head", unit=unit)
             deputy = person(f"demo-{unit.code}-deputy", demo_name(3 * i + 1), unit=unit, title="分管负责人")
             appoint(deputy, "unit_deputy_head", unit=unit)
@@ -147,13 +204,18 @@ def load_demo(*, today=None):
         appoint(heads["fire_rescue"], "deputy_fire")
         for code in ("housing", "emergency", "fire_rescue"):
             appoint(heads[code], "onsite_deputy")
-        dsg = person("demo-deputy-secretary-general", "钱立群（演示）", organisation="运城市人民政府",
-                     title="市政府协管副秘书长")
+        dsg = person(
+            "demo-deputy-secretary-general",
+            "钱立群（演示）",
+            organisation="运城市人民政府",
+            title="市政府协管副秘书长",
+        )
         appoint(dsg, "deputy_secretary_general")
         appoint(dsg, "onsite_deputy")
         appoint(dsg, "commander", role="deputy")  # acts for the commander when he is away (reading)
-        deputy_general = person("demo-deputy-general", "孙卫东（演示）", organisation="运城市应急救援总指挥部",
-                                title="副总指挥")
+        deputy_general = person(
+            "demo-deputy-general", "孙卫东（演示）", organisation="运城市应急救援总指挥部", title="副总指挥"
+        )
         appoint(deputy_general, "general_commander", role="deputy")
         city_admin_deputy = Person.objects.get(user__username="demo-city_admin-deputy")
         appoint(city_admin_deputy, "office_director", role="deputy")
@@ -163,8 +225,11 @@ def load_demo(*, today=None):
             person(f"demo-duty-officer-{n}", demo_name(200 + n), unit=units["city_admin"], title="值班员")
             for n in range(1, 4)
         ]
-        leaders = [director, city_admin_deputy,
-                   person("demo-duty-leader-3", demo_name(250), unit=units["city_admin"], title="副局长")]
+        leaders = [
+            director,
+            city_admin_deputy,
+            person("demo-duty-leader-3", demo_name(250), unit=units["city_admin"], title="副局长"),
+        ]
         for p in officers:
             appoint(p, "duty_officer")
             appoint(p, "office_staff")
@@ -178,23 +243,39 @@ def load_demo(*, today=None):
             for k, kind in enumerate(DutyShift.Kind.values):
                 begins, ends = DutyShift.bounds(day, kind)
                 DutyShift.objects.get_or_create(
-                    date=day, kind=kind,
-                    defaults={"starts_at": begins, "ends_at": ends, "is_demo": True,
-                              "duty_officer": officers[(2 * day.toordinal() + k) % len(officers)],
-                              "duty_leader": leaders[day.toordinal() % len(leaders)]},
+                    date=day,
+                    kind=kind,
+                    defaults={
+                        "starts_at": begins,
+                        "ends_at": ends,
+                        "is_demo": True,
+                        "duty_officer": officers[(2 * day.toordinal() + k) % len(officers)],
+                        "duty_leader": leaders[day.toordinal() % len(leaders)],
+                    },
                 )
 
-        for i, (field, org) in enumerate((
-            ("供热管网", "太原理工大学（演示）"), ("锅炉与热源", "山西省特种设备检验研究院（演示）"),
-            ("结构安全", "运城市建筑设计研究院（演示）"), ("电气与自控", "国网运城供电公司（演示）"),
-            ("应急救援", "运城市应急管理研究中心（演示）"), ("给排水", "运城市示例供水有限公司（演示）"),
-        )):
-            Expert.objects.get_or_create(name=demo_name(300 + i), defaults={
-                "field": field, "organisation": org, "phone": demo_phone(5_000_000 + i), "is_demo": True})
+        for i, (field, org) in enumerate(
+            (
+                ("供热管网", "太原理工大学（演示）"),
+                ("锅炉与热源", "山西省特种设备检验研究院（演示）"),
+                ("结构安全", "运城市建筑设计研究院（演示）"),
+                ("电气与自控", "国网运城供电公司（演示）"),
+                ("应急救援", "运城市应急管理研究中心（演示）"),
+                ("给排水", "运城市示例供水有限公司（演示）"),
+            )
+        ):
+            Expert.objects.get_or_create(
+                name=demo_name(300 + i),
+                defaults={
+                    "field": field,
+                    "organisation": org,
+                    "phone": demo_phone(5_000_000 + i),
+                    "is_demo": True,
+                },
+            )
 
         area = ServiceArea.objects.get(is_default=True)
         if area.heated_area_m2 is None:
             area.heated_area_m2, area.households, area.totals_are_demo = 32_000_000, 260_000, True
             area.totals_as_of = today
             area.save(update_fields=["heated_area_m2", "households", "totals_are_demo", "totals_as_of"])
-

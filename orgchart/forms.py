@@ -31,8 +31,9 @@ def validate_phone(value):
     if not value:
         return
     if not PHONE_RE.match(value) or sum(c.isdigit() for c in value) < 5:
-        raise ValidationError(_("电话号码只能包含数字、“-”、括号、空格和“转”（分机），如 0359-2345678。"),
-                              code="phone")
+        raise ValidationError(
+            _("电话号码只能包含数字、“-”、括号、空格和“转”（分机），如 0359-2345678。"), code="phone"
+        )
 
 
 def _bootstrap(form):
@@ -90,8 +91,13 @@ class UnitForm(BootstrapMixin, forms.ModelForm):
 class CompanyForm(BootstrapMixin, forms.Form):
     name = forms.CharField(label=_("企业名称"), max_length=100)
     company_type = forms.ChoiceField(label=_("企业类型"))
-    duty_phone = forms.CharField(label=_("值班电话"), max_length=40, required=False, validators=[validate_phone],
-                                 widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    duty_phone = forms.CharField(
+        label=_("值班电话"),
+        max_length=40,
+        required=False,
+        validators=[validate_phone],
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )
     address = forms.CharField(label=_("地址"), max_length=200, required=False)
 
     def __init__(self, *args, category, **kwargs):
@@ -112,31 +118,43 @@ class CompanyForm(BootstrapMixin, forms.Form):
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
         if Unit.objects.filter(parent=self.category, name=name).exists():
-            raise ValidationError(_("“%(cat)s”下已有名为“%(name)s”的企业。") % {
-                "cat": self.category.name, "name": name}, code="duplicate")
+            raise ValidationError(
+                _("“%(cat)s”下已有名为“%(name)s”的企业。") % {"cat": self.category.name, "name": name},
+                code="duplicate",
+            )
         return name
 
 
 def member_units():
     """Units a person can belong to: every active unit except the two company categories."""
-    return Unit.objects.filter(active=True).exclude(kind=UnitKind.ENTERPRISE_CATEGORY).order_by("order", "code")
+    return (
+        Unit.objects.filter(active=True).exclude(kind=UnitKind.ENTERPRISE_CATEGORY).order_by("order", "code")
+    )
 
 
 class PersonForm(BootstrapMixin, forms.ModelForm):
     username = forms.CharField(
-        label=_("用户名"), max_length=150,
-        help_text=_("登录用的名字，只能用字母、数字和 @ . + - _；建好后不能修改。新建的人员暂不能登录，由管理员设置密码。"),
-        validators=get_user_model()._meta.get_field("username").validators)
-    channels = forms.MultipleChoiceField(label=_("接收渠道"), choices=Channel.choices, required=False,
-                                         widget=forms.CheckboxSelectMultiple)
-    unit = forms.ModelChoiceField(label=_("单位"), queryset=member_units(), required=False,
-                                  empty_label=_("（不属于成员单位）"))
+        label=_("用户名"),
+        max_length=150,
+        help_text=_(
+            "登录用的名字，只能用字母、数字和 @ . + - _；建好后不能修改。新建的人员暂不能登录，由管理员设置密码。"
+        ),
+        validators=get_user_model()._meta.get_field("username").validators,
+    )
+    channels = forms.MultipleChoiceField(
+        label=_("接收渠道"), choices=Channel.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    unit = forms.ModelChoiceField(
+        label=_("单位"), queryset=member_units(), required=False, empty_label=_("（不属于成员单位）")
+    )
 
     class Meta:
         model = Person
         fields = services.PERSON_FIELDS
-        widgets = {"mobile": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
-                   "office_phone": forms.TextInput(attrs={"inputmode": "tel"})}
+        widgets = {
+            "mobile": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+            "office_phone": forms.TextInput(attrs={"inputmode": "tel"}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -157,8 +175,13 @@ class PersonForm(BootstrapMixin, forms.ModelForm):
     def clean(self):
         data = super().clean()
         try:
-            services.validate_person({f: data.get(f) for f in ("name", "unit", "organisation", "mobile", "channels")
-                                      if f in self.fields and f not in self.errors})
+            services.validate_person(
+                {
+                    f: data.get(f)
+                    for f in ("name", "unit", "organisation", "mobile", "channels")
+                    if f in self.fields and f not in self.errors
+                }
+            )
         except ValidationError as e:
             for field, errs in e.message_dict.items():
                 if field not in self.errors:
@@ -181,20 +204,37 @@ class PositionSelect(forms.Select):
 
 
 class AppointmentForm(BootstrapMixin, forms.Form):
-    position = forms.ModelChoiceField(label=_("岗位"), queryset=Position.objects.order_by("order"),
-                                      widget=PositionSelect, empty_label=_("请选择岗位"))
-    unit = forms.ModelChoiceField(label=_("单位"), queryset=Unit.objects.none(), required=False,
-                                  help_text=_("按单位任职的岗位（主要负责人、分管负责人、联络员）必选。"))
-    group = forms.ModelChoiceField(label=_("工作组"), queryset=WorkingGroup.objects.order_by("order"), required=False,
-                                   help_text=_("“组长”必选。"))
-    role = forms.ChoiceField(label=_("角色"), choices=Appointment.Role.choices, initial=Appointment.Role.HOLDER,
-                             help_text=_("代理（AB角）：在担任者全部不在岗时代行职责。"))
+    position = forms.ModelChoiceField(
+        label=_("岗位"),
+        queryset=Position.objects.order_by("order"),
+        widget=PositionSelect,
+        empty_label=_("请选择岗位"),
+    )
+    unit = forms.ModelChoiceField(
+        label=_("单位"),
+        queryset=Unit.objects.none(),
+        required=False,
+        help_text=_("按单位任职的岗位（主要负责人、分管负责人、联络员）必选。"),
+    )
+    group = forms.ModelChoiceField(
+        label=_("工作组"),
+        queryset=WorkingGroup.objects.order_by("order"),
+        required=False,
+        help_text=_("“组长”必选。"),
+    )
+    role = forms.ChoiceField(
+        label=_("角色"),
+        choices=Appointment.Role.choices,
+        initial=Appointment.Role.HOLDER,
+        help_text=_("代理（AB角）：在担任者全部不在岗时代行职责。"),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = member_units()
-        self.fields["position"].label_from_instance = (
-            lambda p: f"{p.name} · {p.holder_definition}" if p.holder_definition else p.name)
+        self.fields["position"].label_from_instance = lambda p: (
+            f"{p.name} · {p.holder_definition}" if p.holder_definition else p.name
+        )
         self.fields["position"].widget.attrs["data-role"] = "position"
         _bootstrap(self)
 
@@ -203,7 +243,8 @@ class AppointmentForm(BootstrapMixin, forms.Form):
         position = data.get("position")
         if position is not None:
             for field, message in services.validate_appointment_scope(
-                    position=position, unit=data.get("unit"), group=data.get("group")).items():
+                position=position, unit=data.get("unit"), group=data.get("group")
+            ).items():
                 if field not in self.errors:
                     self.add_error(field, message)
         return data
@@ -243,13 +284,18 @@ class AbsenceForm(BootstrapMixin, forms.ModelForm):
 
 
 class GroupMemberForm(BootstrapMixin, forms.Form):
-    unit = forms.ModelChoiceField(label=_("成员单位"), queryset=Unit.objects.none(), empty_label=_("请选择单位"))
+    unit = forms.ModelChoiceField(
+        label=_("成员单位"), queryset=Unit.objects.none(), empty_label=_("请选择单位")
+    )
 
     def __init__(self, *args, group, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = (
-            Unit.objects.filter(active=True).exclude(kind=UnitKind.COUNTY_GOVERNMENT)
-            .exclude(pk__in=GroupMembership.objects.filter(group=group).values("unit_id")).order_by("order", "code"))
+            Unit.objects.filter(active=True)
+            .exclude(kind=UnitKind.COUNTY_GOVERNMENT)
+            .exclude(pk__in=GroupMembership.objects.filter(group=group).values("unit_id"))
+            .order_by("order", "code")
+        )
         _bootstrap(self)
 
 
@@ -275,7 +321,9 @@ class RosterMonthForm(forms.Form):
         for role in self.ROLES:
             ok = [(p.pk, p.name) for p in people if p.pk in eligible[role]]
             used = {getattr(s, f"{role}_id") for s in shifts.values()} - {pk for pk, _n in ok} - {None}
-            old = [(pk, f"{self.people[pk].name}{not_post[role]}") for pk in sorted(used) if pk in self.people]
+            old = [
+                (pk, f"{self.people[pk].name}{not_post[role]}") for pk in sorted(used) if pk in self.people
+            ]
             choices[role] = [("", "—"), *ok, *old]
         for d in self.days:
             for kind in DutyShift.Kind.values:
@@ -285,11 +333,20 @@ class RosterMonthForm(forms.Form):
                     if pattern and (d, kind) in pattern:  # "按上月排班预填": the suggestion wins
                         initial = pattern[(d, kind)][self.ROLES.index(role)]
                     label = _("%(m)s月%(d)s日 %(kind)s %(role)s") % {
-                        "m": d.month, "d": d.day, "kind": DutyShift.Kind(kind).label,
-                        "role": DutyShift._meta.get_field(role).verbose_name}
+                        "m": d.month,
+                        "d": d.day,
+                        "kind": DutyShift.Kind(kind).label,
+                        "role": DutyShift._meta.get_field(role).verbose_name,
+                    }
                     self.fields[self.key(d, kind, role)] = forms.TypedChoiceField(
-                        label=label, choices=choices[role], coerce=int, empty_value=None, required=False,
-                        initial=initial, widget=forms.Select(attrs={"class": "form-select", "aria-label": label}))
+                        label=label,
+                        choices=choices[role],
+                        coerce=int,
+                        empty_value=None,
+                        required=False,
+                        initial=initial,
+                        widget=forms.Select(attrs={"class": "form-select", "aria-label": label}),
+                    )
 
     @staticmethod
     def key(day, kind, role):
@@ -302,17 +359,33 @@ class RosterMonthForm(forms.Form):
             shifts = []
             for kind, label in DutyShift.Kind.choices:
                 begins, ends = DutyShift.bounds(d, kind)
-                shifts.append({"kind": kind, "label": label, "starts_at": begins, "ends_at": ends,
-                               "shift": self.shifts.get((d, kind)),
-                               "officer": self[self.key(d, kind, "duty_officer")],
-                               "leader": self[self.key(d, kind, "duty_leader")]})
+                shifts.append(
+                    {
+                        "kind": kind,
+                        "label": label,
+                        "starts_at": begins,
+                        "ends_at": ends,
+                        "shift": self.shifts.get((d, kind)),
+                        "officer": self[self.key(d, kind, "duty_officer")],
+                        "leader": self[self.key(d, kind, "duty_leader")],
+                    }
+                )
             out.append((d, shifts))
         return out
 
     def service_rows(self):
-        return [{"date": d, "kind": kind,
-                 **{role: self.people.get(self.cleaned_data.get(self.key(d, kind, role))) for role in self.ROLES}}
-                for d in self.days for kind in DutyShift.Kind.values]
+        return [
+            {
+                "date": d,
+                "kind": kind,
+                **{
+                    role: self.people.get(self.cleaned_data.get(self.key(d, kind, role)))
+                    for role in self.ROLES
+                },
+            }
+            for d in self.days
+            for kind in DutyShift.Kind.values
+        ]
 
     def add_service_error(self, error):
         _add_errors(self, error)
@@ -323,6 +396,8 @@ class ChangeFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["model"].choices = [("", _("全部")), *(
-            (m._meta.label, m._meta.verbose_name) for m in services.LOGGED_MODELS)]
+        self.fields["model"].choices = [
+            ("", _("全部")),
+            *((m._meta.label, m._meta.verbose_name) for m in services.LOGGED_MODELS),
+        ]
         self.fields["model"].widget.attrs["class"] = "form-select"

@@ -23,10 +23,26 @@ from .models import (
 # Posts the software needs besides the plan's named ones. 附件3 names group leaders as a unit's
 # 主要负责人 or 分管负责人; liaisons receive a unit's assignments (a reading of 附件2).
 EXTRA_POSITIONS = (
-    {"code": "unit_head", "name": "主要负责人", "body": "", "scope": "unit",
-     "holder_definition": "成员单位主要负责人", "clause": "附件2、附件3", "note": "", "is_reading": False},
-    {"code": "unit_deputy_head", "name": "分管负责人", "body": "", "scope": "unit",
-     "holder_definition": "成员单位分管负责人", "clause": "附件3", "note": "", "is_reading": False},
+    {
+        "code": "unit_head",
+        "name": "主要负责人",
+        "body": "",
+        "scope": "unit",
+        "holder_definition": "成员单位主要负责人",
+        "clause": "附件2、附件3",
+        "note": "",
+        "is_reading": False,
+    },
+    {
+        "code": "unit_deputy_head",
+        "name": "分管负责人",
+        "body": "",
+        "scope": "unit",
+        "holder_definition": "成员单位分管负责人",
+        "clause": "附件3",
+        "note": "",
+        "is_reading": False,
+    },
 )
 UNIT_SCOPED = {"unit_liaison"}
 GROUP_SCOPED = {"group_leader"}
@@ -61,61 +77,120 @@ def load_plan():
     for order, u in enumerate(plan.UNITS, start=1):
         kind = u["kind"]
         units[u["code"]], t = _sync(
-            Unit, {"code": u["code"]},
-            {"name": u["name"], "kind": kind, "duties": u["duties"], "duties_clause": u["clause"],
-             "in_section_2_1": u["in_section_2_1"], "order": order * 10},
+            Unit,
+            {"code": u["code"]},
+            {
+                "name": u["name"],
+                "kind": kind,
+                "duties": u["duties"],
+                "duties_clause": u["clause"],
+                "in_section_2_1": u["in_section_2_1"],
+                "order": order * 10,
+            },
             create_only={"current_name": u["current_name"]},
         )
         touched += t
     for order, c in enumerate(plan.COUNTIES, start=1):
-        gov, t = _sync(Unit, {"code": f"gov-{c['code']}"},
-                       {"name": c["government"], "kind": UnitKind.COUNTY_GOVERNMENT, "order": 1000 + order * 10,
-                        "duties_clause": "DOMAIN.md §4"})
+        gov, t = _sync(
+            Unit,
+            {"code": f"gov-{c['code']}"},
+            {
+                "name": c["government"],
+                "kind": UnitKind.COUNTY_GOVERNMENT,
+                "order": 1000 + order * 10,
+                "duties_clause": "DOMAIN.md §4",
+            },
+        )
         touched += t
-        _c, t = _sync(County, {"code": c["code"]},
-                      {"name": c["county"], "government_id": gov.pk, "map_county": c["map_county"],
-                       "in_built_up_area": c["in_built_up_area"], "order": order})
+        _c, t = _sync(
+            County,
+            {"code": c["code"]},
+            {
+                "name": c["county"],
+                "government_id": gov.pk,
+                "map_county": c["map_county"],
+                "in_built_up_area": c["in_built_up_area"],
+                "order": order,
+            },
+        )
         touched += t
 
     bodies = {}
     for order, (code, data) in enumerate(
-        (("general_hq", plan.GENERAL_HQ), ("city_hq", plan.CITY_HQ), ("office", plan.OFFICE),
-         ("onsite_hq", plan.ONSITE_HQ)), start=1):
-        fields = {"name": data["name"], "short_name": data.get("short_name", ""), "duties": data.get("duties", ""),
-                  "note": data.get("note", ""), "clause": data["clause"], "order": order,
-                  "host_unit_id": units[data["host_unit"]].pk if data.get("host_unit") else None}
+        (
+            ("general_hq", plan.GENERAL_HQ),
+            ("city_hq", plan.CITY_HQ),
+            ("office", plan.OFFICE),
+            ("onsite_hq", plan.ONSITE_HQ),
+        ),
+        start=1,
+    ):
+        fields = {
+            "name": data["name"],
+            "short_name": data.get("short_name", ""),
+            "duties": data.get("duties", ""),
+            "note": data.get("note", ""),
+            "clause": data["clause"],
+            "order": order,
+            "host_unit_id": units[data["host_unit"]].pk if data.get("host_unit") else None,
+        }
         bodies[code], t = _sync(CommandBody, {"code": code}, fields)
         touched += t
 
     for order, p in enumerate((*plan.POSITIONS, *EXTRA_POSITIONS), start=1):
-        scope = "unit" if p["code"] in UNIT_SCOPED or p.get("scope") == "unit" else (
-            "group" if p["code"] in GROUP_SCOPED else "none")
-        fields = {"name": p["name"], "holder_definition": p["holder_definition"], "clause": p["clause"],
-                  "note": p["note"], "scope": scope, "order": order * 10,
-                  "is_reading": p.get("is_reading", "解读" in p["clause"]),
-                  "body_id": bodies[BODY_OF[p["body"]]].pk if p["body"] in BODY_OF else None,
-                  "holder_unit_id": units[p["holder_unit"]].pk if p.get("holder_unit") else None}
+        scope = (
+            "unit"
+            if p["code"] in UNIT_SCOPED or p.get("scope") == "unit"
+            else ("group" if p["code"] in GROUP_SCOPED else "none")
+        )
+        fields = {
+            "name": p["name"],
+            "holder_definition": p["holder_definition"],
+            "clause": p["clause"],
+            "note": p["note"],
+            "scope": scope,
+            "order": order * 10,
+            "is_reading": p.get("is_reading", "解读" in p["clause"]),
+            "body_id": bodies[BODY_OF[p["body"]]].pk if p["body"] in BODY_OF else None,
+            "holder_unit_id": units[p["holder_unit"]].pk if p.get("holder_unit") else None,
+        }
         _p, t = _sync(Position, {"code": p["code"]}, fields)
         touched += t
 
     for order, g in enumerate(plan.GROUPS, start=1):
-        group, t = _sync(WorkingGroup, {"code": g["code"]},
-                         {"name": g["name"], "leader_text": g["leader_text"], "members_text": g["members_text"],
-                          "includes_county": g["includes_county"], "duties": g["duties"],
-                          "expert_tasks": g["expert_tasks"], "clause": g["clause"], "order": order})
+        group, t = _sync(
+            WorkingGroup,
+            {"code": g["code"]},
+            {
+                "name": g["name"],
+                "leader_text": g["leader_text"],
+                "members_text": g["members_text"],
+                "includes_county": g["includes_county"],
+                "duties": g["duties"],
+                "expert_tasks": g["expert_tasks"],
+                "clause": g["clause"],
+                "order": order,
+            },
+        )
         touched += t
         for i, (unit_code, rank) in enumerate(g["leaders"]):
             unit_id = None if unit_code == "county" else units[unit_code].pk
             _l, t = _sync(GroupLeader, {"group": group, "unit_id": unit_id, "rank": rank}, {"order": i})
             touched += t
         for i, unit_code in enumerate(g["member_units"]):
-            _m, t = _sync(GroupMembership, {"group": group, "unit": units[unit_code]}, {"order": i, "from_plan": True})
+            _m, t = _sync(
+                GroupMembership, {"group": group, "unit": units[unit_code]}, {"order": i, "from_plan": True}
+            )
             touched += t
 
     area = ServiceArea.objects.filter(code=DEFAULT_SERVICE_AREA["code"]).first()
     if area is None:
-        area = ServiceArea.objects.create(code=DEFAULT_SERVICE_AREA["code"], name=DEFAULT_SERVICE_AREA["name"],
-                                          clause=DEFAULT_SERVICE_AREA["clause"], is_default=True)
+        area = ServiceArea.objects.create(
+            code=DEFAULT_SERVICE_AREA["code"],
+            name=DEFAULT_SERVICE_AREA["name"],
+            clause=DEFAULT_SERVICE_AREA["clause"],
+            is_default=True,
+        )
         area.counties.set(County.objects.filter(code__in=DEFAULT_SERVICE_AREA["counties"]))
         touched += 1
     return touched

@@ -38,11 +38,18 @@ class Unit(models.Model):
 
     code = models.SlugField(_("代码"), max_length=40, unique=True)
     name = models.CharField(_("预案中的名称"), max_length=100)
-    current_name = models.CharField(_("现名称"), max_length=100, blank=True,
-                                    help_text=_("机构改革后的现名称；预案中的名称保持不变。"))
+    current_name = models.CharField(
+        _("现名称"), max_length=100, blank=True, help_text=_("机构改革后的现名称；预案中的名称保持不变。")
+    )
     kind = models.CharField(_("类别"), max_length=24, choices=UnitKind.choices)
-    parent = models.ForeignKey("self", verbose_name=_("所属类别"), null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="companies")
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("所属类别"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="companies",
+    )
     company_type = models.CharField(_("企业类型"), max_length=16, choices=CompanyType.choices, blank=True)
     duties = models.TextField(_("职责"), blank=True)
     duties_clause = models.CharField(_("职责出处"), max_length=40, blank=True)
@@ -91,16 +98,17 @@ class Unit(models.Model):
         return self.duties_clause or (self.parent.duties_clause if self.parent_id else "")
 
 
-
 class County(models.Model):
     """A county-level area (DOMAIN.md §4); its government is the per-incident 事发地县级政府."""
 
     code = models.SlugField(_("代码"), max_length=20, unique=True)
     name = models.CharField(_("县（市、区）"), max_length=20, unique=True)
-    government = models.OneToOneField(Unit, verbose_name=_("县级政府"), on_delete=models.PROTECT,
-                                      related_name="county")
-    map_county = models.CharField(_("地图上所在县区"), max_length=20,
-                                  help_text=_("运城开发区在地图上显示于盐湖区内。"))
+    government = models.OneToOneField(
+        Unit, verbose_name=_("县级政府"), on_delete=models.PROTECT, related_name="county"
+    )
+    map_county = models.CharField(
+        _("地图上所在县区"), max_length=20, help_text=_("运城开发区在地图上显示于盐湖区内。")
+    )
     in_built_up_area = models.BooleanField(_("属城市建成区"), default=False)
     order = models.PositiveIntegerField(_("排序"), default=0)
 
@@ -120,8 +128,9 @@ class ServiceArea(models.Model):
     code = models.SlugField(_("代码"), max_length=40, unique=True)
     name = models.CharField(_("名称"), max_length=60, unique=True)
     counties = models.ManyToManyField(County, verbose_name=_("包含县区"), related_name="service_areas")
-    heated_area_m2 = models.DecimalField(_("供热面积（平方米）"), max_digits=14, decimal_places=2,
-                                         null=True, blank=True)
+    heated_area_m2 = models.DecimalField(
+        _("供热面积（平方米）"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
     households = models.PositiveIntegerField(_("供热户数"), null=True, blank=True)
     totals_as_of = models.DateField(_("统计日期"), null=True, blank=True)
     totals_are_demo = models.BooleanField(_("面积为演示数据"), default=False)
@@ -134,10 +143,13 @@ class ServiceArea(models.Model):
         verbose_name_plural = _("供热服务区域")
         ordering = ["-is_default", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True),
-                                    name="one_default_service_area"),
-            models.CheckConstraint(condition=Q(heated_area_m2__isnull=True) | Q(heated_area_m2__gt=0),
-                                   name="service_area_positive_area"),
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="one_default_service_area"
+            ),
+            models.CheckConstraint(
+                condition=Q(heated_area_m2__isnull=True) | Q(heated_area_m2__gt=0),
+                name="service_area_positive_area",
+            ),
         ]
 
     def __str__(self):
@@ -153,7 +165,9 @@ class CommandBody(models.Model):
     duties = models.TextField(_("职责"), blank=True)
     note = models.TextField(_("说明"), blank=True)
     clause = models.CharField(_("出处"), max_length=40)
-    host_unit = models.ForeignKey(Unit, verbose_name=_("设在"), null=True, blank=True, on_delete=models.PROTECT)
+    host_unit = models.ForeignKey(
+        Unit, verbose_name=_("设在"), null=True, blank=True, on_delete=models.PROTECT
+    )
     order = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -176,27 +190,47 @@ class Position(models.Model):
 
     code = models.SlugField(_("代码"), max_length=40, unique=True)
     name = models.CharField(_("名称"), max_length=40)
-    body = models.ForeignKey(CommandBody, verbose_name=_("所属机构"), null=True, blank=True,
-                             on_delete=models.PROTECT, related_name="positions")
+    body = models.ForeignKey(
+        CommandBody,
+        verbose_name=_("所属机构"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="positions",
+    )
     holder_definition = models.CharField(_("预案规定的担任者"), max_length=200)
-    holder_unit = models.ForeignKey(Unit, verbose_name=_("担任者所在单位"), null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+")
+    holder_unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("担任者所在单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     scope = models.CharField(_("任职范围"), max_length=8, choices=Scope.choices, default=Scope.NONE)
     clause = models.CharField(_("出处"), max_length=60)
     note = models.CharField(_("说明"), max_length=200, blank=True)
-    is_reading = models.BooleanField(_("解读"), default=False,
-                                     help_text=_("预案未明文规定，此岗位为本系统的解读。"))
+    is_reading = models.BooleanField(
+        _("解读"), default=False, help_text=_("预案未明文规定，此岗位为本系统的解读。")
+    )
     order = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("岗位")
         verbose_name_plural = _("岗位")
         ordering = ["order"]
-        constraints = [models.CheckConstraint(condition=Q(scope__in=["none", "unit", "group"]),
-                                              name="position_scope_valid")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(scope__in=["none", "unit", "group"]), name="position_scope_valid"
+            )
+        ]
 
     def __str__(self):
-        return self.name if not self.holder_unit_id or self.scope != "none" else f"{self.name}（{self.holder_definition}）"
+        return (
+            self.name
+            if not self.holder_unit_id or self.scope != "none"
+            else f"{self.name}（{self.holder_definition}）"
+        )
 
 
 class WorkingGroup(models.Model):
@@ -239,8 +273,11 @@ class GroupLeader(models.Model):
 
     class Meta:
         ordering = ["order"]
-        constraints = [models.UniqueConstraint(fields=["group", "unit", "rank"], name="group_leader_unique",
-                                               nulls_distinct=False)]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "unit", "rank"], name="group_leader_unique", nulls_distinct=False
+            )
+        ]
 
     def __str__(self):
         return f"{self.group} · {self.unit or '事发地县级政府'} {self.get_rank_display()}"
@@ -299,10 +336,15 @@ class Person(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="person")
     name = models.CharField(_("姓名"), max_length=40)
     title = models.CharField(_("职务"), max_length=60, blank=True)
-    unit = models.ForeignKey(Unit, verbose_name=_("单位"), null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="people")
-    organisation = models.CharField(_("工作单位（非成员单位）"), max_length=100, blank=True,
-                                    help_text=_("不属于成员单位时填写，如“运城市人民政府”。"))
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="people"
+    )
+    organisation = models.CharField(
+        _("工作单位（非成员单位）"),
+        max_length=100,
+        blank=True,
+        help_text=_("不属于成员单位时填写，如“运城市人民政府”。"),
+    )
     mobile = models.CharField(_("手机"), max_length=20, blank=True)
     office_phone = models.CharField(_("办公电话"), max_length=40, blank=True)
     channels = models.JSONField(_("接收渠道"), default=list, blank=True)
@@ -338,17 +380,23 @@ class Appointment(models.Model):
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="appointments")
     position = models.ForeignKey(Position, on_delete=models.PROTECT, related_name="appointments")
-    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="appointments")
-    group = models.ForeignKey(WorkingGroup, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="appointments")
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="appointments"
+    )
+    group = models.ForeignKey(
+        WorkingGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="appointments"
+    )
     role = models.CharField(_("角色"), max_length=8, choices=Role.choices, default=Role.HOLDER)
 
     class Meta:
         verbose_name = _("任职")
         verbose_name_plural = _("任职")
         constraints = [
-            models.UniqueConstraint(fields=["person", "position", "unit", "group", "role"],
-                                    name="appointment_unique", nulls_distinct=False),
+            models.UniqueConstraint(
+                fields=["person", "position", "unit", "group", "role"],
+                name="appointment_unique",
+                nulls_distinct=False,
+            ),
             models.CheckConstraint(condition=Q(role__in=["holder", "deputy"]), name="appointment_role_valid"),
         ]
 
@@ -369,8 +417,11 @@ class Absence(models.Model):
         verbose_name = _("不在岗")
         verbose_name_plural = _("不在岗")
         ordering = ["-starts_at"]
-        constraints = [models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")),
-                                              name="absence_ends_after_start")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="absence_ends_after_start"
+            )
+        ]
 
     def __str__(self):
         return f"{self.person} {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%Y-%m-%d %H:%M}"
@@ -390,10 +441,12 @@ class DutyShift(models.Model):
     kind = models.CharField(_("班次"), max_length=8, choices=Kind.choices)
     starts_at = models.DateTimeField(_("开始"))
     ends_at = models.DateTimeField(_("结束"))
-    duty_officer = models.ForeignKey(Person, verbose_name=_("值班员"), null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="+")
-    duty_leader = models.ForeignKey(Person, verbose_name=_("带班领导"), null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+")
+    duty_officer = models.ForeignKey(
+        Person, verbose_name=_("值班员"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    duty_leader = models.ForeignKey(
+        Person, verbose_name=_("带班领导"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     is_demo = models.BooleanField(_("演示数据"), default=False)
 
     class Meta:
@@ -402,7 +455,9 @@ class DutyShift(models.Model):
         ordering = ["starts_at"]
         constraints = [
             models.UniqueConstraint(fields=["date", "kind"], name="duty_shift_unique"),
-            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="duty_shift_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="duty_shift_ends_after_start"
+            ),
         ]
 
     def __str__(self):
@@ -430,8 +485,13 @@ class OrgChange(models.Model):
     """Append-only record of every edit the office makes to the org chart: who, when, what."""
 
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True,
-                              on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     action = models.CharField(_("操作"), max_length=16)
     model = models.CharField(_("对象类型"), max_length=40)
     object_id = models.CharField(_("对象"), max_length=40)

@@ -32,28 +32,39 @@ class Rule:
 OFFICE = ("office_staff", "office_director")
 UNIT_PEOPLE = ("unit_liaison", "unit_head", "unit_deputy_head")
 
-RULES = {r.action: r for r in (
-    Rule("incident.report", OFFICE + UNIT_PEOPLE, "§5.1", "接报、登记事件"),
-    Rule("incident.follow_up", OFFICE, "§5.1", "续报"),
-    Rule("incident.follow_up_unit", UNIT_PEOPLE, "§5.1", "续报（事发企业、参与处置的单位）", scope="unit"),
-    Rule("incident.assess", OFFICE, "§5.1、附件1", "启动研判"),
-    Rule("level.draft", OFFICE, "§5.3、DOMAIN.md §5", "起草响应级别请示"),
-    Rule("level.activate.4", ("office_director",), "§5.3.1", "启动Ⅳ级响应"),
-    Rule("level.activate.3", ("office_director",), "§5.3.2", "启动Ⅲ级响应"),
-    Rule("level.report.2", ("office_director",), "§5.3.3", "向指挥长报告（Ⅱ级）"),
-    Rule("level.activate.2", ("commander",), "§5.3.3", "启动Ⅱ级响应"),
-    Rule("level.propose.1", ("commander",), "§5.3.4", "建议总指挥启动Ⅰ级响应"),
-    Rule("level.activate.1", ("general_commander",), "§5.3.4", "启动Ⅰ级响应"),
-    Rule("level.lower.from_1_2", ("commander",), "§5.3.5", "降低Ⅰ级、Ⅱ级响应"),
-    Rule("level.lower.3_to_4", ("office_director",), "§5.3.5", "Ⅲ级降为Ⅳ级"),
-    Rule("response.end.1_2", ("onsite_commander",), "§5.3.6", "结束Ⅰ级、Ⅱ级响应"),
-    Rule("response.end.3_4", ("office_director",), "§5.3.6", "结束Ⅲ级、Ⅳ级响应"),
-    Rule("incident.reopen", ("office_director",), "DOMAIN.md §5", "重新打开已结束的事件", reading=True),
-    Rule("aftermath.manage", OFFICE, "§7", "后期处置、调查评估、归档"),
-    Rule("task.sign", UNIT_PEOPLE, "附件2、附件3", "签收、反馈本单位任务", scope="unit", reading=True),
-    Rule("orgchart.edit", OFFICE, "附件2（市指挥部办公室承担日常工作）", "维护组织体系、人员、工作组成员", reading=True),
-    Rule("roster.edit", OFFICE, "DOMAIN.md §4 值班表", "编排值班表", reading=True),
-)}
+RULES = {
+    r.action: r
+    for r in (
+        Rule("incident.report", OFFICE + UNIT_PEOPLE, "§5.1", "接报、登记事件"),
+        Rule("incident.follow_up", OFFICE, "§5.1", "续报"),
+        Rule(
+            "incident.follow_up_unit", UNIT_PEOPLE, "§5.1", "续报（事发企业、参与处置的单位）", scope="unit"
+        ),
+        Rule("incident.assess", OFFICE, "§5.1、附件1", "启动研判"),
+        Rule("level.draft", OFFICE, "§5.3、DOMAIN.md §5", "起草响应级别请示"),
+        Rule("level.activate.4", ("office_director",), "§5.3.1", "启动Ⅳ级响应"),
+        Rule("level.activate.3", ("office_director",), "§5.3.2", "启动Ⅲ级响应"),
+        Rule("level.report.2", ("office_director",), "§5.3.3", "向指挥长报告（Ⅱ级）"),
+        Rule("level.activate.2", ("commander",), "§5.3.3", "启动Ⅱ级响应"),
+        Rule("level.propose.1", ("commander",), "§5.3.4", "建议总指挥启动Ⅰ级响应"),
+        Rule("level.activate.1", ("general_commander",), "§5.3.4", "启动Ⅰ级响应"),
+        Rule("level.lower.from_1_2", ("commander",), "§5.3.5", "降低Ⅰ级、Ⅱ级响应"),
+        Rule("level.lower.3_to_4", ("office_director",), "§5.3.5", "Ⅲ级降为Ⅳ级"),
+        Rule("response.end.1_2", ("onsite_commander",), "§5.3.6", "结束Ⅰ级、Ⅱ级响应"),
+        Rule("response.end.3_4", ("office_director",), "§5.3.6", "结束Ⅲ级、Ⅳ级响应"),
+        Rule("incident.reopen", ("office_director",), "DOMAIN.md §5", "重新打开已结束的事件", reading=True),
+        Rule("aftermath.manage", OFFICE, "§7", "后期处置、调查评估、归档"),
+        Rule("task.sign", UNIT_PEOPLE, "附件2、附件3", "签收、反馈本单位任务", scope="unit", reading=True),
+        Rule(
+            "orgchart.edit",
+            OFFICE,
+            "附件2（市指挥部办公室承担日常工作）",
+            "维护组织体系、人员、工作组成员",
+            reading=True,
+        ),
+        Rule("roster.edit", OFFICE, "DOMAIN.md §4 值班表", "编排值班表", reading=True),
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -88,7 +99,9 @@ class Authority:
         self.person, self.grants, self.at = person, grants, at
 
     def holds(self, position_code, *, unit_id=None):
-        return any(g.position == position_code and (unit_id is None or g.unit_id == unit_id) for g in self.grants)
+        return any(
+            g.position == position_code and (unit_id is None or g.unit_id == unit_id) for g in self.grants
+        )
 
     def decide(self, action, obj=None):
         rule = RULES.get(action)
@@ -105,7 +118,10 @@ class Authority:
             return Decision(True, rule, "", via=g.position_name, acting_for=g.acting_for)
         who = "、".join(_position_names(rule.positions))
         reason = _("按预案%(clause)s，“%(label)s”须由%(who)s进行。") % {
-            "clause": rule.clause, "label": rule.label, "who": who}
+            "clause": rule.clause,
+            "label": rule.label,
+            "who": who,
+        }
         if rule.scope == "unit":
             reason += _("（仅限本单位相关事项）")
         return Decision(False, rule, reason)
@@ -139,8 +155,11 @@ def authority_for(user, *, at=None):
         away = Absence.objects.filter(person=person, starts_at__lte=at, ends_at__gt=at).exists()
         deputy_posts = [a for a in mine if a.role == Appointment.Role.DEPUTY]
         if not away:
-            grants += [Grant(a.position.code, a.position.name, a.unit_id, a.group_id)
-                       for a in mine if a.role == Appointment.Role.HOLDER]
+            grants += [
+                Grant(a.position.code, a.position.name, a.unit_id, a.group_id)
+                for a in mine
+                if a.role == Appointment.Role.HOLDER
+            ]
         if deputy_posts and not away:
             grants += _acting_grants(deputy_posts, at)
     authority = Authority(person, tuple(grants), at)
@@ -156,12 +175,16 @@ def _acting_grants(deputy_posts, at):
     post = Q()
     for a in deputy_posts:
         post |= Q(position_id=a.position_id, unit_id=a.unit_id, group_id=a.group_id)
-    holders = (Appointment.objects.filter(post, role=Appointment.Role.HOLDER, person__active=True)
-               .values_list("position_id", "unit_id", "group_id", "person__name", "person_id"))
-    absent = set(Absence.objects.filter(starts_at__lte=at, ends_at__gt=at,
-                                        person__appointments__in=Appointment.objects.filter(
-                                            post, role=Appointment.Role.HOLDER))
-                 .values_list("person_id", flat=True))
+    holders = Appointment.objects.filter(post, role=Appointment.Role.HOLDER, person__active=True).values_list(
+        "position_id", "unit_id", "group_id", "person__name", "person_id"
+    )
+    absent = set(
+        Absence.objects.filter(
+            starts_at__lte=at,
+            ends_at__gt=at,
+            person__appointments__in=Appointment.objects.filter(post, role=Appointment.Role.HOLDER),
+        ).values_list("person_id", flat=True)
+    )
     by_post = {}
     for pos, unit, group, name, pid in holders:
         by_post.setdefault((pos, unit, group), []).append((name, pid in absent))
@@ -169,8 +192,15 @@ def _acting_grants(deputy_posts, at):
     for a in deputy_posts:
         entries = by_post.get((a.position_id, a.unit_id, a.group_id), [])
         if all(is_away for _n, is_away in entries):
-            grants.append(Grant(a.position.code, a.position.name, a.unit_id, a.group_id,
-                                acting_for=tuple(n for n, _a in entries)))
+            grants.append(
+                Grant(
+                    a.position.code,
+                    a.position.name,
+                    a.unit_id,
+                    a.group_id,
+                    acting_for=tuple(n for n, _a in entries),
+                )
+            )
     return grants
 
 

@@ -87,109 +87,154 @@ def _unit(code, name, kind, duties, *, current_name="", is_category=False, in_se
 
 UNITS = (
     _unit(
-        "propaganda", "市委宣传部", "government",
+        "propaganda",
+        "市委宣传部",
+        "government",
         "根据市指挥部的统一部署，组织协调新闻媒体开展应急新闻报道，积极引导舆论。",
     ),
     _unit(
-        "development_reform", "市发展改革委", "government",
+        "development_reform",
+        "市发展改革委",
+        "government",
         "负责执行市指挥部下达的动用重要物资和应急储备物资命令。",
     ),
     _unit(
-        "industry_it", "市工信局", "government",
+        "industry_it",
+        "市工信局",
+        "government",
         "负责紧急状态下重要物资生产组织工作，负责市级医药储备应急调拨；"
         "参与市属企业事故应急救援和善后处置工作，督促市属企业做好应急管理工作。",
     ),
     _unit(
-        "public_security", "市公安局", "government",
+        "public_security",
+        "市公安局",
+        "government",
         "负责维护事故现场治安，做好周边道路交通管制和疏导，确定伤亡和失踪人员身份，"
         "对事故遇难人员遗体进行鉴定。",
     ),
     _unit(
-        "civil_affairs", "市民政局", "government",
+        "civil_affairs",
+        "市民政局",
+        "government",
         "负责协调事故遇难人员遗体处理工作。",
     ),
     _unit(
-        "finance", "市财政局", "government",
+        "finance",
+        "市财政局",
+        "government",
         "负责落实事故应急救援所需经费和应急救援项目配套资金，"
         "及时支付经市指挥部协调救援工作发生的医疗救助、事故评估等相关费用，"
         "组织对所需应急救援物资的政府采购，做好应急救援资金使用的监督管理工作。",
     ),
     _unit(
-        "hr_social_security", "市人社局", "government",
+        "hr_social_security",
+        "市人社局",
+        "government",
         "负责组织协调事发地县级人社部门按规定做好事故伤亡人员的工伤保险工作。",
     ),
     _unit(
-        "natural_resources", "市规划和自然资源局", "government",
+        "natural_resources",
+        "市规划和自然资源局",
+        "government",
         "负责为集中供热突发事件应急救援涉及地质灾害治理提供技术指导。",
     ),
     _unit(
-        "city_admin", "市城市管理局", "government",
+        "city_admin",
+        "市城市管理局",
+        "government",
         "负责组织协调有关部门做好集中供热突发事件各项应急处置工作；"
         "承担集中供热突发事件信息的收集、分析、评估、审核和上传下达等工作；"
         "会同有关部门组织开展预案宣传、培训和演练，并根据实际情况，适时组织进行评估和修订；"
         "完成省、市委、市政府交办的其他工作。",
     ),
     _unit(
-        "housing", "市住建局", "government",
+        "housing",
+        "市住建局",
+        "government",
         "负责组织协调有关部门做好事故各项应急处置工作；负责确保大型工程机械、应急物资的保障和调配工作；"
         "承担事故信息的收集、分析、评估、审核和上传下达等工作。",
     ),
     _unit(
-        "transport", "市交通局", "government",
-        "负责组织协调事发地农村公路畅通及设施的损坏修复，为应急救援车辆提供绿色通道，"
-        "保障救援物资运输畅通。",
+        "transport",
+        "市交通局",
+        "government",
+        "负责组织协调事发地农村公路畅通及设施的损坏修复，为应急救援车辆提供绿色通道，保障救援物资运输畅通。",
     ),
     _unit(
-        "health", "市卫健委", "government",
+        "health",
+        "市卫健委",
+        "government",
         "负责组织督导事发地卫生健康部门，调派专家团队和卫生应急队伍，开展事故伤病员医疗救治、"
         "相关区域卫生防疫、心理危机干预和相关人员医疗卫生保障。",
     ),
     _unit(
-        "emergency", "市应急局", "government",
+        "emergency",
+        "市应急局",
+        "government",
         "指导应急预案修订工作，指导集中供热突发事件应急处置，按照权限指挥调度各类救援队伍参与应急救援。",
     ),
     _unit(
-        "market_regulation", "市市场监管局", "regulator",
+        "market_regulation",
+        "市市场监管局",
+        "regulator",
         "依法负责指导涉及特种设备事故的紧急救援和调查处理工作；"
         "负责应急救援所需药品、医疗器械的质量监督管理。",
     ),
     _unit(
-        "energy", "市能源局", "government",
+        "energy",
+        "市能源局",
+        "government",
         "负责协调供热应急燃煤。",
     ),
     _unit(
-        "meteorology", "市气象局", "government",
+        "meteorology",
+        "市气象局",
+        "government",
         "负责灾害天气监测、预警、预报，及时提供应急气象保障信息。",
     ),
     _unit(
-        "telecom", "市通联办", "government",
+        "telecom",
+        "市通联办",
+        "government",
         "负责组织协调各电信运营企业做好应急通信保障工作，保障应急通信指挥畅通。",
     ),
     _unit(
-        "banking_insurance", "运城银保监分局", "regulator",
+        "banking_insurance",
+        "运城银保监分局",
+        "regulator",
         "负责督促、指导有关保险公司及时做好理赔工作。",
         current_name="国家金融监督管理总局运城监管分局",
         in_section_2_1=False,
     ),
     _unit(
-        "armed_police", "武警运城支队", "armed_police",
+        "armed_police",
+        "武警运城支队",
+        "armed_police",
         "负责组织协调驻运武警部队参加事故救援工作。",
     ),
     _unit(
-        "fire_rescue", "市消防救援支队", "fire_brigade",
+        "fire_rescue",
+        "市消防救援支队",
+        "fire_brigade",
         "负责组织指挥所属队伍参加以抢救人员生命为主的应急救援工作。",
     ),
     _unit(
-        "state_grid", "国网运城供电公司", "utility",
+        "state_grid",
+        "国网运城供电公司",
+        "utility",
         "负责做好营业区域所属供电设施抢修及事故抢险供电保障工作。",
     ),
     _unit(
-        "water_companies", "各供水企业", "enterprise_category",
+        "water_companies",
+        "各供水企业",
+        "enterprise_category",
         "负责处理因停水影响供热运行的供水抢修、恢复工作。",
         is_category=True,
     ),
     _unit(
-        "heating_companies", "各供热企业", "enterprise_category",
+        "heating_companies",
+        "各供热企业",
+        "enterprise_category",
         "负责制定本企业供热事故应急预案，并落实到位；组织制定事故现场抢修方案，组织实施现场抢修；"
         "做好集中供热突发事件期间备用热源的启用工作；如事件处置超出自身能力，按规定程序请求支援；"
         "因工程设施损毁或管网泄漏造成人员伤害事故的，应先抢救受伤人员，及时、有序、高效地清理现场，"
@@ -259,27 +304,82 @@ POSITIONS = (
     # 附件2 lists five 副指挥长, in this order; §2.1 lists only the first four
     # (as 市政府协管副秘书长,市应急局、市城市管理局、市住建局主要负责人).
     _position("deputy_secretary_general", "副指挥长", "city_hq", "市政府协管副秘书长", "§2.1、附件2"),
-    _position("deputy_housing", "副指挥长", "city_hq", "市住建局主要负责人", "§2.1、附件2",
-              holder_unit="housing"),
-    _position("deputy_city_admin", "副指挥长", "city_hq", "市城市管理局主要负责人", "§2.1、附件2",
-              holder_unit="city_admin"),
-    _position("deputy_emergency", "副指挥长", "city_hq", "市应急局主要负责人", "§2.1、附件2",
-              holder_unit="emergency"),
-    _position("deputy_fire", "副指挥长", "city_hq", "市消防救援支队主要负责人", "附件2",
-              holder_unit="fire_rescue", note="附件2列为副指挥长，§2.1未列"),
-    _position("office_director", "办公室主任", "office", "市城市管理局主要负责人兼任", "§2.1",
-              holder_unit="city_admin"),
-    _position("office_staff", "办公室工作人员", "office", "市指挥部办公室工作人员（设在市城市管理局）", "§2.1",
-              holder_unit="city_admin"),
-    _position("duty_officer", "值班员", "office", "值班表上当班的值班人员", "DOMAIN.md §4 值班表 (解读)",
-              note="预案未规定值班表，此为解读"),
-    _position("duty_leader", "带班领导", "office", "值班表上当班的带班领导", "DOMAIN.md §4 值班表 (解读)",
-              note="预案未规定值班表，此为解读"),
+    _position(
+        "deputy_housing", "副指挥长", "city_hq", "市住建局主要负责人", "§2.1、附件2", holder_unit="housing"
+    ),
+    _position(
+        "deputy_city_admin",
+        "副指挥长",
+        "city_hq",
+        "市城市管理局主要负责人",
+        "§2.1、附件2",
+        holder_unit="city_admin",
+    ),
+    _position(
+        "deputy_emergency",
+        "副指挥长",
+        "city_hq",
+        "市应急局主要负责人",
+        "§2.1、附件2",
+        holder_unit="emergency",
+    ),
+    _position(
+        "deputy_fire",
+        "副指挥长",
+        "city_hq",
+        "市消防救援支队主要负责人",
+        "附件2",
+        holder_unit="fire_rescue",
+        note="附件2列为副指挥长，§2.1未列",
+    ),
+    _position(
+        "office_director",
+        "办公室主任",
+        "office",
+        "市城市管理局主要负责人兼任",
+        "§2.1",
+        holder_unit="city_admin",
+    ),
+    _position(
+        "office_staff",
+        "办公室工作人员",
+        "office",
+        "市指挥部办公室工作人员（设在市城市管理局）",
+        "§2.1",
+        holder_unit="city_admin",
+    ),
+    _position(
+        "duty_officer",
+        "值班员",
+        "office",
+        "值班表上当班的值班人员",
+        "DOMAIN.md §4 值班表 (解读)",
+        note="预案未规定值班表，此为解读",
+    ),
+    _position(
+        "duty_leader",
+        "带班领导",
+        "office",
+        "值班表上当班的带班领导",
+        "DOMAIN.md §4 值班表 (解读)",
+        note="预案未规定值班表，此为解读",
+    ),
     _position("general_commander", "总指挥", "general_hq", "市应急救援总指挥部总指挥", "§5.3.4"),
-    _position("onsite_commander", "现场指挥长", "onsite_hq", "市政府副市长", "§2.2",
-              note="指挥长到达现场后接管指挥权，§5.3.3(2)"),
-    _position("onsite_deputy", "现场副指挥长", "onsite_hq",
-              "市政府协管副秘书长,市城市管理局、市住建局、市应急局、市消防救援支队主要负责人", "§2.2"),
+    _position(
+        "onsite_commander",
+        "现场指挥长",
+        "onsite_hq",
+        "市政府副市长",
+        "§2.2",
+        note="指挥长到达现场后接管指挥权，§5.3.3(2)",
+    ),
+    _position(
+        "onsite_deputy",
+        "现场副指挥长",
+        "onsite_hq",
+        "市政府协管副秘书长,市城市管理局、市住建局、市应急局、市消防救援支队主要负责人",
+        "§2.2",
+    ),
     _position("group_leader", "组长", "group", "见附件3各工作组", "附件3"),
     _position("unit_liaison", "成员单位联络员", "unit", "各成员单位指定的联络员", "附件2 (解读)"),
 )
@@ -344,8 +444,7 @@ GROUPS = (
         "member_units": [],
         "includes_county": False,
         "duties": (
-            "掌握、研判灾情，组织专家研究论证，为救援工作提供技术支持；"
-            "制定救援方案、技术措施和安全保障措施。"
+            "掌握、研判灾情，组织专家研究论证，为救援工作提供技术支持；制定救援方案、技术措施和安全保障措施。"
         ),
         "expert_tasks": (
             "研判灾情，研究论证救援技术措施，为救援决策提出意见和建议；参与救援方案制定；"
@@ -376,9 +475,21 @@ GROUPS = (
             "等有关单位及事发地县级政府。"
         ),
         "member_units": [
-            "development_reform", "industry_it", "finance", "housing", "city_admin", "transport",
-            "emergency", "market_regulation", "energy", "meteorology", "telecom", "banking_insurance",
-            "state_grid", "water_companies", "heating_companies",
+            "development_reform",
+            "industry_it",
+            "finance",
+            "housing",
+            "city_admin",
+            "transport",
+            "emergency",
+            "market_regulation",
+            "energy",
+            "meteorology",
+            "telecom",
+            "banking_insurance",
+            "state_grid",
+            "water_companies",
+            "heating_companies",
         ],
         "includes_county": True,
         "duties": "组织交通运输、通信、电力、供水、后勤服务等保障工作。",
@@ -410,7 +521,12 @@ GROUPS = (
             "事发地县级政府及相关部门。"
         ),
         "member_units": [
-            "finance", "civil_affairs", "hr_social_security", "housing", "city_admin", "emergency",
+            "finance",
+            "civil_affairs",
+            "hr_social_security",
+            "housing",
+            "city_admin",
+            "emergency",
             "banking_insurance",
         ],
         "includes_county": True,

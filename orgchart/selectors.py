@@ -30,20 +30,30 @@ def appointments_qs():
 def on_duty(at=None):
     """The shift in force at ``at`` (default now), with its 值班员 and 带班领导, or None."""
     at = at or timezone.now()
-    return (DutyShift.objects.select_related("duty_officer", "duty_leader", "duty_officer__unit",
-                                             "duty_leader__unit")
-            .filter(starts_at__lte=at, ends_at__gt=at).order_by("-starts_at").first())
+    return (
+        DutyShift.objects.select_related(
+            "duty_officer", "duty_leader", "duty_officer__unit", "duty_leader__unit"
+        )
+        .filter(starts_at__lte=at, ends_at__gt=at)
+        .order_by("-starts_at")
+        .first()
+    )
 
 
 def shifts_between(start_date, end_date):
-    return (DutyShift.objects.select_related("duty_officer", "duty_leader")
-            .filter(date__gte=start_date, date__lte=end_date).order_by("starts_at"))
+    return (
+        DutyShift.objects.select_related("duty_officer", "duty_leader")
+        .filter(date__gte=start_date, date__lte=end_date)
+        .order_by("starts_at")
+    )
 
 
 def holders_by_post():
     """{(position code, unit id, group id): [Appointment, ...]} for every appointment: one query."""
     posts = {}
-    for a in appointments_qs().order_by("position__order", "-role", "person__name"):  # holders before deputies
+    for a in appointments_qs().order_by(
+        "position__order", "-role", "person__name"
+    ):  # holders before deputies
         posts.setdefault((a.position.code, a.unit_id, a.group_id), []).append(a)
     return posts
 
@@ -75,8 +85,12 @@ def org_overview():
     bodies = {b.code: b for b in CommandBody.objects.select_related("host_unit")}
     positions = list(Position.objects.select_related("body", "holder_unit"))
     posts = holders_by_post()
-    units = list(Unit.objects.filter(active=True).exclude(kind=UnitKind.COUNTY_GOVERNMENT)
-                 .select_related("parent").order_by("order", "code"))
+    units = list(
+        Unit.objects.filter(active=True)
+        .exclude(kind=UnitKind.COUNTY_GOVERNMENT)
+        .select_related("parent")
+        .order_by("order", "code")
+    )
     members = [u for u in units if u.parent_id is None]
     companies = {}
     for u in units:
@@ -101,11 +115,17 @@ def unit_detail(code):
     return {
         "unit": unit,
         "companies": list(unit.companies.filter(active=True).order_by("order", "code")),
-        "appointments": list(appointments_qs().filter(Q(unit=unit) | Q(person__unit=unit, unit__isnull=True))
-                             .order_by("position__order", "-role", "person__name")),
+        "appointments": list(
+            appointments_qs()
+            .filter(Q(unit=unit) | Q(person__unit=unit, unit__isnull=True))
+            .order_by("position__order", "-role", "person__name")
+        ),
         "people": list(Person.objects.filter(unit=unit, active=True).order_by("name")),
-        "memberships": list(GroupMembership.objects.filter(Q(unit=unit) | Q(unit_id=unit.parent_id))
-                            .select_related("group").order_by("group__order")),
+        "memberships": list(
+            GroupMembership.objects.filter(Q(unit=unit) | Q(unit_id=unit.parent_id))
+            .select_related("group")
+            .order_by("group__order")
+        ),
         "leads": list(GroupLeader.objects.filter(unit=unit).select_related("group").order_by("group__order")),
         "county": County.objects.filter(government=unit).first(),
     }
@@ -130,10 +150,19 @@ def search(query, limit=20):
     if not q:
         return {"units": [], "people": [], "groups": [], "experts": []}
     return {
-        "units": list(Unit.objects.filter(Q(name__icontains=q) | Q(current_name__icontains=q)).order_by("order")[:limit]),
-        "people": list(Person.objects.select_related("unit")
-                       .filter(Q(name__icontains=q) | Q(mobile__contains=q) | Q(title__icontains=q)
-                               | Q(user__username__icontains=q)).order_by("name")[:limit]),
+        "units": list(
+            Unit.objects.filter(Q(name__icontains=q) | Q(current_name__icontains=q)).order_by("order")[:limit]
+        ),
+        "people": list(
+            Person.objects.select_related("unit")
+            .filter(
+                Q(name__icontains=q)
+                | Q(mobile__contains=q)
+                | Q(title__icontains=q)
+                | Q(user__username__icontains=q)
+            )
+            .order_by("name")[:limit]
+        ),
         "groups": list(WorkingGroup.objects.filter(name__icontains=q)[:limit]),
         "experts": list(Expert.objects.filter(Q(name__icontains=q) | Q(field__icontains=q))[:limit]),
     }

@@ -73,8 +73,11 @@ def _plain(value):
     if isinstance(value, models.Model):
         return str(value)
     if isinstance(value, datetime):
-        return timezone.localtime(value).isoformat(sep=" ", timespec="minutes") if timezone.is_aware(value) \
+        return (
+            timezone.localtime(value).isoformat(sep=" ", timespec="minutes")
+            if timezone.is_aware(value)
             else value.isoformat(sep=" ", timespec="minutes")
+        )
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return str(value)  # date, Decimal, lazy strings, choices
@@ -147,8 +150,10 @@ def _created(obj, fields):
         value = getattr(obj, name)
         if value in (None, "", []):
             continue
-        out[name] = [None, _show(model, name, value) if not model._meta.get_field(name).many_to_one
-                     else _plain(value)]
+        out[name] = [
+            None,
+            _show(model, name, value) if not model._meta.get_field(name).many_to_one else _plain(value),
+        ]
     return out
 
 
@@ -200,8 +205,11 @@ ACTION_WORDS = {"create": "新建", "update": "修改", "delete": "删除"}
 def record_edit(*, actor, action, obj, before, after, via=""):
     """Record an edit made outside these services (the Django admin, admin.py): ``before``/``after``
     come from ``snapshot``. Nothing differs → nothing recorded."""
-    changes = {k: [before.get(k), after.get(k)] for k in dict.fromkeys([*before, *after])
-               if before.get(k) != after.get(k)}
+    changes = {
+        k: [before.get(k), after.get(k)]
+        for k in dict.fromkeys([*before, *after])
+        if before.get(k) != after.get(k)
+    }
     if not changes:
         return None
     model = type(obj)
@@ -209,8 +217,13 @@ def record_edit(*, actor, action, obj, before, after, via=""):
         summary = f"{ACTION_WORDS[action]}{model._meta.verbose_name}“{obj}”"
         if action == "update":
             summary += f"：{_names(model, changes)}"
-        return _record(actor=actor, action=action, obj=obj, changes=changes,
-                       summary=summary + (f"（{via}）" if via else ""))
+        return _record(
+            actor=actor,
+            action=action,
+            obj=obj,
+            changes=changes,
+            summary=summary + (f"（{via}）" if via else ""),
+        )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -228,14 +241,22 @@ def unit_update(*, actor, unit, data):
         if not changes:
             return locked
         locked.save(update_fields=list(changes))
-        _record(actor=actor, action="update", obj=locked, changes=changes,
-                summary=f"修改单位“{locked.name}”：{_names(Unit, changes)}")
+        _record(
+            actor=actor,
+            action="update",
+            obj=locked,
+            changes=changes,
+            summary=f"修改单位“{locked.name}”：{_names(Unit, changes)}",
+        )
     return locked
 
 
 def _next_company_code():
-    numbers = [int(m.group(1)) for code in Unit.objects.filter(code__regex=r"^company-[0-9]+$")
-               .values_list("code", flat=True) if (m := re.match(r"^company-(\d+)$", code))]
+    numbers = [
+        int(m.group(1))
+        for code in Unit.objects.filter(code__regex=r"^company-[0-9]+$").values_list("code", flat=True)
+        if (m := re.match(r"^company-(\d+)$", code))
+    ]
     return f"company-{max(numbers, default=0) + 1}"
 
 
@@ -252,22 +273,41 @@ def company_create(*, actor, category, data):
     company_type = data.get("company_type") or ""
     if company_type not in allowed_types:
         labels = "、".join(str(CompanyType(t).label) for t in allowed_types)
-        raise ValidationError({"company_type": _("“%(cat)s”下的企业类型只能是：%(types)s。") % {
-            "cat": category.name, "types": labels}}, code="company_type")
+        raise ValidationError(
+            {
+                "company_type": _("“%(cat)s”下的企业类型只能是：%(types)s。")
+                % {"cat": category.name, "types": labels}
+            },
+            code="company_type",
+        )
     with transaction.atomic(), _recording():
         category = Unit.objects.select_for_update().get(pk=category.pk)  # serialises code numbering
         if Unit.objects.filter(parent=category, name=name).exists():
-            raise ValidationError({"name": _("“%(cat)s”下已有名为“%(name)s”的企业。") % {
-                "cat": category.name, "name": name}}, code="duplicate")
+            raise ValidationError(
+                {"name": _("“%(cat)s”下已有名为“%(name)s”的企业。") % {"cat": category.name, "name": name}},
+                code="duplicate",
+            )
         company = Unit.objects.create(
-            code=_next_company_code(), name=name, kind=UnitKind.ENTERPRISE, parent=category,
-            company_type=company_type, duty_phone=(data.get("duty_phone") or "").strip(),
-            address=(data.get("address") or "").strip(), order=category.order + 1,
+            code=_next_company_code(),
+            name=name,
+            kind=UnitKind.ENTERPRISE,
+            parent=category,
+            company_type=company_type,
+            duty_phone=(data.get("duty_phone") or "").strip(),
+            address=(data.get("address") or "").strip(),
+            order=category.order + 1,
         )
-        _record(actor=actor, action="create", obj=company,
-                changes={"code": [None, company.code], "parent": [None, category.name],
-                         **_created(company, COMPANY_FIELDS)},
-                summary=f"在“{category.name}”下新增企业“{company.name}”（{company.get_company_type_display()}）")
+        _record(
+            actor=actor,
+            action="create",
+            obj=company,
+            changes={
+                "code": [None, company.code],
+                "parent": [None, category.name],
+                **_created(company, COMPANY_FIELDS),
+            },
+            summary=f"在“{category.name}”下新增企业“{company.name}”（{company.get_company_type_display()}）",
+        )
     return company
 
 
@@ -309,7 +349,9 @@ def _channels(data):
 
 
 def _office_holders_left(*, without_person=None, without_appointment=None):
-    qs = Appointment.objects.filter(position__code__in=OFFICE, role=Appointment.Role.HOLDER, person__active=True)
+    qs = Appointment.objects.filter(
+        position__code__in=OFFICE, role=Appointment.Role.HOLDER, person__active=True
+    )
     if without_person is not None:
         qs = qs.exclude(person=without_person)
     if without_appointment is not None:
@@ -317,7 +359,9 @@ def _office_holders_left(*, without_person=None, without_appointment=None):
     return qs.exists()
 
 
-LAST_OFFICE_HOLDER = _("这是办公室最后一名在职人员的任职：删除或停用后将无人能维护组织体系（附件2）。请先任命其他办公室人员。")
+LAST_OFFICE_HOLDER = _(
+    "这是办公室最后一名在职人员的任职：删除或停用后将无人能维护组织体系（附件2）。请先任命其他办公室人员。"
+)
 
 
 def person_create(*, actor, data):
@@ -331,8 +375,14 @@ def person_create(*, actor, data):
     if not username:
         errors["username"] = _("请填写用户名。")
     try:
-        validate_person({**data, "unit": data.get("unit"), "organisation": data.get("organisation", ""),
-                          "name": data.get("name", "")})
+        validate_person(
+            {
+                **data,
+                "unit": data.get("unit"),
+                "organisation": data.get("organisation", ""),
+                "name": data.get("name", ""),
+            }
+        )
     except ValidationError as e:
         errors.update(e.message_dict)
     if errors:
@@ -340,18 +390,33 @@ def person_create(*, actor, data):
     User = get_user_model()
     with transaction.atomic(), _recording():
         if User.objects.filter(username__iexact=username).exists():
-            raise ValidationError({"username": _("用户名“%(u)s”已被使用。") % {"u": username}}, code="duplicate")
+            raise ValidationError(
+                {"username": _("用户名“%(u)s”已被使用。") % {"u": username}}, code="duplicate"
+            )
         try:
             with transaction.atomic():
-                user = User.objects.create_user(username=username, password=None, first_name=data["name"].strip())
+                user = User.objects.create_user(
+                    username=username, password=None, first_name=data["name"].strip()
+                )
         except IntegrityError:
-            raise ValidationError({"username": _("用户名“%(u)s”已被使用。") % {"u": username}},
-                                  code="duplicate") from None
-        person = Person.objects.create(user=user, **{
-            f: (data[f].strip() if isinstance(data[f], str) else data[f]) for f in PERSON_FIELDS if f in data})
-        _record(actor=actor, action="create", obj=person,
-                changes={"username": [None, username], **_created(person, PERSON_FIELDS)},
-                summary=f"新增人员“{person.name}”（用户名 {username}）")
+            raise ValidationError(
+                {"username": _("用户名“%(u)s”已被使用。") % {"u": username}}, code="duplicate"
+            ) from None
+        person = Person.objects.create(
+            user=user,
+            **{
+                f: (data[f].strip() if isinstance(data[f], str) else data[f])
+                for f in PERSON_FIELDS
+                if f in data
+            },
+        )
+        _record(
+            actor=actor,
+            action="create",
+            obj=person,
+            changes={"username": [None, username], **_created(person, PERSON_FIELDS)},
+            summary=f"新增人员“{person.name}”（用户名 {username}）",
+        )
     return person
 
 
@@ -360,23 +425,40 @@ def person_update(*, actor, person, data):
     _check_keys(data, PERSON_FIELDS, _("人员"))
     data = _channels(data)
     with transaction.atomic(), _recording():
-        locked = Person.objects.select_for_update(of=("self",)).select_related("unit", "user").get(pk=person.pk)
+        locked = (
+            Person.objects.select_for_update(of=("self",)).select_related("unit", "user").get(pk=person.pk)
+        )
         # unit / organisation are checked together: a partial update is judged with the saved other half
-        validate_person({**({"unit": locked.unit, "organisation": locked.organisation}
-                            if "unit" in data or "organisation" in data else {}), **data})
+        validate_person(
+            {
+                **(
+                    {"unit": locked.unit, "organisation": locked.organisation}
+                    if "unit" in data or "organisation" in data
+                    else {}
+                ),
+                **data,
+            }
+        )
         changes = _apply(locked, data, PERSON_FIELDS)
         if not changes:
             return locked
-        if changes.get("active") == [True, False] and locked.appointments.filter(
-                position__code__in=OFFICE, role=Appointment.Role.HOLDER).exists() \
-                and not _office_holders_left(without_person=locked):
+        if (
+            changes.get("active") == [True, False]
+            and locked.appointments.filter(position__code__in=OFFICE, role=Appointment.Role.HOLDER).exists()
+            and not _office_holders_left(without_person=locked)
+        ):
             raise ValidationError({"active": LAST_OFFICE_HOLDER}, code="last_office_holder")
         locked.save(update_fields=list(changes))
         if "name" in changes and locked.user.first_name != locked.name:
             locked.user.first_name = locked.name
             locked.user.save(update_fields=["first_name"])
-        _record(actor=actor, action="update", obj=locked, changes=changes,
-                summary=f"修改人员“{locked.name}”：{_names(Person, changes)}")
+        _record(
+            actor=actor,
+            action="update",
+            obj=locked,
+            changes=changes,
+            summary=f"修改人员“{locked.name}”：{_names(Person, changes)}",
+        )
     return locked
 
 
@@ -417,15 +499,27 @@ def appointment_add(*, actor, person, position, unit=None, group=None, role=Appo
         raise ValidationError(errors)
     with transaction.atomic(), _recording():
         locked = Person.objects.select_for_update().get(pk=person.pk)  # serialises this person's posts
-        if Appointment.objects.filter(person=locked, position=position, unit=unit, group=group, role=role).exists():
+        if Appointment.objects.filter(
+            person=locked, position=position, unit=unit, group=group, role=role
+        ).exists():
             raise ValidationError(_("%(n)s已有这一任职。") % {"n": locked.name}, code="duplicate")
-        appointment = Appointment.objects.create(person=locked, position=position, unit=unit, group=group, role=role)
-        changes = {"person": [None, locked.name], "position": [None, position.name],
-                   **({"unit": [None, str(unit)]} if unit else {}),
-                   **({"group": [None, str(group)]} if group else {}),
-                   "role": [None, str(appointment.get_role_display())]}
-        _record(actor=actor, action="create", obj=appointment, changes=changes,
-                summary=f"任命“{locked.name}”：{appointment_text(appointment)}")
+        appointment = Appointment.objects.create(
+            person=locked, position=position, unit=unit, group=group, role=role
+        )
+        changes = {
+            "person": [None, locked.name],
+            "position": [None, position.name],
+            **({"unit": [None, str(unit)]} if unit else {}),
+            **({"group": [None, str(group)]} if group else {}),
+            "role": [None, str(appointment.get_role_display())],
+        }
+        _record(
+            actor=actor,
+            action="create",
+            obj=appointment,
+            changes=changes,
+            summary=f"任命“{locked.name}”：{appointment_text(appointment)}",
+        )
     return appointment
 
 
@@ -439,21 +533,38 @@ def appointment_remove(*, actor, appointment):
     require(actor, "orgchart.edit")
     with transaction.atomic(), _recording():
         try:
-            locked = (Appointment.objects.select_for_update(of=("self",))
-                      .select_related("person", "position", "unit", "group").get(pk=appointment.pk))
+            locked = (
+                Appointment.objects.select_for_update(of=("self",))
+                .select_related("person", "position", "unit", "group")
+                .get(pk=appointment.pk)
+            )
         except Appointment.DoesNotExist:
             raise ValidationError(_("该任职已不存在（可能已被他人删除）。"), code="gone") from None
-        if (locked.position.code in OFFICE and locked.role == Appointment.Role.HOLDER and locked.person.active
-                and not _office_holders_left(without_appointment=locked)):
+        if (
+            locked.position.code in OFFICE
+            and locked.role == Appointment.Role.HOLDER
+            and locked.person.active
+            and not _office_holders_left(without_appointment=locked)
+        ):
             raise ValidationError(LAST_OFFICE_HOLDER, code="last_office_holder")
-        changes = {"person": [locked.person.name, None], "position": [locked.position.name, None],
-                   **({"unit": [str(locked.unit), None]} if locked.unit_id else {}),
-                   **({"group": [str(locked.group), None]} if locked.group_id else {}),
-                   "role": [str(locked.get_role_display()), None]}
+        changes = {
+            "person": [locked.person.name, None],
+            "position": [locked.position.name, None],
+            **({"unit": [str(locked.unit), None]} if locked.unit_id else {}),
+            **({"group": [str(locked.group), None]} if locked.group_id else {}),
+            "role": [str(locked.get_role_display()), None],
+        }
         text, pk, repr_ = appointment_text(locked), locked.pk, str(locked)
         locked.delete()
-        _record(actor=actor, action="delete", model=Appointment, object_id=pk, object_repr=repr_,
-                changes=changes, summary=f"撤销“{locked.person.name}”的任职：{text}")
+        _record(
+            actor=actor,
+            action="delete",
+            model=Appointment,
+            object_id=pk,
+            object_repr=repr_,
+            changes=changes,
+            summary=f"撤销“{locked.person.name}”的任职：{text}",
+        )
 
 
 def absence_add(*, actor, person, starts_at, ends_at, reason=""):
@@ -465,12 +576,17 @@ def absence_add(*, actor, person, starts_at, ends_at, reason=""):
         raise ValidationError({"ends_at": _("结束时间必须晚于开始时间。")}, code="order")
     with transaction.atomic(), _recording():
         locked = Person.objects.select_for_update().get(pk=person.pk)
-        absence = Absence.objects.create(person=locked, starts_at=starts_at, ends_at=ends_at,
-                                         reason=(reason or "").strip())
-        _record(actor=actor, action="create", obj=absence,
-                changes={"person": [None, locked.name], **_created(absence, ("starts_at", "ends_at", "reason"))},
-                summary=f"登记“{locked.name}”不在岗：{_plain(starts_at)} 至 {_plain(ends_at)}"
-                        + (f"（{absence.reason}）" if absence.reason else ""))
+        absence = Absence.objects.create(
+            person=locked, starts_at=starts_at, ends_at=ends_at, reason=(reason or "").strip()
+        )
+        _record(
+            actor=actor,
+            action="create",
+            obj=absence,
+            changes={"person": [None, locked.name], **_created(absence, ("starts_at", "ends_at", "reason"))},
+            summary=f"登记“{locked.name}”不在岗：{_plain(starts_at)} 至 {_plain(ends_at)}"
+            + (f"（{absence.reason}）" if absence.reason else ""),
+        )
     return absence
 
 
@@ -478,16 +594,28 @@ def absence_remove(*, actor, absence):
     require(actor, "orgchart.edit")
     with transaction.atomic(), _recording():
         try:
-            locked = Absence.objects.select_for_update(of=("self",)).select_related("person").get(pk=absence.pk)
+            locked = (
+                Absence.objects.select_for_update(of=("self",)).select_related("person").get(pk=absence.pk)
+            )
         except Absence.DoesNotExist:
             raise ValidationError(_("该不在岗记录已不存在（可能已被他人删除）。"), code="gone") from None
-        changes = {"person": [locked.person.name, None], "starts_at": [_plain(locked.starts_at), None],
-                   "ends_at": [_plain(locked.ends_at), None], **({"reason": [locked.reason, None]}
-                                                                if locked.reason else {})}
+        changes = {
+            "person": [locked.person.name, None],
+            "starts_at": [_plain(locked.starts_at), None],
+            "ends_at": [_plain(locked.ends_at), None],
+            **({"reason": [locked.reason, None]} if locked.reason else {}),
+        }
         pk, repr_ = locked.pk, str(locked)
         locked.delete()
-        _record(actor=actor, action="delete", model=Absence, object_id=pk, object_repr=repr_, changes=changes,
-                summary=f"删除“{locked.person.name}”的不在岗记录：{changes['starts_at'][0]} 至 {changes['ends_at'][0]}")
+        _record(
+            actor=actor,
+            action="delete",
+            model=Absence,
+            object_id=pk,
+            object_repr=repr_,
+            changes=changes,
+            summary=f"删除“{locked.person.name}”的不在岗记录：{changes['starts_at'][0]} 至 {changes['ends_at'][0]}",
+        )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -498,21 +626,28 @@ def absence_remove(*, actor, absence):
 def group_member_add(*, actor, group, unit):
     require(actor, "orgchart.edit")
     if unit.kind == UnitKind.COUNTY_GOVERNMENT:
-        raise ValidationError({"unit": _("事发地县级政府按具体事件确定，不作为工作组的固定成员单位（附件3）。")},
-                              code="county")
+        raise ValidationError(
+            {"unit": _("事发地县级政府按具体事件确定，不作为工作组的固定成员单位（附件3）。")}, code="county"
+        )
     if not unit.active:
         raise ValidationError({"unit": _("“%(u)s”已停用，不能加入工作组。") % {"u": unit}}, code="inactive")
     with transaction.atomic(), _recording():
         locked = WorkingGroup.objects.select_for_update().get(pk=group.pk)
         if GroupMembership.objects.filter(group=locked, unit=unit).exists():
-            raise ValidationError({"unit": _("“%(u)s”已是%(g)s的成员单位。") % {"u": unit, "g": locked.name}},
-                                  code="duplicate")
+            raise ValidationError(
+                {"unit": _("“%(u)s”已是%(g)s的成员单位。") % {"u": unit, "g": locked.name}}, code="duplicate"
+            )
         last = GroupMembership.objects.filter(group=locked).aggregate(m=models.Max("order"))["m"]
-        membership = GroupMembership.objects.create(group=locked, unit=unit, from_plan=False,
-                                                    order=(last or 0) + 1)
-        _record(actor=actor, action="create", obj=membership,
-                changes={"group": [None, locked.name], "unit": [None, str(unit)], "from_plan": [None, False]},
-                summary=f"{locked.name}增加成员单位“{unit}”（办公室增补）")
+        membership = GroupMembership.objects.create(
+            group=locked, unit=unit, from_plan=False, order=(last or 0) + 1
+        )
+        _record(
+            actor=actor,
+            action="create",
+            obj=membership,
+            changes={"group": [None, locked.name], "unit": [None, str(unit)], "from_plan": [None, False]},
+            summary=f"{locked.name}增加成员单位“{unit}”（办公室增补）",
+        )
     return membership
 
 
@@ -520,18 +655,30 @@ def group_member_remove(*, actor, membership):
     require(actor, "orgchart.edit")
     with transaction.atomic(), _recording():
         try:
-            locked = (GroupMembership.objects.select_for_update(of=("self",)).select_related("group", "unit")
-                      .get(pk=membership.pk))
+            locked = (
+                GroupMembership.objects.select_for_update(of=("self",))
+                .select_related("group", "unit")
+                .get(pk=membership.pk)
+            )
         except GroupMembership.DoesNotExist:
             raise ValidationError(_("该成员单位已不在工作组中（可能已被他人删除）。"), code="gone") from None
         if locked.from_plan:
             raise ValidationError(PLAN_MEMBER_NOT_REMOVABLE, code="from_plan")
         pk, repr_ = locked.pk, str(locked)
         locked.delete()
-        _record(actor=actor, action="delete", model=GroupMembership, object_id=pk, object_repr=repr_,
-                changes={"group": [locked.group.name, None], "unit": [str(locked.unit), None],
-                         "from_plan": [False, None]},
-                summary=f"{locked.group.name}删除成员单位“{locked.unit}”")
+        _record(
+            actor=actor,
+            action="delete",
+            model=GroupMembership,
+            object_id=pk,
+            object_repr=repr_,
+            changes={
+                "group": [locked.group.name, None],
+                "unit": [str(locked.unit), None],
+                "from_plan": [False, None],
+            },
+            summary=f"{locked.group.name}删除成员单位“{locked.unit}”",
+        )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -542,8 +689,9 @@ def group_member_remove(*, actor, membership):
 def roster_eligible_ids():
     """{"duty_officer": {person ids}, "duty_leader": {person ids}}: active holders of the two posts."""
     out = {k: set() for k in ROSTER_POSITIONS}
-    for code, pid in (Appointment.objects.filter(position__code__in=ROSTER_POSITIONS.values(), person__active=True)
-                      .values_list("position__code", "person_id")):
+    for code, pid in Appointment.objects.filter(
+        position__code__in=ROSTER_POSITIONS.values(), person__active=True
+    ).values_list("position__code", "person_id"):
         out[code].add(pid)
     return out
 
@@ -580,8 +728,12 @@ def roster_month_save(*, actor, year, month, rows):
     if errors:
         raise ValidationError(errors)
     with transaction.atomic(), _recording():
-        existing = {(s.date, s.kind): s for s in DutyShift.objects.select_for_update(of=("self",))
-                    .select_related("duty_officer", "duty_leader").filter(date__gte=days[0], date__lte=days[-1])}
+        existing = {
+            (s.date, s.kind): s
+            for s in DutyShift.objects.select_for_update(of=("self",))
+            .select_related("duty_officer", "duty_leader")
+            .filter(date__gte=days[0], date__lte=days[-1])
+        }
         eligible = roster_eligible_ids()
         to_create, to_update, changes, problems = [], [], {}, []
         for r in rows:
@@ -600,9 +752,15 @@ def roster_month_save(*, actor, year, month, rows):
                     to_update.append(shift)
             for field, person in ((f, r.get(f)) for f in diff):
                 if person is not None and person.pk not in eligible[ROSTER_POSITIONS[field]]:
-                    problems.append(_("%(d)s %(k)s：%(p)s不是%(post)s。") % {
-                        "d": r["date"], "k": kind_label, "p": person.name,
-                        "post": _label(DutyShift, field)})
+                    problems.append(
+                        _("%(d)s %(k)s：%(p)s不是%(post)s。")
+                        % {
+                            "d": r["date"],
+                            "k": kind_label,
+                            "p": person.name,
+                            "post": _label(DutyShift, field),
+                        }
+                    )
             for field, pair in diff.items():
                 changes[f"{r['date']:%Y-%m-%d} {kind_label}·{_label(DutyShift, field)}"] = pair
         if problems:
@@ -616,9 +774,15 @@ def roster_month_save(*, actor, year, month, rows):
             raise ValidationError(_("值班表刚被他人同时修改，请刷新后重试。"), code="conflict") from None
         if to_update:
             DutyShift.objects.bulk_update(to_update, fields=list(ROSTER_POSITIONS))
-        _record(actor=actor, action="create" if to_create and not to_update else "update", model=DutyShift,
-                object_id=f"{year:04d}-{month:02d}", object_repr=f"{year}年{month}月值班表", changes=changes,
-                summary=f"编排{year}年{month}月值班表：新建{len(to_create)}个班次，修改{len(to_update)}个班次")
+        _record(
+            actor=actor,
+            action="create" if to_create and not to_update else "update",
+            model=DutyShift,
+            object_id=f"{year:04d}-{month:02d}",
+            object_repr=f"{year}年{month}月值班表",
+            changes=changes,
+            summary=f"编排{year}年{month}月值班表：新建{len(to_create)}个班次，修改{len(to_update)}个班次",
+        )
     return len(to_create), len(to_update)
 
 
@@ -628,8 +792,10 @@ def roster_copy_pattern(*, year, month):
     first = date(year, month, 1)
     prev = date(year - 1, 12, 1) if month == 1 else date(year, month - 1, 1)
     prev_days = month_days(prev.year, prev.month)
-    shifts = {(s.date.day, s.kind): s for s in DutyShift.objects.filter(date__gte=prev_days[0],
-                                                                          date__lte=prev_days[-1])}
+    shifts = {
+        (s.date.day, s.kind): s
+        for s in DutyShift.objects.filter(date__gte=prev_days[0], date__lte=prev_days[-1])
+    }
     out = {}
     for d in month_days(first.year, first.month):
         for kind in DutyShift.Kind.values:

@@ -10,10 +10,15 @@ urlpatterns = [
     path("people/add/", views_edit.person_add, name="person_add"),
     path("people/<int:pk>/edit/", views_edit.person_edit, name="person_edit"),
     path("people/<int:pk>/appointments/add/", views_edit.appointment_add, name="appointment_add"),
-    path("people/<int:pk>/appointments/<int:appointment_id>/remove/", views_edit.appointment_remove,
-         name="appointment_remove"),
+    path(
+        "people/<int:pk>/appointments/<int:appointment_id>/remove/",
+        views_edit.appointment_remove,
+        name="appointment_remove",
+    ),
     path("people/<int:pk>/absences/add/", views_edit.absence_add, name="absence_add"),
-    path("people/<int:pk>/absences/<int:absence_id>/remove/", views_edit.absence_remove, name="absence_remove"),
+    path(
+        "people/<int:pk>/absences/<int:absence_id>/remove/", views_edit.absence_remove, name="absence_remove"
+    ),
     path("groups/<slug:code>/members/", views_edit.group_members, name="group_members"),
     path("duty/<int:year>-<int:month>/edit/", views_edit.roster_edit, name="roster_edit"),
     path("changes/", views_edit.changes, name="changes"),

@@ -28,20 +28,32 @@ def chart(request):
     def post(code):
         return {"position": by_code[code], "people": posts.get((code, None, None), [])}
 
-    deputies = [post(c) for c in ("deputy_secretary_general", "deputy_housing", "deputy_city_admin",
-                                  "deputy_emergency", "deputy_fire")]
-    return render(request, "orgchart/chart.html", {
-        **overview,
-        "general": post("general_commander"),
-        "commander": post("commander"),
-        "deputies": deputies,
-        "office_director": post("office_director"),
-        "office_staff": post("office_staff"),
-        "onsite_commander": post("onsite_commander"),
-        "onsite_deputy": post("onsite_deputy"),
-        "shift": selectors.on_duty(),
-        "can_edit": _can_edit(request),
-    })
+    deputies = [
+        post(c)
+        for c in (
+            "deputy_secretary_general",
+            "deputy_housing",
+            "deputy_city_admin",
+            "deputy_emergency",
+            "deputy_fire",
+        )
+    ]
+    return render(
+        request,
+        "orgchart/chart.html",
+        {
+            **overview,
+            "general": post("general_commander"),
+            "commander": post("commander"),
+            "deputies": deputies,
+            "office_director": post("office_director"),
+            "office_staff": post("office_staff"),
+            "onsite_commander": post("onsite_commander"),
+            "onsite_deputy": post("onsite_deputy"),
+            "shift": selectors.on_duty(),
+            "can_edit": _can_edit(request),
+        },
+    )
 
 
 @login_required
@@ -67,11 +79,17 @@ def group(request, code):
 @login_required
 def person(request, pk):
     p = get_object_or_404(Person.objects.select_related("unit", "user"), pk=pk)
-    appointments = (Appointment.objects.filter(person=p).select_related("position", "unit", "group")
-                    .order_by("position__order"))
+    appointments = (
+        Appointment.objects.filter(person=p)
+        .select_related("position", "unit", "group")
+        .order_by("position__order")
+    )
     absences = p.absences.filter(ends_at__gt=timezone.now()).order_by("starts_at")
-    return render(request, "orgchart/person.html", {
-        "person": p, "appointments": appointments, "absences": absences, "can_edit": _can_edit(request)})
+    return render(
+        request,
+        "orgchart/person.html",
+        {"person": p, "appointments": appointments, "absences": absences, "can_edit": _can_edit(request)},
+    )
 
 
 def _month_bounds(day):
@@ -97,11 +115,20 @@ def duty(request):
     for s in shifts:
         days.setdefault(s.date, {})[s.kind] = s
     prev_month = (first - timedelta(days=1)).replace(day=1)
-    return render(request, "orgchart/duty.html", {
-        "current": current, "tonight": upcoming_night, "first": first, "days": sorted(days.items()),
-        "prev_month": prev_month, "next_month": last + timedelta(days=1), "now": now,
-        "can_edit_roster": bool(can(request.user, "roster.edit")),
-    })
+    return render(
+        request,
+        "orgchart/duty.html",
+        {
+            "current": current,
+            "tonight": upcoming_night,
+            "first": first,
+            "days": sorted(days.items()),
+            "prev_month": prev_month,
+            "next_month": last + timedelta(days=1),
+            "now": now,
+            "can_edit_roster": bool(can(request.user, "roster.edit")),
+        },
+    )
 
 
 @login_required
@@ -109,8 +136,7 @@ def search(request):
     q = request.GET.get("q", "")[:50]
     results = selectors.search(q)
     template = "orgchart/search.html#results" if request.htmx else "orgchart/search.html"
-    return render(request, template, {"q": q, "results": results,
-                                      "found": any(results.values())})
+    return render(request, template, {"q": q, "results": results, "found": any(results.values())})
 
 
 @login_required
@@ -119,16 +145,39 @@ def contact_sheet(request):
     overview = selectors.org_overview()
     posts = overview["posts"]
     by_code = {p.code: p for p in overview["positions"]}
-    command = [(by_code[c], posts.get((c, None, None), [])) for c in (
-        "general_commander", "commander", "deputy_secretary_general", "deputy_housing", "deputy_city_admin",
-        "deputy_emergency", "deputy_fire", "office_director")]
-    units = [u for u in Unit.objects.filter(active=True).select_related("parent").order_by("order", "code")
-             if not u.is_category]
-    rows = [(u, posts.get(("unit_head", u.pk, None), []), posts.get(("unit_liaison", u.pk, None), []))
-            for u in units]
-    return render(request, "orgchart/contacts.html", {
-        **overview, "command": command, "unit_rows": rows, "shift": selectors.on_duty(),
-        "printed_at": timezone.localtime()})
+    command = [
+        (by_code[c], posts.get((c, None, None), []))
+        for c in (
+            "general_commander",
+            "commander",
+            "deputy_secretary_general",
+            "deputy_housing",
+            "deputy_city_admin",
+            "deputy_emergency",
+            "deputy_fire",
+            "office_director",
+        )
+    ]
+    units = [
+        u
+        for u in Unit.objects.filter(active=True).select_related("parent").order_by("order", "code")
+        if not u.is_category
+    ]
+    rows = [
+        (u, posts.get(("unit_head", u.pk, None), []), posts.get(("unit_liaison", u.pk, None), []))
+        for u in units
+    ]
+    return render(
+        request,
+        "orgchart/contacts.html",
+        {
+            **overview,
+            "command": command,
+            "unit_rows": rows,
+            "shift": selectors.on_duty(),
+            "printed_at": timezone.localtime(),
+        },
+    )
 
 
 @login_required
@@ -139,7 +188,12 @@ def authority(request):
     rows = []
     for rule in RULES.values():
         holders = [a for (code, _u, _g), appts in posts.items() if code in rule.positions for a in appts]
-        rows.append({"rule": rule, "positions": [names.get(c, c) for c in rule.positions],
-                     "holders": holders, "mine": bool(can(request.user, rule.action))
-                     if rule.scope == "none" else None})
+        rows.append(
+            {
+                "rule": rule,
+                "positions": [names.get(c, c) for c in rule.positions],
+                "holders": holders,
+                "mine": bool(can(request.user, rule.action)) if rule.scope == "none" else None,
+            }
+        )
     return render(request, "orgchart/authority.html", {"rows": rows})

@@ -82,9 +82,12 @@ def unit_edit(request, code):
                 else:
                     messages.info(request, _("没有修改。"))
                 return redirect("orgchart:unit", unit.code)
-    return render(request, "orgchart/edit/unit_form.html",
-                  {"unit": unit, "form": form, "plan_name": plan_name, "saved_current_name": plan_current_name},
-                  status=INVALID if form.errors else 200)
+    return render(
+        request,
+        "orgchart/edit/unit_form.html",
+        {"unit": unit, "form": form, "plan_name": plan_name, "saved_current_name": plan_current_name},
+        status=INVALID if form.errors else 200,
+    )
 
 
 @login_required
@@ -97,14 +100,22 @@ def company_add(request, code):
     if request.method == "POST":
         if form.is_valid():
             try:
-                company = services.company_create(actor=request.user, category=category, data=form.cleaned_data)
+                company = services.company_create(
+                    actor=request.user, category=category, data=form.cleaned_data
+                )
             except ValidationError as e:
                 form.add_service_error(e)
             else:
-                messages.success(request, _("已在“%(c)s”下新增企业“%(n)s”。") % {"c": category.name, "n": company.name})
+                messages.success(
+                    request, _("已在“%(c)s”下新增企业“%(n)s”。") % {"c": category.name, "n": company.name}
+                )
                 return redirect("orgchart:unit", company.code)
-    return render(request, "orgchart/edit/company_form.html", {"category": category, "form": form},
-                  status=INVALID if form.errors else 200)
+    return render(
+        request,
+        "orgchart/edit/company_form.html",
+        {"category": category, "form": form},
+        status=INVALID if form.errors else 200,
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -125,16 +136,25 @@ def person_add(request):
             else:
                 messages.success(request, _("已新增人员“%(n)s”。可在下方为其添加任职。") % {"n": person.name})
                 return redirect("orgchart:person_edit", person.pk)
-    return render(request, "orgchart/edit/person_form.html", {"form": form, "person": None},
-                  status=INVALID if form.errors else 200)
+    return render(
+        request,
+        "orgchart/edit/person_form.html",
+        {"form": form, "person": None},
+        status=INVALID if form.errors else 200,
+    )
 
 
 def _person_context(person, **extra):
     return {
         "person": person,
-        "appointments": list(Appointment.objects.filter(person=person)
-                             .select_related("position", "unit", "group").order_by("position__order", "role")),
-        "absences": list(Absence.objects.filter(person=person, ends_at__gt=timezone.now()).order_by("starts_at")),
+        "appointments": list(
+            Appointment.objects.filter(person=person)
+            .select_related("position", "unit", "group")
+            .order_by("position__order", "role")
+        ),
+        "absences": list(
+            Absence.objects.filter(person=person, ends_at__gt=timezone.now()).order_by("starts_at")
+        ),
         "appointment_form": AppointmentForm(),
         "absence_form": AbsenceForm(),
         **extra,
@@ -158,25 +178,37 @@ def person_edit(request, pk):
                 form.add_service_error(e)
             else:
                 if form.has_changed():
-                    messages.success(request, _("已保存“%(n)s”的修改，已记入变更记录。") % {"n": form.cleaned_data["name"]})
+                    messages.success(
+                        request, _("已保存“%(n)s”的修改，已记入变更记录。") % {"n": form.cleaned_data["name"]}
+                    )
                 else:
                     messages.info(request, _("没有修改。"))
                 return redirect("orgchart:person", person.pk)
         person = _get_person(pk)  # the form changed the instance; show the saved values beside it
-    return render(request, "orgchart/edit/person_form.html", _person_context(person, form=form),
-                  status=INVALID if form.errors else 200)
+    return render(
+        request,
+        "orgchart/edit/person_form.html",
+        _person_context(person, form=form),
+        status=INVALID if form.errors else 200,
+    )
 
 
 def _person_section(request, person, partial, *, ok, notice="", **extra):
     """After an appointment/absence action: htmx gets the section, a plain form post the page."""
     if request.htmx:
         ctx = _person_context(person, notice=notice if ok else "", **extra)
-        return render(request, f"orgchart/edit/person_form.html#{partial}", ctx, status=200 if ok else INVALID)
+        return render(
+            request, f"orgchart/edit/person_form.html#{partial}", ctx, status=200 if ok else INVALID
+        )
     if ok:
         messages.success(request, notice)
         return redirect(reverse("orgchart:person_edit", args=[person.pk]) + f"#{partial}")
-    return render(request, "orgchart/edit/person_form.html",
-                  _person_context(person, form=PersonForm(instance=person), **extra), status=INVALID)
+    return render(
+        request,
+        "orgchart/edit/person_form.html",
+        _person_context(person, form=PersonForm(instance=person), **extra),
+        status=INVALID,
+    )
 
 
 @login_required
@@ -191,8 +223,13 @@ def appointment_add(request, pk):
         except ValidationError as e:
             form.add_service_error(e)
         else:
-            return _person_section(request, person, "appointments", ok=True,
-                                   notice=_("已添加任职：%(a)s。") % {"a": services.appointment_text(a)})
+            return _person_section(
+                request,
+                person,
+                "appointments",
+                ok=True,
+                notice=_("已添加任职：%(a)s。") % {"a": services.appointment_text(a)},
+            )
     return _person_section(request, person, "appointments", ok=False, appointment_form=form)
 
 
@@ -201,15 +238,19 @@ def appointment_add(request, pk):
 def appointment_remove(request, pk, appointment_id):
     _edit(request)
     person = _get_person(pk)
-    appointment = get_object_or_404(Appointment.objects.select_related("position", "unit", "group"),
-                                    pk=appointment_id, person=person)
+    appointment = get_object_or_404(
+        Appointment.objects.select_related("position", "unit", "group"), pk=appointment_id, person=person
+    )
     text = services.appointment_text(appointment)
     try:
         services.appointment_remove(actor=request.user, appointment=appointment)
     except ValidationError as e:
-        return _person_section(request, person, "appointments", ok=False, appointment_error=" ".join(e.messages))
-    return _person_section(request, person, "appointments", ok=True,
-                           notice=_("已撤销任职：%(a)s。") % {"a": text})
+        return _person_section(
+            request, person, "appointments", ok=False, appointment_error=" ".join(e.messages)
+        )
+    return _person_section(
+        request, person, "appointments", ok=True, notice=_("已撤销任职：%(a)s。") % {"a": text}
+    )
 
 
 @login_required
@@ -254,8 +295,11 @@ def group_members(request, code):
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "remove":
-            membership = get_object_or_404(GroupMembership.objects.select_related("unit"),
-                                           pk=request.POST.get("membership") or 0, group=group)
+            membership = get_object_or_404(
+                GroupMembership.objects.select_related("unit"),
+                pk=request.POST.get("membership") or 0,
+                group=group,
+            )
             try:
                 services.group_member_remove(actor=request.user, membership=membership)
             except ValidationError as e:
@@ -271,8 +315,11 @@ def group_members(request, code):
                     form.add_service_error(e)
                     ok = False
                 else:
-                    notice, form = _("已为%(g)s增加成员单位“%(u)s”。") % {
-                        "g": group.name, "u": form.cleaned_data["unit"]}, None
+                    notice, form = (
+                        _("已为%(g)s增加成员单位“%(u)s”。")
+                        % {"g": group.name, "u": form.cleaned_data["unit"]},
+                        None,
+                    )
             else:
                 ok = False
         else:
@@ -282,13 +329,18 @@ def group_members(request, code):
             return redirect("orgchart:group_members", group.code)
     context = {
         "group": group,
-        "memberships": list(GroupMembership.objects.filter(group=group).select_related("unit")
-                            .order_by("-from_plan", "order", "unit__order")),
+        "memberships": list(
+            GroupMembership.objects.filter(group=group)
+            .select_related("unit")
+            .order_by("-from_plan", "order", "unit__order")
+        ),
         "form": form or GroupMemberForm(group=group),
         "error": error,
         "notice": notice,
     }
-    return _page(request, "orgchart/edit/group_members.html", "members", context, status=200 if ok else INVALID)
+    return _page(
+        request, "orgchart/edit/group_members.html", "members", context, status=200 if ok else INVALID
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -301,14 +353,22 @@ def _roster_form(request, year, month, *, data=None, pattern=None):
     shifts = {(s.date, s.kind): s for s in DutyShift.objects.filter(date__gte=days[0], date__lte=days[-1])}
     eligible = services.roster_eligible_ids()
     used = {pk for s in shifts.values() for pk in (s.duty_officer_id, s.duty_leader_id) if pk}
-    people = list(Person.objects.filter(Q(pk__in=eligible["duty_officer"] | eligible["duty_leader"]) | Q(pk__in=used))
-                  .order_by("name"))
+    people = list(
+        Person.objects.filter(
+            Q(pk__in=eligible["duty_officer"] | eligible["duty_leader"]) | Q(pk__in=used)
+        ).order_by("name")
+    )
     if pattern:
-        pattern = {key: tuple(pk if pk in eligible[role] else None for pk, role in zip(pair, RosterMonthForm.ROLES,
-                                                                                       strict=True))
-                   for key, pair in pattern.items()}
-    return RosterMonthForm(data, year=year, month=month, shifts=shifts, people=people, eligible=eligible,
-                           pattern=pattern)
+        pattern = {
+            key: tuple(
+                pk if pk in eligible[role] else None
+                for pk, role in zip(pair, RosterMonthForm.ROLES, strict=True)
+            )
+            for key, pair in pattern.items()
+        }
+    return RosterMonthForm(
+        data, year=year, month=month, shifts=shifts, people=people, eligible=eligible, pattern=pattern
+    )
 
 
 @login_required
@@ -321,14 +381,18 @@ def roster_edit(request, year, month):
         form = _roster_form(request, year, month, data=request.POST)
         if form.is_valid():
             try:
-                created, updated = services.roster_month_save(actor=request.user, year=year, month=month,
-                                                              rows=form.service_rows())
+                created, updated = services.roster_month_save(
+                    actor=request.user, year=year, month=month, rows=form.service_rows()
+                )
             except ValidationError as e:
                 form.add_service_error(e)
             else:
                 if created or updated:
-                    messages.success(request, _("已保存%(y)s年%(m)s月值班表：新建%(c)s个班次，修改%(u)s个班次。") % {
-                        "y": year, "m": month, "c": created, "u": updated})
+                    messages.success(
+                        request,
+                        _("已保存%(y)s年%(m)s月值班表：新建%(c)s个班次，修改%(u)s个班次。")
+                        % {"y": year, "m": month, "c": created, "u": updated},
+                    )
                 else:
                     messages.info(request, _("值班表没有修改。"))
                 return redirect(reverse("orgchart:duty") + f"?month={year:04d}-{month:02d}")
@@ -339,10 +403,21 @@ def roster_edit(request, year, month):
         form = _roster_form(request, year, month, pattern=pattern)
     prev_month = date(year - 1, 12, 1) if month == 1 else date(year, month - 1, 1)
     next_month = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
-    return render(request, "orgchart/edit/roster.html", {
-        "form": form, "first": first, "rows": form.rows(), "copied": copied, "today": timezone.localdate(),
-        "prev_month": prev_month, "next_month": next_month, "shift_times": _shift_times(),
-    }, status=INVALID if form.errors else 200)
+    return render(
+        request,
+        "orgchart/edit/roster.html",
+        {
+            "form": form,
+            "first": first,
+            "rows": form.rows(),
+            "copied": copied,
+            "today": timezone.localdate(),
+            "prev_month": prev_month,
+            "next_month": next_month,
+            "shift_times": _shift_times(),
+        },
+        status=INVALID if form.errors else 200,
+    )
 
 
 def _shift_times():
@@ -350,8 +425,14 @@ def _shift_times():
     for kind, label in DutyShift.Kind.choices:
         start, length = DutyShift.SHIFT_TIMES[kind]
         end_hour = (start.hour + int(length.total_seconds() // 3600)) % 24
-        out.append({"label": label, "start": f"{start:%H:%M}", "end": f"{end_hour:02d}:{start:%M}",
-                    "next_day": start.hour + length.total_seconds() / 3600 >= 24})
+        out.append(
+            {
+                "label": label,
+                "start": f"{start:%H:%M}",
+                "end": f"{end_hour:02d}:{start:%M}",
+                "next_day": start.hour + length.total_seconds() / 3600 >= 24,
+            }
+        )
     return out
 
 
@@ -376,8 +457,15 @@ def _field_label(model, name):
             return str(model._meta.get_field(name).verbose_name)
         except FieldDoesNotExist:  # a roster key ("2026-01-05 白班·值班员") or "username"
             pass
-    return {"username": _("用户名"), "person": _("人员"), "position": _("岗位"), "group": _("工作组"),
-            "unit": _("单位"), "code": _("代码"), "parent": _("所属类别")}.get(name, name)
+    return {
+        "username": _("用户名"),
+        "person": _("人员"),
+        "position": _("岗位"),
+        "group": _("工作组"),
+        "unit": _("单位"),
+        "code": _("代码"),
+        "parent": _("所属类别"),
+    }.get(name, name)
 
 
 ACTIONS = {"create": gettext_lazy("新建"), "update": gettext_lazy("修改"), "delete": gettext_lazy("删除")}
@@ -398,19 +486,31 @@ def changes(request):
             m = apps.get_model(c.model)
         except (LookupError, ValueError):
             m = None
-        diff = [(_field_label(m, k), _value(v[0] if isinstance(v, list) and len(v) == 2 else None),
-                 _value(v[1] if isinstance(v, list) and len(v) == 2 else v))
-                for k, v in (c.changes or {}).items()]
-        entries.append({
-            "change": c,
-            "diff": diff[:DIFF_SHOWN],
-            "more": diff[DIFF_SHOWN:],
-            "model_name": m._meta.verbose_name if m else c.model,
-            "action": ACTIONS.get(c.action, c.action),
-            "actor": (c.actor.get_full_name() or c.actor.username) if c.actor else _("系统"),
-            "link": reverse("orgchart:person", args=[c.object_id])
-            if c.model == "orgchart.Person" and c.action != "delete" and c.object_id.isdigit() else "",
-        })
+        diff = [
+            (
+                _field_label(m, k),
+                _value(v[0] if isinstance(v, list) and len(v) == 2 else None),
+                _value(v[1] if isinstance(v, list) and len(v) == 2 else v),
+            )
+            for k, v in (c.changes or {}).items()
+        ]
+        entries.append(
+            {
+                "change": c,
+                "diff": diff[:DIFF_SHOWN],
+                "more": diff[DIFF_SHOWN:],
+                "model_name": m._meta.verbose_name if m else c.model,
+                "action": ACTIONS.get(c.action, c.action),
+                "actor": (c.actor.get_full_name() or c.actor.username) if c.actor else _("系统"),
+                "link": reverse("orgchart:person", args=[c.object_id])
+                if c.model == "orgchart.Person" and c.action != "delete" and c.object_id.isdigit()
+                else "",
+            }
+        )
     query = f"model={model}&" if model else ""
-    return _page(request, "orgchart/edit/changes.html", "log",
-                 {"page": page, "entries": entries, "filters": filters, "model": model, "query": query})
+    return _page(
+        request,
+        "orgchart/edit/changes.html",
+        "log",
+        {"page": page, "entries": entries, "filters": filters, "model": model, "query": query},
+    )

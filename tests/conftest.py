@@ -3,20 +3,32 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
-                 "--no-first-run", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
 
 # Viewports we look at: a phone, a desktop, the command hall's wall screen.
-VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900},
-             "wall": {"width": 1920, "height": 1080}}
+VIEWPORTS = {
+    "phone": {"width": 390, "height": 844},
+    "desktop": {"width": 1366, "height": 900},
+    "wall": {"width": 1920, "height": 1080},
+}
 
 
 @pytest.fixture(scope="session")
 def browser():
     path = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
     if not os.path.exists(path):
-        pytest.fail(f"找不到 Chromium：{path}。安装：apt-get install chromium fonts-noto-cjk / Chromium missing")
+        pytest.fail(
+            f"找不到 Chromium：{path}。安装：apt-get install chromium fonts-noto-cjk / Chromium missing"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

@@ -33,7 +33,10 @@ def test_demo_accounts_idempotent(demo_accounts):
     call_command("create_demo_accounts", quiet=True)
     User = get_user_model()
     assert User.objects.filter(username__in=[a[0] for a in DEMO_ACCOUNTS]).count() == len(DEMO_ACCOUNTS)
-    assert all(u.check_password(DEMO_PASSWORD) for u in User.objects.filter(username__in=[a[0] for a in DEMO_ACCOUNTS]))
+    assert all(
+        u.check_password(DEMO_PASSWORD)
+        for u in User.objects.filter(username__in=[a[0] for a in DEMO_ACCOUNTS])
+    )
 
 
 def test_login_and_logout_are_recorded(client, demo_accounts):
@@ -80,4 +83,3 @@ def test_base_layout_has_htmx_csrf_header_and_vendored_assets(client, demo_accou
     assert "/static/vendor/htmx-2.0.11/htmx.min.js" in html
     assert "cdn" not in html.lower() and "https://" not in html
     assert 'name="viewport"' in html
-

@@ -34,13 +34,30 @@ def get(url):
 
 def test_make_run_embedded_serves_login_and_fresh_heartbeat(tmp_path):
     port = free_port()
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "CELERY_QUEUE", "STATICFILES_STORAGE",
-                        "WHITENOISE_USE_FINDERS", "DJANGO_SETTINGS_MODULE"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {
+            "DATABASE_URL",
+            "REDIS_URL",
+            "SECRET_KEY",
+            "CELERY_QUEUE",
+            "STATICFILES_STORAGE",
+            "WHITENOISE_USE_FINDERS",
+            "DJANGO_SETTINGS_MODULE",
+        }
+    }
     env.update(VAR_DIR=str(tmp_path / "var"), PORT=str(port), SKIP_INSTALL="1")
     log = open(tmp_path / "run.log", "w")
-    proc = subprocess.Popen(["bash", "scripts/run.sh"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        ["bash", "scripts/run.sh"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         health, status = None, None
@@ -52,7 +69,9 @@ def test_make_run_embedded_serves_login_and_fresh_heartbeat(tmp_path):
                 health = json.loads(body)
                 break
             time.sleep(1)
-        assert health, f"healthz never became 200 (last {status}):\n" + (tmp_path / "run.log").read_text()[-3000:]
+        assert health, (
+            f"healthz never became 200 (last {status}):\n" + (tmp_path / "run.log").read_text()[-3000:]
+        )
         assert health["database"]["vendor"] == "sqlite"
         assert health["broker"]["transport"] == "filesystem"
         assert health["heartbeat"]["age_seconds"] < 90

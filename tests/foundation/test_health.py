@@ -45,7 +45,9 @@ def test_healthz_503_without_heartbeat(client):
 
 
 def test_healthz_503_with_stale_heartbeat(client, settings):
-    Heartbeat.objects.create(source="beat", last_seen=timezone.now() - timedelta(seconds=settings.HEARTBEAT_MAX_AGE_SECONDS + 1))
+    Heartbeat.objects.create(
+        source="beat", last_seen=timezone.now() - timedelta(seconds=settings.HEARTBEAT_MAX_AGE_SECONDS + 1)
+    )
     resp = client.get("/healthz")
     assert resp.status_code == 503
     assert resp.json()["heartbeat"]["age_seconds"] > settings.HEARTBEAT_MAX_AGE_SECONDS

@@ -16,7 +16,10 @@ def test_org_chart_to_unit_group_and_duty(live_server, new_page, login, demo, sc
 
     page.get_by_test_id("member-units").get_by_role("link", name="市消防救援支队").click()
     page.wait_for_url("**/org/units/fire_rescue/")
-    assert page.get_by_test_id("duties").inner_text() == "负责组织指挥所属队伍参加以抢救人员生命为主的应急救援工作。"
+    assert (
+        page.get_by_test_id("duties").inner_text()
+        == "负责组织指挥所属队伍参加以抢救人员生命为主的应急救援工作。"
+    )
     assert page.get_by_role("link", name="抢险救援组").first.is_visible()
     screenshot(page, f"org-unit-{size}")
 

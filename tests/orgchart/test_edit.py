@@ -108,7 +108,10 @@ def test_the_403_carries_the_plans_reason(rf, demo, user_of):
     request.user = user_of("police")
     with pytest.raises(PermissionDenied) as e:
         views_edit.changes(request)
-    assert str(e.value) == "按预案附件2（市指挥部办公室承担日常工作），“维护组织体系、人员、工作组成员”须由办公室工作人员、办公室主任进行。"
+    assert (
+        str(e.value)
+        == "按预案附件2（市指挥部办公室承担日常工作），“维护组织体系、人员、工作组成员”须由办公室工作人员、办公室主任进行。"
+    )
 
 
 # ---- units and companies -------------------------------------------------------------------------
@@ -124,8 +127,9 @@ def test_unit_edit_shows_the_plans_text_read_only(as_user):
 def test_unit_edit_saves_records_and_redirects_with_a_message(as_user):
     client = as_user("office")
     url = reverse("orgchart:unit_edit", args=["public_security"])
-    resp = client.post(url, {"current_name": "", "duty_phone": "0359-2088110", "address": "盐湖区（演示）",
-                             "active": "on"})
+    resp = client.post(
+        url, {"current_name": "", "duty_phone": "0359-2088110", "address": "盐湖区（演示）", "active": "on"}
+    )
     assert resp.status_code == 302 and resp["Location"] == reverse("orgchart:unit", args=["public_security"])
     assert Unit.objects.get(code="public_security").duty_phone == "0359-2088110"
     change = OrgChange.objects.get()
@@ -136,8 +140,10 @@ def test_unit_edit_saves_records_and_redirects_with_a_message(as_user):
 
 def test_unit_edit_with_a_bad_phone_shows_the_error_and_saves_nothing(as_user):
     unit = Unit.objects.get(code="public_security")
-    resp = as_user("office").post(reverse("orgchart:unit_edit", args=[unit.code]),
-                                  {"duty_phone": "call me", "address": "", "current_name": "", "active": "on"})
+    resp = as_user("office").post(
+        reverse("orgchart:unit_edit", args=[unit.code]),
+        {"duty_phone": "call me", "address": "", "current_name": "", "active": "on"},
+    )
     assert resp.status_code == 422
     assert "电话号码只能包含数字" in resp.content.decode()
     assert Unit.objects.get(pk=unit.pk).duty_phone == unit.duty_phone and not OrgChange.objects.exists()
@@ -145,16 +151,20 @@ def test_unit_edit_with_a_bad_phone_shows_the_error_and_saves_nothing(as_user):
 
 def test_unit_edit_without_changes_records_nothing(as_user):
     unit = Unit.objects.get(code="public_security")
-    resp = as_user("office").post(reverse("orgchart:unit_edit", args=[unit.code]),
-                                  {"duty_phone": unit.duty_phone, "address": unit.address, "current_name": "",
-                                   "active": "on"}, follow=True)
+    resp = as_user("office").post(
+        reverse("orgchart:unit_edit", args=[unit.code]),
+        {"duty_phone": unit.duty_phone, "address": unit.address, "current_name": "", "active": "on"},
+        follow=True,
+    )
     assert "没有修改。" in resp.content.decode() and not OrgChange.objects.exists()
 
 
 def test_company_add_under_a_category(as_user):
     client = as_user("director")
-    resp = client.post(reverse("orgchart:company_add", args=["water_companies"]),
-                       {"name": "示例第三水务（演示）", "company_type": "water", "duty_phone": "", "address": ""})
+    resp = client.post(
+        reverse("orgchart:company_add", args=["water_companies"]),
+        {"name": "示例第三水务（演示）", "company_type": "water", "duty_phone": "", "address": ""},
+    )
     company = Unit.objects.get(name="示例第三水务（演示）")
     assert resp.status_code == 302 and resp["Location"] == reverse("orgchart:unit", args=[company.code])
     assert company.parent.code == "water_companies" and company.company_type == "water"
@@ -163,8 +173,10 @@ def test_company_add_under_a_category(as_user):
 
 def test_company_add_refuses_a_wrong_type_and_non_categories(as_user):
     client = as_user("office")
-    resp = client.post(reverse("orgchart:company_add", args=["water_companies"]),
-                       {"name": "某热力（演示）", "company_type": "heating"})
+    resp = client.post(
+        reverse("orgchart:company_add", args=["water_companies"]),
+        {"name": "某热力（演示）", "company_type": "heating"},
+    )
     assert resp.status_code == 422 and "选择一个有效的选项" in resp.content.decode()
     assert client.get(reverse("orgchart:company_add", args=["public_security"])).status_code == 404
     html = client.get(reverse("orgchart:company_add", args=["heating_companies"])).content.decode()
@@ -178,16 +190,35 @@ def test_company_add_refuses_a_wrong_type_and_non_categories(as_user):
 def test_person_add_then_edit(as_user):
     client = as_user("office")
     health = Unit.objects.get(code="health")
-    resp = client.post(reverse("orgchart:person_add"), {
-        "username": "health-duty", "name": "卫健值班（演示）", "title": "科员", "unit": health.pk,
-        "organisation": "", "mobile": "13900002222", "office_phone": "0359-2000000", "channels": ["sms", "phone"],
-        "active": "on"})
+    resp = client.post(
+        reverse("orgchart:person_add"),
+        {
+            "username": "health-duty",
+            "name": "卫健值班（演示）",
+            "title": "科员",
+            "unit": health.pk,
+            "organisation": "",
+            "mobile": "13900002222",
+            "office_phone": "0359-2000000",
+            "channels": ["sms", "phone"],
+            "active": "on",
+        },
+    )
     person = Person.objects.get(user__username="health-duty")
     assert resp.status_code == 302 and resp["Location"] == reverse("orgchart:person_edit", args=[person.pk])
     assert person.channels == ["sms", "phone"] and person.unit == health
-    resp = client.post(resp["Location"], {"name": "卫健值班（演示）", "title": "副科长", "unit": health.pk,
-                                          "mobile": "13900002222", "office_phone": "0359-2000000",
-                                          "channels": ["sms"], "active": "on"})
+    resp = client.post(
+        resp["Location"],
+        {
+            "name": "卫健值班（演示）",
+            "title": "副科长",
+            "unit": health.pk,
+            "mobile": "13900002222",
+            "office_phone": "0359-2000000",
+            "channels": ["sms"],
+            "active": "on",
+        },
+    )
     assert resp.status_code == 302 and resp["Location"] == reverse("orgchart:person", args=[person.pk])
     update = OrgChange.objects.order_by("-id").first()
     assert update.changes == {"title": ["科员", "副科长"], "channels": [["短信", "电话"], ["短信"]]}
@@ -195,8 +226,10 @@ def test_person_add_then_edit(as_user):
 
 def test_person_add_shows_chinese_errors_and_saves_nothing(as_user):
     users = get_user_model().objects.count()
-    resp = as_user("office").post(reverse("orgchart:person_add"), {
-        "username": "office", "name": "", "mobile": "12345", "unit": "", "organisation": ""})
+    resp = as_user("office").post(
+        reverse("orgchart:person_add"),
+        {"username": "office", "name": "", "mobile": "12345", "unit": "", "organisation": ""},
+    )
     html = resp.content.decode()
     assert resp.status_code == 422
     for text in ("用户名“office”已被使用", "手机号须为以1开头的11位数字", "请选择所在的成员单位"):
@@ -213,8 +246,11 @@ def test_appointment_add_with_htmx_returns_the_section(as_user, police_person):
     client = as_user("office")
     health = Unit.objects.get(code="health")
     liaison = Position.objects.get(code="unit_liaison")
-    resp = client.post(reverse("orgchart:appointment_add", args=[police_person.pk]),
-                       {"position": liaison.pk, "unit": health.pk, "role": "deputy"}, **HX)
+    resp = client.post(
+        reverse("orgchart:appointment_add", args=[police_person.pk]),
+        {"position": liaison.pk, "unit": health.pk, "role": "deputy"},
+        **HX,
+    )
     html = resp.content.decode()
     assert resp.status_code == 200 and "<html" not in html and html.lstrip().startswith("<section")
     assert 'id="appointments"' in html and "已添加任职" in html and "市卫健委" in html
@@ -223,8 +259,10 @@ def test_appointment_add_with_htmx_returns_the_section(as_user, police_person):
 
 
 def test_appointment_add_without_htmx_redirects(as_user, police_person):
-    resp = as_user("office").post(reverse("orgchart:appointment_add", args=[police_person.pk]),
-                                  {"position": Position.objects.get(code="office_staff").pk, "role": "holder"})
+    resp = as_user("office").post(
+        reverse("orgchart:appointment_add", args=[police_person.pk]),
+        {"position": Position.objects.get(code="office_staff").pk, "role": "holder"},
+    )
     assert resp.status_code == 302
     assert resp["Location"] == reverse("orgchart:person_edit", args=[police_person.pk]) + "#appointments"
 
@@ -248,15 +286,24 @@ def test_appointment_remove_htmx_and_plain(as_user, police_person):
     resp = client.post(reverse("orgchart:appointment_remove", args=[police_person.pk, a.pk]), **HX)
     assert resp.status_code == 200 and "已撤销任职" in resp.content.decode()
     assert not Appointment.objects.filter(pk=a.pk).exists()
-    b = services.appointment_add(actor=get_user_model().objects.get(username="office"), person=police_person,
-                                 position=Position.objects.get(code="office_staff"))
+    b = services.appointment_add(
+        actor=get_user_model().objects.get(username="office"),
+        person=police_person,
+        position=Position.objects.get(code="office_staff"),
+    )
     resp = client.post(reverse("orgchart:appointment_remove", args=[police_person.pk, b.pk]))
     assert resp.status_code == 302 and not Appointment.objects.filter(pk=b.pk).exists()
     assert OrgChange.objects.filter(action="delete").count() == 2
     # another person's appointment cannot be removed through this person's URL
     other = Appointment.objects.exclude(person=police_person).first()
-    assert client.post(reverse("orgchart:appointment_remove", args=[police_person.pk, other.pk])).status_code == 404
-    assert client.get(reverse("orgchart:appointment_remove", args=[police_person.pk, other.pk])).status_code == 405
+    assert (
+        client.post(reverse("orgchart:appointment_remove", args=[police_person.pk, other.pk])).status_code
+        == 404
+    )
+    assert (
+        client.get(reverse("orgchart:appointment_remove", args=[police_person.pk, other.pk])).status_code
+        == 405
+    )
 
 
 def test_absence_add_htmx(as_user, police_person):
@@ -267,10 +314,17 @@ def test_absence_add_htmx(as_user, police_person):
     resp = client.post(url, bad, **HX)
     assert resp.status_code == 422 and "结束时间必须晚于开始时间。" in resp.content.decode()
     assert not Absence.objects.exists()
-    good = {"starts_at": f"{start:%Y-%m-%dT%H:%M}", "ends_at": f"{start + timedelta(days=3):%Y-%m-%dT%H:%M}",
-            "reason": "出差"}
+    good = {
+        "starts_at": f"{start:%Y-%m-%dT%H:%M}",
+        "ends_at": f"{start + timedelta(days=3):%Y-%m-%dT%H:%M}",
+        "reason": "出差",
+    }
     resp = client.post(url, good, **HX)
-    assert resp.status_code == 200 and "出差" in resp.content.decode() and 'id="absences"' in resp.content.decode()
+    assert (
+        resp.status_code == 200
+        and "出差" in resp.content.decode()
+        and 'id="absences"' in resp.content.decode()
+    )
     absence = Absence.objects.get(person=police_person)
     resp = client.post(reverse("orgchart:absence_remove", args=[police_person.pk, absence.pk]))
     assert resp.status_code == 302 and not Absence.objects.exists()
@@ -292,7 +346,9 @@ def test_group_members_add_and_remove_with_htmx(as_user):
     fire = Unit.objects.get(code="fire_rescue")
     resp = client.post(url, {"action": "add", "unit": fire.pk}, **HX)
     html = resp.content.decode()
-    assert resp.status_code == 200 and "<html" not in html and "市消防救援支队" in html and "办公室增补" in html
+    assert (
+        resp.status_code == 200 and "<html" not in html and "市消防救援支队" in html and "办公室增补" in html
+    )
     m = GroupMembership.objects.get(group__code="public_order", unit=fire)
     resp = client.post(url, {"action": "remove", "membership": m.pk}, **HX)
     assert resp.status_code == 200 and "已从社会稳定组删除成员单位" in resp.content.decode()
@@ -306,7 +362,9 @@ def test_group_members_refuses_to_remove_a_plan_member(as_user):
     m = GroupMembership.objects.get(group__code="public_order", unit__code="public_security")
     resp = client.post(url, {"action": "remove", "membership": m.pk}, **HX)
     assert resp.status_code == 422
-    assert "预案规定的成员单位不能删除；如需调整请在具体事件中由现场指挥长调整（附件3）" in resp.content.decode()
+    assert (
+        "预案规定的成员单位不能删除；如需调整请在具体事件中由现场指挥长调整（附件3）" in resp.content.decode()
+    )
     assert GroupMembership.objects.filter(pk=m.pk).exists() and not OrgChange.objects.exists()
 
 
@@ -355,13 +413,17 @@ def test_roster_month_save_and_edit_one_row(as_user, roster_people):
     assert resp.status_code == 302
     assert DutyShift.objects.filter(date__year=YEAR, date__month=MONTH, duty_officer=other).count() == 1
     change = OrgChange.objects.order_by("-id").first()
-    assert OrgChange.objects.count() == 2 and change.changes == {"2031-02-14 白班·值班员": [officer.name, other.name]}
+    assert OrgChange.objects.count() == 2 and change.changes == {
+        "2031-02-14 白班·值班员": [officer.name, other.name]
+    }
 
 
 def test_roster_refuses_someone_outside_the_choices(as_user, roster_people, police_person):
     (officer, *_), leader = roster_people
-    resp = as_user("office").post(reverse("orgchart:roster_edit", args=[YEAR, MONTH]),
-                                  roster_post(officer, leader, **{"2031-02-03-night-duty_leader": police_person.pk}))
+    resp = as_user("office").post(
+        reverse("orgchart:roster_edit", args=[YEAR, MONTH]),
+        roster_post(officer, leader, **{"2031-02-03-night-duty_leader": police_person.pk}),
+    )
     assert resp.status_code == 422 and "2月3日 夜班 带班领导" in resp.content.decode()
     assert not DutyShift.objects.filter(date__year=YEAR).exists() and not OrgChange.objects.exists()
 
@@ -395,8 +457,14 @@ def test_roster_page_queries_do_not_grow_with_the_data(as_user, roster_people):
     office = get_user_model().objects.get(username="office")
     duty_officer = Position.objects.get(code="duty_officer")
     for n in range(15):  # many more candidates
-        p = services.person_create(actor=office, data={"username": f"extra-{n}", "name": f"值班{n}（演示）",
-                                                       "organisation": "市城市管理局（演示）"})
+        p = services.person_create(
+            actor=office,
+            data={
+                "username": f"extra-{n}",
+                "name": f"值班{n}（演示）",
+                "organisation": "市城市管理局（演示）",
+            },
+        )
         Appointment.objects.create(person=p, position=duty_officer)
     full = _queries(client, url)
     assert full == empty, (empty, full)
@@ -425,10 +493,14 @@ def test_change_log_queries_do_not_grow_and_it_paginates(as_user):
 def test_change_log_filters_by_model_and_answers_htmx_with_the_partial(as_user, police_person):
     client = as_user("office")
     office = get_user_model().objects.get(username="office")
-    services.unit_update(actor=office, unit=Unit.objects.get(code="health"), data={"duty_phone": "0359-1200000"})
+    services.unit_update(
+        actor=office, unit=Unit.objects.get(code="health"), data={"duty_phone": "0359-1200000"}
+    )
     services.person_update(actor=office, person=police_person, data={"mobile": "13911112222"})
     html = client.get(reverse("orgchart:changes") + "?model=orgchart.Person").content.decode()
-    assert html.count('data-testid="change-entry"') == 1 and "13911112222" in html and "0359-1200000" not in html
+    assert (
+        html.count('data-testid="change-entry"') == 1 and "13911112222" in html and "0359-1200000" not in html
+    )
     assert "王文静（演示）" in html and "手机" in html
     resp = client.get(reverse("orgchart:changes") + "?model=orgchart.Unit", **HX)
     part = resp.content.decode()
@@ -442,9 +514,19 @@ def test_admin_edits_are_recorded_too(client, demo):
     unit = Unit.objects.get(code="health")
     url = reverse("admin:orgchart_unit_change", args=[unit.pk])
     assert client.get(url).status_code == 200
-    resp = client.post(url, {"current_name": "", "duty_phone": "0359-9999999", "address": "", "active": "on",
-                             "companies-TOTAL_FORMS": "0", "companies-INITIAL_FORMS": "0",
-                             "companies-MIN_NUM_FORMS": "0", "companies-MAX_NUM_FORMS": "1000"})
+    resp = client.post(
+        url,
+        {
+            "current_name": "",
+            "duty_phone": "0359-9999999",
+            "address": "",
+            "active": "on",
+            "companies-TOTAL_FORMS": "0",
+            "companies-INITIAL_FORMS": "0",
+            "companies-MIN_NUM_FORMS": "0",
+            "companies-MAX_NUM_FORMS": "1000",
+        },
+    )
     assert resp.status_code == 302, resp.content.decode()[:2000]
     change = OrgChange.objects.get()
     assert change.actor == admin_user and change.changes["duty_phone"][1] == "0359-9999999"

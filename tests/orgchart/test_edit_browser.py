@@ -8,8 +8,9 @@ from orgchart.models import Appointment, DutyShift, OrgChange, Person, Unit
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_office_edits_a_duty_phone_on_a_phone_and_sees_it_in_the_change_log(live_server, new_page, login, demo,
-                                                                           screenshot):
+def test_office_edits_a_duty_phone_on_a_phone_and_sees_it_in_the_change_log(
+    live_server, new_page, login, demo, screenshot
+):
     old_phone = Unit.objects.get(code="public_security").duty_phone
     page = login(new_page("phone"), "office")
     page.goto(f"{live_server.url}/org/units/public_security/")
@@ -75,8 +76,11 @@ def test_roster_editor_at_phone_and_desktop_size(live_server, new_page, login, d
     if size == "desktop":  # swap tonight's 值班员, save, and find it in the change log
         select = page.locator(f"select[name='{today:%Y-%m-%d}-night-duty_officer']")
         current = select.input_value()
-        other = next(v for v in select.locator("option").evaluate_all("os => os.map(o => o.value)")
-                     if v and v != current)
+        other = next(
+            v
+            for v in select.locator("option").evaluate_all("os => os.map(o => o.value)")
+            if v and v != current
+        )
         select.select_option(other)
         page.get_by_role("button", name="保存整月值班表").click()
         page.wait_for_url(f"{live_server.url}/org/duty/?month={today:%Y-%m}")

@@ -15,34 +15,102 @@ pytestmark = pytest.mark.django_db
 def plan(demo):
     """The suite's database holds the plan (and the demo set) already; see tests/conftest.py."""
 
+
 # DOMAIN.md §4, typed by hand: group → (leaders as (unit name, rank)), member unit names, county.
 EXPECTED_GROUPS = {
-    "综合协调组": ([("市城市管理局", "head"), ("市住建局", "head")], ["市住建局", "市城市管理局", "市应急局"], True),
-    "抢险救援组": ([("市城市管理局", "head"), ("市住建局", "head")],
-              ["市应急局", "市住建局", "市城市管理局", "武警运城支队", "市消防救援支队"], True),
+    "综合协调组": (
+        [("市城市管理局", "head"), ("市住建局", "head")],
+        ["市住建局", "市城市管理局", "市应急局"],
+        True,
+    ),
+    "抢险救援组": (
+        [("市城市管理局", "head"), ("市住建局", "head")],
+        ["市应急局", "市住建局", "市城市管理局", "武警运城支队", "市消防救援支队"],
+        True,
+    ),
     "社会稳定组": ([("市公安局", "deputy_head")], ["市公安局"], True),
     "技术专家组": ([("市城市管理局", "deputy_head"), ("市住建局", "deputy_head")], [], False),
     "医学救护组": ([("市卫健委", "head")], ["市卫健委"], True),
-    "应急保障组": ([(None, "head")],
-              ["市发展改革委", "市工信局", "市财政局", "市住建局", "市城市管理局", "市交通局", "市应急局", "市市场监管局",
-               "市能源局", "市气象局", "市通联办", "运城银保监分局", "国网运城供电公司", "各供水企业", "各供热企业"], True),
+    "应急保障组": (
+        [(None, "head")],
+        [
+            "市发展改革委",
+            "市工信局",
+            "市财政局",
+            "市住建局",
+            "市城市管理局",
+            "市交通局",
+            "市应急局",
+            "市市场监管局",
+            "市能源局",
+            "市气象局",
+            "市通联办",
+            "运城银保监分局",
+            "国网运城供电公司",
+            "各供水企业",
+            "各供热企业",
+        ],
+        True,
+    ),
     "宣传报道组": ([("市委宣传部", "deputy_head")], ["市委宣传部", "市住建局", "市城市管理局"], True),
-    "善后工作组": ([(None, "head")],
-              ["市财政局", "市民政局", "市人社局", "市住建局", "市城市管理局", "市应急局", "运城银保监分局"], True),
+    "善后工作组": (
+        [(None, "head")],
+        ["市财政局", "市民政局", "市人社局", "市住建局", "市城市管理局", "市应急局", "运城银保监分局"],
+        True,
+    ),
 }
-MEMBER_UNITS = ["市委宣传部", "市发展改革委", "市工信局", "市公安局", "市民政局", "市财政局", "市人社局", "市规划和自然资源局",
-                "市城市管理局", "市住建局", "市交通局", "市卫健委", "市应急局", "市市场监管局", "市能源局", "市气象局", "市通联办",
-                "运城银保监分局", "武警运城支队", "市消防救援支队", "国网运城供电公司", "各供水企业", "各供热企业"]
-COUNTY_GOVS = ["盐湖区人民政府", "永济市人民政府", "河津市人民政府", "临猗县人民政府", "万荣县人民政府", "闻喜县人民政府",
-               "稷山县人民政府", "新绛县人民政府", "绛县人民政府", "垣曲县人民政府", "夏县人民政府", "平陆县人民政府",
-               "芮城县人民政府", "运城开发区管委会"]
+MEMBER_UNITS = [
+    "市委宣传部",
+    "市发展改革委",
+    "市工信局",
+    "市公安局",
+    "市民政局",
+    "市财政局",
+    "市人社局",
+    "市规划和自然资源局",
+    "市城市管理局",
+    "市住建局",
+    "市交通局",
+    "市卫健委",
+    "市应急局",
+    "市市场监管局",
+    "市能源局",
+    "市气象局",
+    "市通联办",
+    "运城银保监分局",
+    "武警运城支队",
+    "市消防救援支队",
+    "国网运城供电公司",
+    "各供水企业",
+    "各供热企业",
+]
+COUNTY_GOVS = [
+    "盐湖区人民政府",
+    "永济市人民政府",
+    "河津市人民政府",
+    "临猗县人民政府",
+    "万荣县人民政府",
+    "闻喜县人民政府",
+    "稷山县人民政府",
+    "新绛县人民政府",
+    "绛县人民政府",
+    "垣曲县人民政府",
+    "夏县人民政府",
+    "平陆县人民政府",
+    "芮城县人民政府",
+    "运城开发区管委会",
+]
 
 
 def snapshot():
     """Every row of every org-chart table, as plain values."""
-    return {model.__name__: sorted(map(repr, model.objects.values_list()))
-            for model in dj.Model.__subclasses__() if model._meta.app_label == "orgchart"} | {
-        mm: sorted(map(repr, m.ServiceArea.counties.through.objects.values_list())) for mm in ["sa_counties"]}
+    return {
+        model.__name__: sorted(map(repr, model.objects.values_list()))
+        for model in dj.Model.__subclasses__()
+        if model._meta.app_label == "orgchart"
+    } | {
+        mm: sorted(map(repr, m.ServiceArea.counties.through.objects.values_list())) for mm in ["sa_counties"]
+    }
 
 
 def test_member_units_groups_and_counties_as_the_plan(plan):
@@ -75,14 +143,21 @@ def test_duties_match_the_seed_character_for_character(plan):
         assert group.duties in seed and group.leader_text in seed and group.members_text in seed
     assert m.Unit.objects.get(name="市能源局").duties == "负责协调供热应急燃煤。"
     assert m.Unit.objects.get(name="各供水企业").duties == "负责处理因停水影响供热运行的供水抢修、恢复工作。"
-    assert m.Unit.objects.get(name="市气象局").duties == "负责灾害天气监测、预警、预报，及时提供应急气象保障信息。"
+    assert (
+        m.Unit.objects.get(name="市气象局").duties
+        == "负责灾害天气监测、预警、预报，及时提供应急气象保障信息。"
+    )
     assert m.Unit.objects.get(name="市公安局").duties == (
-        "负责维护事故现场治安，做好周边道路交通管制和疏导，确定伤亡和失踪人员身份，对事故遇难人员遗体进行鉴定。")
+        "负责维护事故现场治安，做好周边道路交通管制和疏导，确定伤亡和失踪人员身份，对事故遇难人员遗体进行鉴定。"
+    )
     assert m.WorkingGroup.objects.get(name="社会稳定组").duties == (
-        "负责现场及周边治安、警戒和道路交通管制、疏导，开展人员核查和遇难人员身份识别工作。")
+        "负责现场及周边治安、警戒和道路交通管制、疏导，开展人员核查和遇难人员身份识别工作。"
+    )
     heat = m.Unit.objects.get(name="各供热企业").duties
     assert heat.startswith("负责制定本企业供热事故应急预案") and heat.endswith("消除各种不安全、不稳定因素。")
-    assert m.CommandBody.objects.get(code="office").duties.endswith("指导县（市、区）做好集中供热突发事件应对等工作。")
+    assert m.CommandBody.objects.get(code="office").duties.endswith(
+        "指导县（市、区）做好集中供热突发事件应对等工作。"
+    )
 
 
 def test_positions_carry_the_plan_definitions(plan):
@@ -142,7 +217,9 @@ def test_demo_set_is_complete_marked_and_idempotent(demo):
         assert m.Appointment.objects.filter(position__code="unit_liaison", unit=unit).exists(), unit.name
     for position in m.Position.objects.exclude(scope="unit").exclude(code="group_leader"):
         assert m.Appointment.objects.filter(position=position, role="holder").exists(), position.code
-    assert m.DutyShift.objects.count() == 64 and m.DutyShift.objects.filter(is_demo=True).count() == 64  # 32 days
+    assert (
+        m.DutyShift.objects.count() == 64 and m.DutyShift.objects.filter(is_demo=True).count() == 64
+    )  # 32 days
     from orgchart.selectors import on_duty
 
     assert on_duty() is not None  # whatever the hour, someone is on duty now
@@ -153,8 +230,11 @@ def test_demo_set_is_complete_marked_and_idempotent(demo):
 
 def test_demo_accounts_hold_their_posts(demo, user_of):
     def posts(username):
-        return set(m.Appointment.objects.filter(person__user__username=username, role="holder")
-                   .values_list("position__code", flat=True))
+        return set(
+            m.Appointment.objects.filter(person__user__username=username, role="holder").values_list(
+                "position__code", flat=True
+            )
+        )
 
     assert {"office_director", "deputy_city_admin", "unit_head"} <= posts("director")
     assert {"commander", "onsite_commander"} <= posts("commander")

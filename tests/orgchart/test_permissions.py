@@ -11,14 +11,38 @@ from orgchart.permissions import RULES, authority_for, can, require
 
 pytestmark = pytest.mark.django_db
 
-ACTIONS = ["incident.report", "incident.assess", "level.draft", "level.activate.4", "level.activate.3",
-           "level.report.2", "level.activate.2", "level.propose.1", "level.activate.1", "level.lower.from_1_2",
-           "level.lower.3_to_4", "response.end.1_2", "response.end.3_4", "orgchart.edit", "roster.edit"]
+ACTIONS = [
+    "incident.report",
+    "incident.assess",
+    "level.draft",
+    "level.activate.4",
+    "level.activate.3",
+    "level.report.2",
+    "level.activate.2",
+    "level.propose.1",
+    "level.activate.1",
+    "level.lower.from_1_2",
+    "level.lower.3_to_4",
+    "response.end.1_2",
+    "response.end.3_4",
+    "orgchart.edit",
+    "roster.edit",
+]
 # Who may do each action without a unit scope, per DOMAIN.md §5 (the demo accounts).
 EXPECTED = {
     "office": {"incident.report", "incident.assess", "level.draft", "orgchart.edit", "roster.edit"},
-    "director": {"incident.report", "incident.assess", "level.draft", "level.activate.4", "level.activate.3",
-                 "level.report.2", "level.lower.3_to_4", "response.end.3_4", "orgchart.edit", "roster.edit"},
+    "director": {
+        "incident.report",
+        "incident.assess",
+        "level.draft",
+        "level.activate.4",
+        "level.activate.3",
+        "level.report.2",
+        "level.lower.3_to_4",
+        "response.end.3_4",
+        "orgchart.edit",
+        "roster.edit",
+    },
     "commander": {"level.activate.2", "level.propose.1", "level.lower.from_1_2", "response.end.1_2"},
     "general": {"level.activate.1"},
     "police": {"incident.report"},
@@ -68,8 +92,9 @@ def test_deputy_acts_only_while_every_holder_is_away(demo, user_of):
     deputy = user_of("demo-deputy-secretary-general")
     assert not can(deputy, "level.activate.2")
     now = timezone.now()
-    Absence.objects.create(person=commander, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=3),
-                           reason="出差")
+    Absence.objects.create(
+        person=commander, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=3), reason="出差"
+    )
     decision = can(user_of("demo-deputy-secretary-general"), "level.activate.2")
     assert decision and decision.acting_for == ("张振华（演示）",) and decision.via == "指挥长"
     assert not can(user_of("commander"), "level.activate.2")  # away: he does not act himself
@@ -87,8 +112,11 @@ def test_deputy_acts_for_a_vacant_post(demo, user_of):
 def test_absent_deputy_does_not_act(demo, user_of):
     now = timezone.now()
     for username in ("commander", "demo-deputy-secretary-general"):
-        Absence.objects.create(person=Person.objects.get(user__username=username),
-                               starts_at=now - timedelta(minutes=1), ends_at=now + timedelta(hours=1))
+        Absence.objects.create(
+            person=Person.objects.get(user__username=username),
+            starts_at=now - timedelta(minutes=1),
+            ends_at=now + timedelta(hours=1),
+        )
     assert not can(user_of("demo-deputy-secretary-general"), "level.activate.2")
 
 
@@ -115,7 +143,9 @@ def test_unknown_action_is_a_programming_error(demo, user_of):
 
 def test_answers_cost_a_constant_number_of_queries(demo, user_of, django_assert_max_num_queries):
     user = user_of("demo-deputy-secretary-general")
-    with django_assert_max_num_queries(5):  # person, appointments, absence, deputy posts' holders and absences
+    with django_assert_max_num_queries(
+        5
+    ):  # person, appointments, absence, deputy posts' holders and absences
         authority_for(user)
     with django_assert_max_num_queries(1):  # cached on the request's user; position names for the reason
         for action in RULES:

@@ -69,8 +69,14 @@ def _all_texts():
                 yield f"GROUPS[{group['code']}].{key}", group[key]
     for i, duty in enumerate(plan.SECTION_5_3_3_DUTIES, start=1):
         yield f"SECTION_5_3_3_DUTIES[{i}]", duty
-    for name in ("SECTION_5_3_1", "SECTION_5_3_2", "SECTION_5_3_3_INTRO", "SECTION_5_3_4",
-                 "SECTION_5_3_5", "SECTION_5_3_6"):
+    for name in (
+        "SECTION_5_3_1",
+        "SECTION_5_3_2",
+        "SECTION_5_3_3_INTRO",
+        "SECTION_5_3_4",
+        "SECTION_5_3_5",
+        "SECTION_5_3_6",
+    ):
         yield name, getattr(plan, name)
 
 
@@ -99,12 +105,12 @@ def test_texts_are_exact_spans_not_prefixes(seed):
     for unit, nxt in itertools.pairwise(units):
         block = unit["name"] + unit["duties"]
         assert block in seed, unit["code"]
-        following = seed[seed.index(block) + len(block):]
+        following = seed[seed.index(block) + len(block) :]
         # the next unit's name follows, possibly after the page header junk
         following = following.replace("指挥机构主要职责成员单位", "")
         assert following.startswith(nxt["name"]), (unit["code"], following[:20])
     last = units[-1]
-    following = seed[seed.index(last["name"] + last["duties"]) + len(last["name"] + last["duties"]):]
+    following = seed[seed.index(last["name"] + last["duties"]) + len(last["name"] + last["duties"]) :]
     assert following.startswith("附件3")
 
 
@@ -117,9 +123,12 @@ def test_group_blocks_appear_whole_in_seed(seed):
     for group in plan.GROUPS:
         block = (
             group["name"]
-            + "组长：" + group["leader_text"]
-            + "成员单位：" + group["members_text"]
-            + "职责：" + group["duties"]
+            + "组长："
+            + group["leader_text"]
+            + "成员单位："
+            + group["members_text"]
+            + "职责："
+            + group["duties"]
         )
         if group["expert_tasks"]:
             block += "专家主要任务：" + group["expert_tasks"]
@@ -128,13 +137,19 @@ def test_group_blocks_appear_whole_in_seed(seed):
 
 def test_section_5_3_clauses_in_order(seed):
     expected = (
-        "5.3.1Ⅳ级响应" + plan.SECTION_5_3_1
-        + "5.3.2Ⅲ级响应" + plan.SECTION_5_3_2
-        + "5.3.3Ⅱ级响应" + plan.SECTION_5_3_3_INTRO
+        "5.3.1Ⅳ级响应"
+        + plan.SECTION_5_3_1
+        + "5.3.2Ⅲ级响应"
+        + plan.SECTION_5_3_2
+        + "5.3.3Ⅱ级响应"
+        + plan.SECTION_5_3_3_INTRO
         + "".join(f"{i}.{d}" for i, d in enumerate(plan.SECTION_5_3_3_DUTIES, start=1))
-        + "5.3.4Ⅰ级响应" + plan.SECTION_5_3_4
-        + "5.3.5响应调整" + plan.SECTION_5_3_5
-        + "5.3.6响应结束" + plan.SECTION_5_3_6
+        + "5.3.4Ⅰ级响应"
+        + plan.SECTION_5_3_4
+        + "5.3.5响应调整"
+        + plan.SECTION_5_3_5
+        + "5.3.6响应结束"
+        + plan.SECTION_5_3_6
         + "6应急保障"
     )
     assert expected in seed
@@ -156,7 +171,11 @@ def test_counts():
     deputies = [p for p in plan.POSITIONS if p["name"] == "副指挥长"]
     assert len(deputies) == 5
     assert [p["code"] for p in deputies] == [
-        "deputy_secretary_general", "deputy_housing", "deputy_city_admin", "deputy_emergency", "deputy_fire",
+        "deputy_secretary_general",
+        "deputy_housing",
+        "deputy_city_admin",
+        "deputy_emergency",
+        "deputy_fire",
     ]
 
 
@@ -213,13 +232,18 @@ UNIT_TABLE = [
 
 
 def test_units_table():
-    actual = [
-        (u["code"], u["name"], u["kind"], u["is_category"], u["in_section_2_1"]) for u in plan.UNITS
-    ]
+    actual = [(u["code"], u["name"], u["kind"], u["is_category"], u["in_section_2_1"]) for u in plan.UNITS]
     assert actual == UNIT_TABLE
     for unit in plan.UNITS:
         assert set(unit) == {
-            "code", "name", "current_name", "kind", "is_category", "in_section_2_1", "duties", "clause",
+            "code",
+            "name",
+            "current_name",
+            "kind",
+            "is_category",
+            "in_section_2_1",
+            "duties",
+            "clause",
         }
         assert unit["clause"] == "附件2"
         expected_current = "国家金融监督管理总局运城监管分局" if unit["code"] == "banking_insurance" else ""
@@ -228,13 +252,13 @@ def test_units_table():
 
 def test_in_section_2_1_matches_the_seed(seed):
     start = seed.index("成员单位：")
-    listed = seed[start + len("成员单位："):seed.index("等有关单位。", start)].split("、")
+    listed = seed[start + len("成员单位：") : seed.index("等有关单位。", start)].split("、")
     assert {u["name"] for u in plan.UNITS if u["in_section_2_1"]} == set(listed)
     assert len(listed) == 21
 
 
 def test_unit_names_in_annex_2_order(seed):
-    annex = seed[seed.index("附件2运城市"):seed.index("附件3运城市")]
+    annex = seed[seed.index("附件2运城市") : seed.index("附件3运城市")]
     positions = [annex.index(u["name"] + u["duties"]) for u in plan.UNITS]
     assert positions == sorted(positions)
 
@@ -287,9 +311,20 @@ def test_positions_table():
     codes = [p["code"] for p in plan.POSITIONS]
     assert codes == [
         "commander",
-        "deputy_secretary_general", "deputy_housing", "deputy_city_admin", "deputy_emergency", "deputy_fire",
-        "office_director", "office_staff", "duty_officer", "duty_leader",
-        "general_commander", "onsite_commander", "onsite_deputy", "group_leader", "unit_liaison",
+        "deputy_secretary_general",
+        "deputy_housing",
+        "deputy_city_admin",
+        "deputy_emergency",
+        "deputy_fire",
+        "office_director",
+        "office_staff",
+        "duty_officer",
+        "duty_leader",
+        "general_commander",
+        "onsite_commander",
+        "onsite_deputy",
+        "group_leader",
+        "unit_liaison",
     ]
     for p in plan.POSITIONS:
         assert set(p) == {"code", "name", "body", "holder_definition", "holder_unit", "clause", "note"}
@@ -328,11 +363,16 @@ def test_verbatim_holders_appear_in_seed(seed):
 
 
 def test_deputies_of_annex_2_in_order(seed):
-    annex_deputies = seed[seed.index("副指挥长市政府协管"):seed.index("成员单位市委宣传部")]
+    annex_deputies = seed[seed.index("副指挥长市政府协管") : seed.index("成员单位市委宣传部")]
     assert annex_deputies == "副指挥长" + "".join(
         plan.POSITION_BY_CODE[c]["holder_definition"]
-        for c in ("deputy_secretary_general", "deputy_housing", "deputy_city_admin", "deputy_emergency",
-                  "deputy_fire")
+        for c in (
+            "deputy_secretary_general",
+            "deputy_housing",
+            "deputy_city_admin",
+            "deputy_emergency",
+            "deputy_fire",
+        )
     )
 
 
@@ -341,25 +381,68 @@ def test_deputies_of_annex_2_in_order(seed):
 
 EXPECTED_GROUPS = [
     # code, name, leaders, member units (printed order), includes 事发地县级政府
-    ("coordination", "综合协调组", [("city_admin", "head"), ("housing", "head")],
-     ["housing", "city_admin", "emergency"], True),
-    ("rescue", "抢险救援组", [("city_admin", "head"), ("housing", "head")],
-     ["emergency", "housing", "city_admin", "armed_police", "fire_rescue"], True),
-    ("public_order", "社会稳定组", [("public_security", "deputy_head")],
-     ["public_security"], True),
-    ("experts", "技术专家组", [("city_admin", "deputy_head"), ("housing", "deputy_head")],
-     [], False),
-    ("medical", "医学救护组", [("health", "head")],
-     ["health"], True),
-    ("logistics", "应急保障组", [("county", "head")],
-     ["development_reform", "industry_it", "finance", "housing", "city_admin", "transport", "emergency",
-      "market_regulation", "energy", "meteorology", "telecom", "banking_insurance", "state_grid",
-      "water_companies", "heating_companies"], True),
-    ("publicity", "宣传报道组", [("propaganda", "deputy_head")],
-     ["propaganda", "housing", "city_admin"], True),
-    ("aftermath", "善后工作组", [("county", "head")],
-     ["finance", "civil_affairs", "hr_social_security", "housing", "city_admin", "emergency",
-      "banking_insurance"], True),
+    (
+        "coordination",
+        "综合协调组",
+        [("city_admin", "head"), ("housing", "head")],
+        ["housing", "city_admin", "emergency"],
+        True,
+    ),
+    (
+        "rescue",
+        "抢险救援组",
+        [("city_admin", "head"), ("housing", "head")],
+        ["emergency", "housing", "city_admin", "armed_police", "fire_rescue"],
+        True,
+    ),
+    ("public_order", "社会稳定组", [("public_security", "deputy_head")], ["public_security"], True),
+    ("experts", "技术专家组", [("city_admin", "deputy_head"), ("housing", "deputy_head")], [], False),
+    ("medical", "医学救护组", [("health", "head")], ["health"], True),
+    (
+        "logistics",
+        "应急保障组",
+        [("county", "head")],
+        [
+            "development_reform",
+            "industry_it",
+            "finance",
+            "housing",
+            "city_admin",
+            "transport",
+            "emergency",
+            "market_regulation",
+            "energy",
+            "meteorology",
+            "telecom",
+            "banking_insurance",
+            "state_grid",
+            "water_companies",
+            "heating_companies",
+        ],
+        True,
+    ),
+    (
+        "publicity",
+        "宣传报道组",
+        [("propaganda", "deputy_head")],
+        ["propaganda", "housing", "city_admin"],
+        True,
+    ),
+    (
+        "aftermath",
+        "善后工作组",
+        [("county", "head")],
+        [
+            "finance",
+            "civil_affairs",
+            "hr_social_security",
+            "housing",
+            "city_admin",
+            "emergency",
+            "banking_insurance",
+        ],
+        True,
+    ),
 ]
 
 
@@ -371,8 +454,16 @@ def test_groups_match_domain_table():
     for g in plan.GROUPS:
         assert g["clause"] == "附件3"
         assert set(g) == {
-            "code", "name", "leader_text", "leaders", "members_text", "member_units", "includes_county",
-            "duties", "expert_tasks", "clause",
+            "code",
+            "name",
+            "leader_text",
+            "leaders",
+            "members_text",
+            "member_units",
+            "includes_county",
+            "duties",
+            "expert_tasks",
+            "clause",
         }
         assert bool(g["expert_tasks"]) == (g["code"] == "experts")
 

@@ -9,9 +9,19 @@ from orgchart.models import Appointment, Person, Position, Unit, UnitKind
 pytestmark = pytest.mark.django_db
 
 ROLES = ["office", "director", "commander", "general", "police"]
-PAGES = ["/org/", "/org/units/public_security/", "/org/units/heating_companies/", "/org/units/gov-yanhu/",
-         "/org/groups/public_order/", "/org/groups/experts/", "/org/duty/", "/org/search/?q=公安",
-         "/org/contacts/", "/org/authority/", "/"]
+PAGES = [
+    "/org/",
+    "/org/units/public_security/",
+    "/org/units/heating_companies/",
+    "/org/units/gov-yanhu/",
+    "/org/groups/public_order/",
+    "/org/groups/experts/",
+    "/org/duty/",
+    "/org/search/?q=公安",
+    "/org/contacts/",
+    "/org/authority/",
+    "/",
+]
 
 
 @pytest.fixture
@@ -48,16 +58,30 @@ def test_unknown_unit_or_group_is_404(as_user):
 
 def test_chart_shows_the_command_structure(as_user):
     html = as_user("police").get("/org/").content.decode()
-    for text in ("市应急救援总指挥部", "运城市城市基础公用事业应急工作指挥部", "市政府分管城市管理工作的副市长",
-                 "市消防救援支队主要负责人", "附件2列为副指挥长，§2.1未列", "市指挥部办公室", "现场指挥部",
-                 "综合协调组", "善后工作组", "运城开发区管委会", "张振华（演示）", "国家金融监督管理总局运城监管分局"):
+    for text in (
+        "市应急救援总指挥部",
+        "运城市城市基础公用事业应急工作指挥部",
+        "市政府分管城市管理工作的副市长",
+        "市消防救援支队主要负责人",
+        "附件2列为副指挥长，§2.1未列",
+        "市指挥部办公室",
+        "现场指挥部",
+        "综合协调组",
+        "善后工作组",
+        "运城开发区管委会",
+        "张振华（演示）",
+        "国家金融监督管理总局运城监管分局",
+    ):
         assert text in html, text
     assert html.count('class="group-card"') == 8
 
 
 def test_unit_page_shows_duties_groups_and_people(as_user):
     html = as_user("police").get("/org/units/public_security/").content.decode()
-    assert "负责维护事故现场治安，做好周边道路交通管制和疏导，确定伤亡和失踪人员身份，对事故遇难人员遗体进行鉴定。" in html
+    assert (
+        "负责维护事故现场治安，做好周边道路交通管制和疏导，确定伤亡和失踪人员身份，对事故遇难人员遗体进行鉴定。"
+        in html
+    )
     assert "社会稳定组" in html and "分管负责人" in html
     assert "刘晓军（演示）" in html  # the police liaison
     assert "附件2" in html
@@ -116,8 +140,13 @@ def _grow(n):
     category = Unit.objects.get(code="heating_companies")
     liaison = Position.objects.get(code="unit_liaison")
     for i in range(n):
-        unit = Unit.objects.create(code=f"grow-{i}", name=f"扩充企业{i}", kind=UnitKind.ENTERPRISE, parent=category,
-                                   company_type="heating")
+        unit = Unit.objects.create(
+            code=f"grow-{i}",
+            name=f"扩充企业{i}",
+            kind=UnitKind.ENTERPRISE,
+            parent=category,
+            company_type="heating",
+        )
         user = get_user_model().objects.create(username=f"grow-{i}")
         person = Person.objects.create(user=user, name=f"扩充人员{i}", unit=unit)
         Appointment.objects.create(person=person, position=liaison, unit=unit)

@@ -14,7 +14,9 @@ class Command(BaseCommand):
 
         changed = load_plan()
         if options["verbosity"]:
-            self.stdout.write(f"预案组织体系：{changed} 条新增或更新 / plan org chart: {changed} rows created or changed")
+            self.stdout.write(
+                f"预案组织体系：{changed} 条新增或更新 / plan org chart: {changed} rows created or changed"
+            )
         if demo:
             from orgchart.demo import load_demo
 
