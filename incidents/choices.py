@@ -7,14 +7,20 @@ from django.utils.translation import gettext_lazy as _
 class Category(models.TextChoices):
     """§1.5 事件分类, the seven."""
 
-    HEAT_SOURCE_PIPELINE = "heat_source_pipeline", "1.5.1 突发性供热热源重大安全事件、供热管线破裂造成的停热事件"
+    HEAT_SOURCE_PIPELINE = (
+        "heat_source_pipeline",
+        "1.5.1 突发性供热热源重大安全事件、供热管线破裂造成的停热事件",
+    )
     SABOTAGE_FIRE_DISASTER = (
         "sabotage_fire_disaster",
         "1.5.2 人为破坏、火灾及自然灾害等不可抗拒力造成的重大供热事件或供热设施严重损毁事件",
     )
     EQUIPMENT_FAILURE = "equipment_failure", "1.5.3 因供热设备事件造成的停热事件"
     ENTERPRISE_SHUTDOWN = "enterprise_shutdown", "1.5.4 供热企业因关停、破产等原因引起的停热事件"
-    SUPPLY_SHORTAGE = "supply_shortage", "1.5.5 供热燃料（煤、气、油等）、水、电等原材料出现短缺造成的大面积停热事件"
+    SUPPLY_SHORTAGE = (
+        "supply_shortage",
+        "1.5.5 供热燃料（煤、气、油等）、水、电等原材料出现短缺造成的大面积停热事件",
+    )
     EXTREME_COLD = (
         "extreme_cold",
         "1.5.6 灾害性低温气候，严重威胁供热设施安全和供热质量，造成热负荷大幅度超过供热设施设计能力的连续异常低温气候",
@@ -100,6 +106,12 @@ class State(models.TextChoices):
 ACTIVE_STATES = (State.REPORTED, State.ASSESSING, State.RESPONDING)
 CLOSED_STATES = (State.HANDLED_WITHOUT_RESPONSE, State.DISMISSED, State.ARCHIVED)
 STATE_COLOURS = {
-    "reported": "secondary", "assessing": "info", "responding": "danger", "response_ended": "success",
-    "aftermath": "primary", "archived": "dark", "handled_without_response": "success", "dismissed": "light",
+    "reported": "secondary",
+    "assessing": "info",
+    "responding": "danger",
+    "response_ended": "success",
+    "aftermath": "primary",
+    "archived": "dark",
+    "handled_without_response": "success",
+    "dismissed": "light",
 }

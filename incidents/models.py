@@ -1,1 +1,463 @@
-# Incident, follow-up reports, timeline, grading and level rules: see issue 4 (DESIGN.md "incidents/").
+"""What happened: incidents, their follow-up reports, the upward reporting log and the timeline.
+
+Grading and recommendation are ``rules.py`` (pure); state changes are ``lifecycle.py`` (one place, the
+transition table); this module holds the data and the facts derived from it.
+"""
+
+from datetime import timedelta
+from fractions import Fraction
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from orgchart.models import AppendOnlyQuerySet, County, ServiceArea, Unit
+
+from . import rules
+from .choices import AccidentGrade, Category, Facility, IncidentType, ResponseLevel, State
+from .plan_rules import RULES_2021
+
+
+class PlanVersion(models.Model):
+    """A version of the plan (§8.2 修订). Its ``rules`` hold the 附件4/附件5 thresholds and readings."""
+
+    code = models.SlugField(_("代码"), max_length=20, unique=True)
+    doc_no = models.CharField(_("文号"), max_length=60)
+    title = models.CharField(_("名称"), max_length=100)
+    issued_on = models.DateField(_("印发日期"))
+    in_force = models.BooleanField(_("现行"), default=False)
+    rules = models.JSONField(_("分级与响应条件"))
+
+    class Meta:
+        verbose_name = _("预案版本")
+        verbose_name_plural = _("预案版本")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["in_force"], condition=Q(in_force=True), name="one_plan_version_in_force"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.title}（{self.doc_no}）"
+
+    @classmethod
+    def current(cls):
+        return cls.objects.filter(in_force=True).first()
+
+
+class LinkedEvent(models.Model):
+    """Incidents of one event (one cold wave, one fuel shortage), linked."""
+
+    name = models.CharField(_("关联事件名称"), max_length=100, unique=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("关联事件")
+        verbose_name_plural = _("关联事件")
+
+    def __str__(self):
+        return self.name
+
+
+class Source(models.TextChoices):
+    COMPANY = "company", _("供热企业报告")
+    COUNTY = "county", _("县级城管、住建部门报告")
+    PUBLIC = "public", _("群众来电（12345等）")
+    UNIT = "unit", _("成员单位通报")
+    PATROL = "patrol", _("巡查发现")
+    MEDIA = "media", _("媒体、网络")
+    OTHER = "other", _("其他")
+
+
+class Incident(models.Model):
+    title = models.CharField(_("简述"), max_length=120)
+    category = models.CharField(_("事件类别"), max_length=32, choices=Category.choices)
+    incident_type = models.CharField(_("具体情形"), max_length=32, choices=IncidentType.choices, blank=True)
+    facility = models.CharField(_("受影响设施"), max_length=32, choices=Facility.choices, blank=True)
+    service_area = models.ForeignKey(ServiceArea, verbose_name=_("供热服务区域"), on_delete=models.PROTECT)
+    county = models.ForeignKey(County, verbose_name=_("事发地县（市、区）"), on_delete=models.PROTECT)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    company = models.ForeignKey(
+        Unit,
+        verbose_name=_("涉事供热企业或热源单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="incidents",
+        limit_choices_to={"kind": "enterprise"},
+    )
+    description = models.TextField(_("情况描述"), blank=True)
+
+    occurred_at = models.DateTimeField(_("发生时间"))
+    reported_at = models.DateTimeField(_("接报时间"), default=timezone.now)
+    outage_started_at = models.DateTimeField(_("停热开始时间"), null=True, blank=True)
+    estimated_restoration_at = models.DateTimeField(_("预计恢复供热时间"), null=True, blank=True)
+    restored_at = models.DateTimeField(_("恢复供热时间"), null=True, blank=True)
+
+    affected_area_m2 = models.DecimalField(
+        _("停热面积（平方米）"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    affected_households = models.PositiveIntegerField(_("停热户数"), null=True, blank=True)
+
+    # 附件5 figures. None = unknown; *_pending = 待核定 (a preliminary figure, not 0, not yet used for grading).
+    deaths = models.PositiveIntegerField(_("死亡人数"), null=True, blank=True)
+    deaths_pending = models.BooleanField(_("死亡人数待核定"), default=False)
+    serious_injuries = models.PositiveIntegerField(_("重伤人数（含急性工业中毒）"), null=True, blank=True)
+    serious_injuries_pending = models.BooleanField(_("重伤人数待核定"), default=False)
+    direct_loss_yuan = models.DecimalField(
+        _("直接经济损失（元）"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    direct_loss_pending = models.BooleanField(_("直接经济损失待核定"), default=False)
+
+    # 附件4(3) uses the peak; §5.3.6 needs the three "still" figures at 0 to end a response.
+    people_at_risk_peak = models.PositiveIntegerField(_("涉险、被困、失联人数（峰值）"), default=0)
+    still_trapped = models.PositiveIntegerField(_("仍被困人数"), default=0)
+    still_missing = models.PositiveIntegerField(_("仍失联人数"), default=0)
+    dead_unrecovered = models.PositiveIntegerField(_("遇难未救出人数"), default=0)
+    beyond_city_capacity = models.BooleanField(_("超出市级人民政府应急处置能力"), default=False)
+    hazards_controlled = models.BooleanField(_("次生、衍生事故威胁已控制或消除"), default=False)
+
+    is_drill = models.BooleanField(_("演练"), default=False)
+    source = models.CharField(_("信息来源"), max_length=16, choices=Source.choices, default=Source.COMPANY)
+    reporter_name = models.CharField(_("报告人"), max_length=40, blank=True)
+    reporter_phone = models.CharField(_("报告人电话"), max_length=40, blank=True)
+    reporter_unit = models.CharField(_("报告单位"), max_length=100, blank=True)
+
+    state = models.CharField(_("状态"), max_length=32, choices=State.choices, default=State.REPORTED)
+    level = models.PositiveSmallIntegerField(
+        _("响应级别"), choices=ResponseLevel.choices, null=True, blank=True
+    )
+    level_since = models.DateTimeField(_("当前级别起始"), null=True, blank=True)
+    linked_event = models.ForeignKey(
+        LinkedEvent,
+        verbose_name=_("关联事件"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="incidents",
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("合并至"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duplicates",
+    )
+    plan_version = models.ForeignKey(PlanVersion, verbose_name=_("适用预案版本"), on_delete=models.PROTECT)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("突发事件")
+        verbose_name_plural = _("突发事件")
+        ordering = ["-reported_at", "-id"]
+        indexes = [
+            models.Index(fields=["state", "-reported_at"]),
+            models.Index(fields=["is_drill", "-reported_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=State.values), name="incident_state_valid"),
+            models.CheckConstraint(condition=Q(category__in=Category.values), name="incident_category_valid"),
+            models.CheckConstraint(
+                condition=Q(level__isnull=True) | Q(level__in=[1, 2, 3, 4]), name="incident_level_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="responding") | Q(level__isnull=False),
+                name="incident_responding_has_level",
+            ),
+            models.CheckConstraint(
+                condition=Q(direct_loss_yuan__isnull=True) | Q(direct_loss_yuan__gte=0),
+                name="incident_loss_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(affected_area_m2__isnull=True) | Q(affected_area_m2__gte=0),
+                name="incident_area_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(restored_at__isnull=True) | Q(outage_started_at__isnull=False),
+                name="incident_restored_needs_outage",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{'【演练】' if self.is_drill else ''}{self.title}"
+
+    def get_absolute_url(self):
+        return reverse("incidents:detail", args=[self.pk])
+
+    @property
+    def ref(self):
+        return f"{timezone.localtime(self.reported_at):%Y}-{self.pk:05d}"
+
+    @property
+    def level_enum(self):
+        return ResponseLevel(self.level) if self.level else None
+
+    @property
+    def county_government(self):
+        """事发地县级政府 (DOMAIN.md §4)."""
+        return self.county.government
+
+    def permission_unit_ids(self):
+        """The units this incident concerns, for unit-scoped permissions (orgchart.permissions)."""
+        return [uid for uid in (self.company_id, self.county.government_id) if uid]
+
+    # ---- derived facts (DOMAIN.md §2–3) ------------------------------------------------------
+
+    @property
+    def rules_data(self):
+        return self.plan_version.rules if self.plan_version_id else RULES_2021
+
+    @property
+    def outage_share(self):
+        """Affected heated area ÷ the service area's heated area (exact), or None if either is unknown."""
+        total = self.service_area.heated_area_m2
+        if self.affected_area_m2 is None or not total:
+            return None
+        return min(Fraction(self.affected_area_m2) / Fraction(total), Fraction(1))
+
+    def unrestored_hours(self, now=None):
+        """DOMAIN.md §3: restored − start once restored; else max(now − start, estimate − start)."""
+        if self.outage_started_at is None:
+            return None
+        if self.restored_at is not None:
+            end = self.restored_at
+        else:
+            now = now or timezone.now()
+            end = max(now, self.estimated_restoration_at or now)
+        seconds = max(int((end - self.outage_started_at).total_seconds()), 0)
+        return Fraction(seconds, 3600)
+
+    def firm_at(self):
+        """When the 24-hour criterion is met (outage start + 24 h), or None without an outage."""
+        if self.outage_started_at is None:
+            return None
+        return self.outage_started_at + timedelta(hours=int(Fraction(self.rules_data["firm_after_hours"])))
+
+    def verified_figures(self):
+        return {
+            "deaths": None if self.deaths_pending else self.deaths,
+            "serious_injuries": None if self.serious_injuries_pending else self.serious_injuries,
+            "direct_loss_yuan": None if self.direct_loss_pending else self.direct_loss_yuan,
+        }
+
+    @property
+    def grade_provisional(self):
+        return self.deaths_pending or self.serious_injuries_pending or self.direct_loss_pending
+
+    def grade(self):
+        """(grade or None, reasons) from the verified figures (附件5)."""
+        return rules.explain_grade(**self.verified_figures(), rules=self.rules_data)
+
+    def grade_if_confirmed(self):
+        """The grade if the 待核定 figures are confirmed as reported."""
+        return rules.grade_accident(
+            deaths=self.deaths,
+            serious_injuries=self.serious_injuries,
+            direct_loss_yuan=self.direct_loss_yuan,
+            rules=self.rules_data,
+        )
+
+    def recommendation(self, now=None):
+        grade, _reasons = self.grade()
+        return rules.recommend_level(
+            outage_share=self.outage_share,
+            accident_grade=grade,
+            people_at_risk=self.people_at_risk_peak,
+            unrestored_hours=self.unrestored_hours(now),
+            beyond_city_capacity=self.beyond_city_capacity,
+            restored=self.restored_at is not None,
+            deaths=self.verified_figures()["deaths"],
+            rules=self.rules_data,
+        )
+
+    # ---- state changes: see lifecycle.py -----------------------------------------------------
+
+    def _move(self, move, actor, **kwargs):
+        from . import lifecycle
+
+        fresh = lifecycle.perform(self.pk, move=move, actor=actor, **kwargs)
+        self.refresh_from_db()
+        return fresh
+
+    def start_assessment(self, actor, **kw):
+        return self._move("start_assessment", actor, **kw)
+
+    def activate(self, actor, *, level, reason="", **kw):
+        return self._move("activate", actor, level=level, reason=reason, **kw)
+
+    def change_level(self, actor, *, level, reason, **kw):
+        return self._move("change_level", actor, level=level, reason=reason, **kw)
+
+    def end_response(self, actor, *, reason="", **kw):
+        return self._move("end_response", actor, reason=reason, **kw)
+
+    def begin_aftermath(self, actor, **kw):
+        return self._move("begin_aftermath", actor, **kw)
+
+    def archive(self, actor, **kw):
+        return self._move("archive", actor, **kw)
+
+    def close_without_response(self, actor, *, reason, **kw):
+        return self._move("close_without_response", actor, reason=reason, **kw)
+
+    def dismiss(self, actor, *, reason, merged_into=None, **kw):
+        return self._move("dismiss", actor, reason=reason, merged_into=merged_into, **kw)
+
+    def reopen(self, actor, *, reason, **kw):
+        return self._move("reopen", actor, reason=reason, **kw)
+
+
+class FirstMeasure(models.Model):
+    """先期处置 (§5.2): what the company (or the local government) did first, with times."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="first_measures")
+    at = models.DateTimeField(_("时间"))
+    by = models.CharField(_("实施单位"), max_length=100)
+    text = models.TextField(_("措施"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("先期处置")
+        verbose_name_plural = _("先期处置")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.at:%m-%d %H:%M} {self.by}"
+
+
+class FollowUpReport(models.Model):
+    """续报 (§5.1): updated figures with a note; ``changes`` = {field: [old, new]}."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="follow_ups")
+    at = models.DateTimeField(_("续报时间"), default=timezone.now)
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(_("续报内容"))
+    changes = models.JSONField(_("数据变化"), default=dict)
+    grade_before = models.CharField(max_length=16, blank=True)
+    grade_after = models.CharField(max_length=16, blank=True)
+    level_before = models.PositiveSmallIntegerField(null=True, blank=True)
+    level_after = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("续报")
+        verbose_name_plural = _("续报")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.incident_id} 续报 {self.at:%m-%d %H:%M}"
+
+
+class Recipient(models.TextChoices):
+    """Where reports go upward (§5.1, §9, §11 of the plan as summarised in DOMAIN.md §5)."""
+
+    GENERAL_DUTY_ROOM = "general_duty_room", _("市应急救援总指挥部总值班室")
+    COMMANDER = "commander", _("市指挥部指挥长")
+    PROVINCE_HOUSING = "province_housing", _("省住建厅")
+    SAFETY_REGULATOR = "safety_regulator", _("应急管理部门（安全生产监管）")
+    LOCAL_GOVERNMENT = "local_government", _("事发地政府")
+    COMPETENT_DEPARTMENT = "competent_department", _("主管部门（城管、住建）")
+    MEMBER_UNITS = "member_units", _("市指挥部各成员单位")
+    CITY_GOVERNMENT = "city_government", _("市委、市政府")
+    OTHER = "other", _("其他")
+
+
+class UpwardReport(models.Model):
+    """The reporting log (§5.1): each report sent upward, to whom, when, and its deadline."""
+
+    class Sender(models.TextChoices):
+        COMPANY = "company", _("事发企业")
+        COUNTY = "county", _("县级部门")
+        CITY = "city", _("市城市管理局、市住建局（市指挥部办公室）")
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="upward_reports")
+    sender = models.CharField(_("报告方"), max_length=16, choices=Sender.choices, default=Sender.CITY)
+    recipient = models.CharField(_("报告对象"), max_length=32, choices=Recipient.choices)
+    recipient_detail = models.CharField(_("报告对象（补充）"), max_length=100, blank=True)
+    channel = models.CharField(_("方式"), max_length=40, blank=True)
+    due_at = models.DateTimeField(_("时限"))
+    deadline_rule = models.CharField(_("时限依据"), max_length=120, blank=True)
+    sent_at = models.DateTimeField(_("报送时间"), null=True, blank=True)
+    summary = models.TextField(_("报告内容摘要"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("信息报送记录")
+        verbose_name_plural = _("信息报送记录")
+        ordering = ["due_at", "id"]
+
+    def __str__(self):
+        return f"{self.get_recipient_display()} {self.due_at:%m-%d %H:%M}"
+
+    def is_late(self, now=None):
+        if self.sent_at:
+            return self.sent_at > self.due_at
+        return (now or timezone.now()) > self.due_at
+
+
+class TimelineEvent(models.Model):
+    """The incident's append-only record: who, when, what, from, to, why, under which clause."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("接报登记")
+        STATE = "state", _("状态变化")
+        LEVEL = "level", _("响应级别")
+        FOLLOW_UP = "follow_up", _("续报")
+        UPWARD_REPORT = "upward_report", _("信息报送")
+        FIRST_MEASURE = "first_measure", _("先期处置")
+        LINK = "link", _("关联")
+        NOTE = "note", _("记录")
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="timeline")
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_name = models.CharField(_("操作人姓名"), max_length=60, blank=True)
+    actor_post = models.CharField(_("操作人岗位"), max_length=60, blank=True)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    from_state = models.CharField(max_length=32, blank=True)
+    to_state = models.CharField(max_length=32, blank=True)
+    from_level = models.PositiveSmallIntegerField(null=True, blank=True)
+    to_level = models.PositiveSmallIntegerField(null=True, blank=True)
+    summary = models.CharField(_("摘要"), max_length=300)
+    reason = models.TextField(_("理由"), blank=True)
+    clause = models.CharField(_("预案条款"), max_length=60, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("时间线")
+        verbose_name_plural = _("时间线")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.summary}"
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            raise PermissionError("TimelineEvent is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("TimelineEvent is append-only")

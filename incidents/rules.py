@@ -51,19 +51,31 @@ def _at_least(value, bound):
 def grade_accident(*, deaths, serious_injuries, direct_loss_yuan, rules=None):
     """The highest grade any one criterion reaches (或者), or None (no accident). ``None`` inputs are
     unknown / 待核定 and are left out (the caller marks such a grade provisional)."""
-    grade, _reasons = explain_grade(deaths=deaths, serious_injuries=serious_injuries,
-                                    direct_loss_yuan=direct_loss_yuan, rules=rules)
+    grade, _reasons = explain_grade(
+        deaths=deaths, serious_injuries=serious_injuries, direct_loss_yuan=direct_loss_yuan, rules=rules
+    )
     return grade
 
 
 def explain_grade(*, deaths, serious_injuries, direct_loss_yuan, rules=None):
     """(grade or None, [the criteria that reached it, e.g. "附件5 较大：死亡3人以上"])."""
     rules = rules or RULES_2021
-    values = {"deaths": _exact(deaths, "deaths"), "serious_injuries": _exact(serious_injuries, "serious_injuries"),
-              "direct_loss_yuan": _exact(direct_loss_yuan, "direct_loss_yuan")}
-    labels = {"deaths": "死亡", "serious_injuries": "重伤（含急性工业中毒）", "direct_loss_yuan": "直接经济损失"}
+    values = {
+        "deaths": _exact(deaths, "deaths"),
+        "serious_injuries": _exact(serious_injuries, "serious_injuries"),
+        "direct_loss_yuan": _exact(direct_loss_yuan, "direct_loss_yuan"),
+    }
+    labels = {
+        "deaths": "死亡",
+        "serious_injuries": "重伤（含急性工业中毒）",
+        "direct_loss_yuan": "直接经济损失",
+    }
     for band in rules["accident_grades"]:  # highest first
-        reasons = [f"{band['clause']}：{labels[k]}" for k, v in values.items() if v is not None and _at_least(v, band[k])]
+        reasons = [
+            f"{band['clause']}：{labels[k]}"
+            for k, v in values.items()
+            if v is not None and _at_least(v, band[k])
+        ]
         if reasons:
             return AccidentGrade(band["grade"]), reasons
     return None, []
@@ -119,12 +131,26 @@ class Recommendation:
 
     @property
     def status_label(self):
-        return {"firm": "确定", "provisional": "暂定（条件已满足，待满24小时）", "lapsed": "已失效（24小时内恢复供热）",
-                "no_outage": "不适用（未停热）", "none": "无"}[self.status]
+        return {
+            "firm": "确定",
+            "provisional": "暂定（条件已满足，待满24小时）",
+            "lapsed": "已失效（24小时内恢复供热）",
+            "no_outage": "不适用（未停热）",
+            "none": "无",
+        }[self.status]
 
 
-def recommend_level(*, outage_share, accident_grade, people_at_risk, unrestored_hours, beyond_city_capacity=False,
-                    restored=False, deaths=None, rules=None):
+def recommend_level(
+    *,
+    outage_share,
+    accident_grade,
+    people_at_risk,
+    unrestored_hours,
+    beyond_city_capacity=False,
+    restored=False,
+    deaths=None,
+    rules=None,
+):
     """附件4 with the readings of DOMAIN.md §3.
 
     ``outage_share`` affected ÷ service-area heated area (exact; None = unknown or no outage);
@@ -145,21 +171,40 @@ def recommend_level(*, outage_share, accident_grade, people_at_risk, unrestored_
             lower_ok = _at_least(share, [band["lower"], band["lower_inclusive"]])
             upper_ok = band["upper"] is None or share < Fraction(band["upper"])
             if lower_ok and upper_ok:
-                matches.append(Match(ResponseLevel(band["level"]), f"{ANNEX4} {band['clause']}", band["text"]))
+                matches.append(
+                    Match(ResponseLevel(band["level"]), f"{ANNEX4} {band['clause']}", band["text"])
+                )
         readings.append(rules["readings"]["outage_share"])
     if grade is not None:
         for row in rules["accident"]:
             if row["grade"] == grade.value:
-                matches.append(Match(ResponseLevel(row["level"]), f"{ANNEX4} {row['clause']}", row["text"],
-                                     row.get("reading", "")))
+                matches.append(
+                    Match(
+                        ResponseLevel(row["level"]),
+                        f"{ANNEX4} {row['clause']}",
+                        row["text"],
+                        row.get("reading", ""),
+                    )
+                )
                 if alt := row.get("alternative"):
-                    alternatives.append(Alternative(ResponseLevel(alt["level"]), f"{ANNEX4} {alt['clause']}",
-                                                    row.get("reading", "")))
+                    alternatives.append(
+                        Alternative(
+                            ResponseLevel(alt["level"]), f"{ANNEX4} {alt['clause']}", row.get("reading", "")
+                        )
+                    )
     if at_risk:
         for band in rules["people_at_risk"]:
-            if at_risk >= Fraction(band["lower"]) and (band["upper"] is None or at_risk < Fraction(band["upper"])):
-                matches.append(Match(ResponseLevel(band["level"]), f"{ANNEX4} {band['clause']}", band["text"],
-                                     band.get("reading", "")))
+            if at_risk >= Fraction(band["lower"]) and (
+                band["upper"] is None or at_risk < Fraction(band["upper"])
+            ):
+                matches.append(
+                    Match(
+                        ResponseLevel(band["level"]),
+                        f"{ANNEX4} {band['clause']}",
+                        band["text"],
+                        band.get("reading", ""),
+                    )
+                )
     if beyond_city_capacity:
         cap = rules["beyond_city_capacity"]
         matches.append(Match(ResponseLevel(cap["level"]), f"{ANNEX4} {cap['clause']}", cap["text"]))

@@ -1,0 +1,267 @@
+"""The incident's state machine (DOMAIN.md §5): one table of moves, one function that performs them.
+
+Every move locks the incident row, checks the source state and the actor's authority (the org chart's
+permission layer), checks the move's own conditions, saves with ``update_fields`` and writes one
+append-only timeline event, all in one transaction. A refused move raises ``TransitionError`` (or
+``PermissionDenied``) with a Chinese message and changes nothing. Two people acting at once: the second
+waits for the lock, then finds the state changed and is told so.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from orgchart.permissions import can
+
+from .choices import ResponseLevel, State
+
+
+class TransitionError(Exception):
+    """A move the plan does not allow now; the message says why (Chinese first)."""
+
+
+@dataclass(frozen=True)
+class Move:
+    name: str
+    label: str
+    sources: tuple
+    target: str | None  # None: stays in the same state (level adjustment)
+    clause: str
+    needs_reason: bool = False
+
+
+MOVES = {
+    m.name: m
+    for m in (
+        Move("start_assessment", "启动研判", (State.REPORTED,), State.ASSESSING, "§5.1、附件1"),
+        Move("activate", "启动响应", (State.ASSESSING,), State.RESPONDING, "§5.3"),
+        Move("change_level", "调整响应级别", (State.RESPONDING,), None, "§5.3.5", needs_reason=True),
+        Move("end_response", "结束响应", (State.RESPONDING,), State.RESPONSE_ENDED, "§5.3.6"),
+        Move("begin_aftermath", "转入后期处置", (State.RESPONSE_ENDED,), State.AFTERMATH, "§7"),
+        Move(
+            "archive",
+            "归档",
+            (State.AFTERMATH, State.HANDLED_WITHOUT_RESPONSE, State.DISMISSED),
+            State.ARCHIVED,
+            "§7",
+        ),
+        Move(
+            "close_without_response",
+            "不启动响应（已处置）",
+            (State.ASSESSING,),
+            State.HANDLED_WITHOUT_RESPONSE,
+            "§5.1、附件1",
+            needs_reason=True,
+        ),
+        Move(
+            "dismiss",
+            "撤销（误报或重复）",
+            (State.REPORTED, State.ASSESSING),
+            State.DISMISSED,
+            "§5.1",
+            needs_reason=True,
+        ),
+        Move(
+            "reopen",
+            "重新打开",
+            (State.HANDLED_WITHOUT_RESPONSE, State.DISMISSED, State.ARCHIVED),
+            State.ASSESSING,
+            "DOMAIN.md §5（解读）",
+            needs_reason=True,
+        ),
+    )
+}
+
+# Who activates each level (§5.3.1–§5.3.4); raising is done by whoever activates the new level (§5.3.5).
+ACTIVATE_ACTION = {1: "level.activate.1", 2: "level.activate.2", 3: "level.activate.3", 4: "level.activate.4"}
+ACTIVATE_CLAUSE = {1: "§5.3.4", 2: "§5.3.3", 3: "§5.3.2", 4: "§5.3.1"}
+
+
+def _level(value):
+    try:
+        return ResponseLevel(int(value))
+    except (TypeError, ValueError):
+        raise TransitionError(_("响应级别只能是Ⅰ级、Ⅱ级、Ⅲ级或Ⅳ级。")) from None
+
+
+def _authority(incident, move, kwargs):
+    """(action, clause) the actor needs for this move on this incident."""
+    if move.name == "activate":
+        level = _level(kwargs.get("level"))
+        return ACTIVATE_ACTION[level], ACTIVATE_CLAUSE[level]
+    if move.name == "change_level":
+        new, old = _level(kwargs.get("level")), ResponseLevel(incident.level)
+        if new == old:
+            raise TransitionError(_("新的响应级别与当前级别相同（%(level)s）。") % {"level": old.label})
+        if new < old:  # a smaller number is a higher level: raising
+            return ACTIVATE_ACTION[new], f"§5.3.5、{ACTIVATE_CLAUSE[new]}"
+        return ("level.lower.from_1_2" if old <= 2 else "level.lower.3_to_4"), "§5.3.5"
+    if move.name == "end_response":
+        return ("response.end.1_2" if incident.level <= 2 else "response.end.3_4"), "§5.3.6"
+    action = {
+        "start_assessment": "incident.assess",
+        "close_without_response": "incident.assess",
+        "dismiss": "incident.assess",
+        "begin_aftermath": "aftermath.manage",
+        "archive": "aftermath.manage",
+        "reopen": "incident.reopen",
+    }[move.name]
+    return action, move.clause
+
+
+def _check_conditions(incident, move, kwargs):
+    if move.name == "end_response":
+        # §5.3.6: 遇难遇险人员全部救出，导致次生、衍生事故的威胁和危害得到控制或者消除后
+        failing = []
+        if incident.still_trapped:
+            failing.append(_("仍有 %(n)s 人被困") % {"n": incident.still_trapped})
+        if incident.still_missing:
+            failing.append(_("仍有 %(n)s 人失联") % {"n": incident.still_missing})
+        if incident.dead_unrecovered:
+            failing.append(_("仍有 %(n)s 名遇难人员未救出") % {"n": incident.dead_unrecovered})
+        if not incident.hazards_controlled:
+            failing.append(_("次生、衍生事故的威胁和危害尚未记录为已控制或消除"))
+        if failing:
+            raise TransitionError(_("不能结束响应（§5.3.6）：%(why)s。") % {"why": "；".join(failing)})
+    if move.name == "dismiss" and kwargs.get("merged_into") is not None:
+        target = kwargs["merged_into"]
+        if getattr(target, "pk", target) == incident.pk:
+            raise TransitionError(_("不能把事件合并到它自己。"))
+
+
+def _post_name(decision):
+    if not decision.via:
+        return ""
+    if decision.acting_for:
+        return _("%(post)s（代理%(who)s）") % {"post": decision.via, "who": "、".join(decision.acting_for)}
+    return decision.via
+
+
+def perform(
+    incident_id,
+    *,
+    move,
+    actor,
+    reason="",
+    expected_state=None,
+    expected_level=None,
+    level=None,
+    merged_into=None,
+    now=None,
+):
+    """Perform ``move`` on the incident as ``actor``; returns the updated incident."""
+    from .models import Incident, TimelineEvent
+
+    spec = MOVES[move]
+    reason = (reason or "").strip()
+    now = now or timezone.now()
+    with transaction.atomic():
+        incident = (
+            Incident.objects.select_for_update(of=("self",))
+            .select_related("county", "plan_version")
+            .get(pk=incident_id)
+        )
+        state = State(incident.state)
+        if expected_state is not None and state != expected_state:
+            raise TransitionError(
+                _("操作未执行：事件状态已变为“%(state)s”（可能有他人刚刚处理），请刷新后再试。")
+                % {"state": state.label}
+            )
+        if expected_level is not None and incident.level != (int(expected_level) if expected_level else None):
+            raise TransitionError(_("操作未执行：响应级别已被他人调整，请刷新后再试。"))
+        if state not in spec.sources:
+            raise TransitionError(
+                _("事件当前为“%(state)s”，不能“%(move)s”。") % {"state": state.label, "move": spec.label}
+            )
+        action, clause = _authority(incident, spec, {"level": level})
+        decision = can(actor, action, incident)
+        if not decision:
+            raise PermissionDenied(decision.reason)
+        if spec.needs_reason and not reason:
+            raise TransitionError(_("“%(move)s”须写明理由。") % {"move": spec.label})
+        _check_conditions(incident, spec, {"merged_into": merged_into})
+
+        old_state, old_level = incident.state, incident.level
+        fields = []
+        if spec.target is not None and spec.target != incident.state:
+            incident.state = spec.target
+            fields.append("state")
+        if move in ("activate", "change_level"):
+            incident.level, incident.level_since = int(_level(level)), now
+            fields += ["level", "level_since"]
+        if move == "reopen":
+            incident.level = incident.level_since = None
+            fields += ["level", "level_since"]
+        if move == "dismiss" and merged_into is not None:
+            incident.merged_into_id = getattr(merged_into, "pk", merged_into)
+            fields.append("merged_into")
+        incident.save(update_fields=[*fields, "updated_at"])
+
+        new_level = incident.level
+        summary = spec.label
+        if move == "activate":
+            summary = _("启动%(level)s响应") % {"level": ResponseLevel(new_level).label}
+        elif move == "change_level":
+            summary = _("响应级别由%(old)s调整为%(new)s") % {
+                "old": ResponseLevel(old_level).label,
+                "new": ResponseLevel(new_level).label,
+            }
+        elif move == "dismiss" and merged_into is not None:
+            summary = _("撤销：与事件 #%(pk)s 重复，已合并") % {"pk": incident.merged_into_id}
+        person = getattr(actor, "person", None)
+        TimelineEvent.objects.create(
+            incident=incident,
+            at=now,
+            actor=actor,
+            actor_name=person.name if person else actor.get_username(),
+            actor_post=_post_name(decision),
+            kind=TimelineEvent.Kind.LEVEL if move == "change_level" else TimelineEvent.Kind.STATE,
+            from_state=old_state,
+            to_state=incident.state,
+            from_level=old_level,
+            to_level=new_level,
+            summary=summary,
+            reason=reason,
+            clause=clause,
+            data={"move": move, "action": action, "acting_for": list(decision.acting_for)},
+        )
+    return incident
+
+
+def allowed_moves(incident, user):
+    """The moves this user could make now (for the buttons on the incident page); no side effects."""
+    result = []
+    for spec in MOVES.values():
+        if incident.state not in spec.sources:
+            continue
+        if spec.name in ("activate", "change_level"):
+            levels = [
+                lv
+                for lv in ResponseLevel
+                if can(user, ACTIVATE_ACTION[lv], incident)
+                or (
+                    spec.name == "change_level"
+                    and incident.level
+                    and lv > incident.level
+                    and can(
+                        user,
+                        "level.lower.from_1_2" if incident.level <= 2 else "level.lower.3_to_4",
+                        incident,
+                    )
+                )
+            ]
+            if spec.name == "change_level":
+                levels = [lv for lv in levels if lv != incident.level]
+            if levels:
+                result.append((spec, levels))
+            continue
+        try:
+            action, _clause = _authority(incident, spec, {})
+        except TransitionError:
+            continue
+        if can(user, action, incident):
+            result.append((spec, []))
+    return result

@@ -1,0 +1,258 @@
+"""Writes other than state moves: reporting an incident, follow-up reports (续报), first measures,
+the upward reporting log, linking. Each writes its timeline event in the same transaction."""
+
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from orgchart.permissions import can, require
+
+from .choices import ResponseLevel
+from .models import FirstMeasure, FollowUpReport, Incident, PlanVersion, TimelineEvent, UpwardReport
+
+# Figures a follow-up report may update (§5.1 续报).
+FOLLOW_UP_FIELDS = (
+    "outage_started_at",
+    "estimated_restoration_at",
+    "restored_at",
+    "affected_area_m2",
+    "affected_households",
+    "deaths",
+    "deaths_pending",
+    "serious_injuries",
+    "serious_injuries_pending",
+    "direct_loss_yuan",
+    "direct_loss_pending",
+    "people_at_risk_peak",
+    "still_trapped",
+    "still_missing",
+    "dead_unrecovered",
+    "beyond_city_capacity",
+    "hazards_controlled",
+)
+
+# Upward reporting deadlines (DOMAIN.md §5, citing 《生产安全事故报告和调查处理条例》): the company
+# head reports within 1 hour; each level reports upward within 2 hours.
+DEADLINES = {
+    "company": (timedelta(hours=1), "事发企业负责人1小时内报告（《生产安全事故报告和调查处理条例》）"),
+    "county": (timedelta(hours=2), "逐级上报，每级2小时内（《生产安全事故报告和调查处理条例》）"),
+    "city": (timedelta(hours=2), "逐级上报，每级2小时内（《生产安全事故报告和调查处理条例》）"),
+}
+
+
+def _actor_name(user):
+    person = getattr(user, "person", None)
+    return person.name if person else user.get_username()
+
+
+def _event(incident, actor, kind, summary, *, at=None, reason="", clause="", data=None):
+    return TimelineEvent.objects.create(
+        incident=incident,
+        at=at or timezone.now(),
+        actor=actor,
+        actor_name=_actor_name(actor),
+        kind=kind,
+        summary=summary[:300],
+        reason=reason,
+        clause=clause,
+        data=data or {},
+    )
+
+
+def incident_report(*, actor, data, first_measures=()):
+    """Log a new incident (§5.1 接报). ``data``: cleaned field values of the report form."""
+    require(actor, "incident.report")
+    plan = PlanVersion.current()
+    if plan is None:
+        raise ValidationError(_("没有现行的预案版本，请先运行 migrate。"))
+    with transaction.atomic():
+        incident = Incident(**data, plan_version=plan, created_by=actor)
+        incident.full_clean()
+        incident.save()
+        grade, _reasons = incident.grade()
+        rec = incident.recommendation()
+        _event(
+            incident,
+            actor,
+            TimelineEvent.Kind.CREATED,
+            _("接报登记：%(title)s") % {"title": incident.title},
+            at=incident.reported_at,
+            clause="§5.1",
+            data={
+                "grade": grade.value if grade else None,
+                "recommended_level": rec.level,
+                "recommendation_status": rec.status,
+                "clauses": list(rec.clauses),
+            },
+        )
+        for m in first_measures:
+            first_measure_add(actor=actor, incident=incident, **m)
+    return incident
+
+
+def _snapshot(incident):
+    grade, _r = incident.grade()
+    rec = incident.recommendation()
+    return grade, rec
+
+
+def follow_up_add(*, actor, incident_id, note, data):
+    """续报: anyone on the incident adds updated figures with a note (§5.1)."""
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": _("请填写续报内容。")})
+    with transaction.atomic():
+        incident = (
+            Incident.objects.select_for_update(of=("self",))
+            .select_related("service_area", "plan_version", "county")
+            .get(pk=incident_id)
+        )
+        if not (can(actor, "incident.follow_up") or can(actor, "incident.follow_up_unit", incident)):
+            raise PermissionDenied(can(actor, "incident.follow_up").reason)
+        grade_before, rec_before = _snapshot(incident)
+        changes = {}
+        for name in FOLLOW_UP_FIELDS:
+            if name in data and getattr(incident, name) != data[name]:
+                old = getattr(incident, name)
+                setattr(incident, name, data[name])
+                changes[name] = [_plain(old), _plain(data[name])]
+        incident.full_clean()
+        if changes:
+            incident.save(update_fields=[*changes, "updated_at"])
+        grade_after, rec_after = _snapshot(incident)
+        report = FollowUpReport.objects.create(
+            incident=incident,
+            reporter=actor,
+            note=note,
+            changes=changes,
+            grade_before=grade_before.value if grade_before else "",
+            grade_after=grade_after.value if grade_after else "",
+            level_before=rec_before.level,
+            level_after=rec_after.level,
+        )
+        _event(
+            incident,
+            actor,
+            TimelineEvent.Kind.FOLLOW_UP,
+            _("续报：%(note)s") % {"note": note[:80]},
+            at=report.at,
+            reason=note,
+            clause="§5.1",
+            data={
+                "changes": changes,
+                "grade": [report.grade_before, report.grade_after],
+                "recommended_level": [rec_before.level, rec_after.level],
+                "recommendation_status": [rec_before.status, rec_after.status],
+            },
+        )
+    return report
+
+
+def _plain(value):
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if hasattr(value, "isoformat"):
+        return (
+            timezone.localtime(value).isoformat(timespec="minutes")
+            if timezone.is_aware(value)
+            else value.isoformat()
+        )
+    return str(value)
+
+
+def first_measure_add(*, actor, incident, at, by, text):
+    """先期处置 (§5.2), with its time."""
+    if not (
+        can(actor, "incident.follow_up")
+        or can(actor, "incident.follow_up_unit", incident)
+        or can(actor, "incident.report")
+    ):
+        raise PermissionDenied(can(actor, "incident.follow_up").reason)
+    if at > timezone.now():
+        raise ValidationError({"at": _("先期处置时间不能晚于现在。")})
+    measure = FirstMeasure.objects.create(incident=incident, at=at, by=by, text=text, recorded_by=actor)
+    _event(
+        incident,
+        actor,
+        TimelineEvent.Kind.FIRST_MEASURE,
+        _("先期处置（%(by)s）：%(text)s") % {"by": by, "text": text[:80]},
+        at=at,
+        clause="§5.2",
+    )
+    return measure
+
+
+def upward_report_log(
+    *,
+    actor,
+    incident,
+    sender,
+    recipient,
+    recipient_detail="",
+    channel="",
+    sent_at=None,
+    due_at=None,
+    summary="",
+    reference_at=None,
+):
+    """Log a report sent (or due) upward; the deadline defaults to the sender's rule (1 h / 2 h)."""
+    require(actor, "incident.follow_up")
+    span, rule = DEADLINES[sender]
+    due_at = due_at or (reference_at or incident.reported_at) + span
+    with transaction.atomic():
+        report = UpwardReport.objects.create(
+            incident=incident,
+            sender=sender,
+            recipient=recipient,
+            recipient_detail=recipient_detail,
+            channel=channel,
+            due_at=due_at,
+            deadline_rule=rule,
+            sent_at=sent_at,
+            summary=summary,
+            recorded_by=actor,
+        )
+        late = report.is_late()
+        _event(
+            incident,
+            actor,
+            TimelineEvent.Kind.UPWARD_REPORT,
+            _("信息报送：%(sender)s → %(to)s%(state)s")
+            % {
+                "sender": report.get_sender_display(),
+                "to": report.get_recipient_display(),
+                "state": _("（已报送）") if sent_at else _("（待报送）"),
+            },
+            at=sent_at or timezone.now(),
+            clause="§5.1",
+            data={"due_at": _plain(due_at), "late": late},
+        )
+    return report
+
+
+def upward_report_mark_sent(*, actor, report_id, sent_at=None):
+    require(actor, "incident.follow_up")
+    with transaction.atomic():
+        report = UpwardReport.objects.select_for_update().get(pk=report_id)
+        if report.sent_at:
+            raise ValidationError(_("该报告已于 %(at)s 报送。") % {"at": _plain(report.sent_at)})
+        report.sent_at = sent_at or timezone.now()
+        report.save(update_fields=["sent_at"])
+        _event(
+            report.incident,
+            actor,
+            TimelineEvent.Kind.UPWARD_REPORT,
+            _("已报送：%(to)s%(late)s")
+            % {"to": report.get_recipient_display(), "late": _("（超时）") if report.is_late() else ""},
+            at=report.sent_at,
+            clause="§5.1",
+            data={"report": report.pk, "late": report.is_late()},
+        )
+    return report
+
+
+def level_label(level):
+    return ResponseLevel(level).label if level else "—"
