@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from orgchart.models import AppendOnlyQuerySet, County, ServiceArea, Unit
 
 from . import rules
-from .choices import AccidentGrade, Category, Facility, IncidentType, ResponseLevel, State
+from .choices import Category, Facility, IncidentType, ResponseLevel, State
 from .plan_rules import RULES_2021
 
 
