@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from orgchart.models import AppendOnlyQuerySet, County, ServiceArea, Unit
+from orgchart.models import AppendOnlyModel, County, ServiceArea, Unit
 
 from . import rules
 from .choices import Category, Facility, IncidentType, ResponseLevel, State
@@ -338,7 +338,7 @@ class FirstMeasure(models.Model):
         return f"{self.at:%m-%d %H:%M} {self.by}"
 
 
-class FollowUpReport(models.Model):
+class FollowUpReport(AppendOnlyModel):
     """续报 (§5.1): updated figures with a note; ``changes`` = {field: [old, new]}."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="follow_ups")
@@ -350,8 +350,6 @@ class FollowUpReport(models.Model):
     grade_after = models.CharField(max_length=16, blank=True)
     level_before = models.PositiveSmallIntegerField(null=True, blank=True)
     level_after = models.PositiveSmallIntegerField(null=True, blank=True)
-
-    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("续报")
@@ -410,7 +408,7 @@ class UpwardReport(models.Model):
         return (now or timezone.now()) > self.due_at
 
 
-class TimelineEvent(models.Model):
+class TimelineEvent(AppendOnlyModel):
     """The incident's append-only record: who, when, what, from, to, why, under which clause."""
 
     class Kind(models.TextChoices):
@@ -444,8 +442,6 @@ class TimelineEvent(models.Model):
     clause = models.CharField(_("预案条款"), max_length=60, blank=True)
     data = models.JSONField(default=dict, blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("时间线")
         verbose_name_plural = _("时间线")
@@ -453,11 +449,3 @@ class TimelineEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.summary}"
-
-    def save(self, *args, **kwargs):
-        if self.pk:
-            raise PermissionError("TimelineEvent is append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("TimelineEvent is append-only")

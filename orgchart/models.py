@@ -481,7 +481,25 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise PermissionError("append-only: rows cannot be deleted")
 
 
-class OrgChange(models.Model):
+class AppendOnlyModel(models.Model):
+    """Base of the append-only logs (the org-chart change log, the incident timeline): rows are
+    written once; save() of an existing row, delete(), and bulk update/delete all raise."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            raise PermissionError(f"{type(self).__name__} is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError(f"{type(self).__name__} is append-only")
+
+
+class OrgChange(AppendOnlyModel):
     """Append-only record of every edit the office makes to the org chart: who, when, what."""
 
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
@@ -499,8 +517,6 @@ class OrgChange(models.Model):
     changes = models.JSONField(_("变更内容"), default=dict)
     summary = models.CharField(_("摘要"), max_length=300, blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("组织体系变更记录")
         verbose_name_plural = _("组织体系变更记录")
@@ -508,11 +524,3 @@ class OrgChange(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
-
-    def save(self, *args, **kwargs):
-        if self.pk:
-            raise PermissionError("OrgChange is append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("OrgChange is append-only")
