@@ -3,7 +3,15 @@ everywhere; state changes go through the incident page (lifecycle.py), never thr
 
 from django.contrib import admin
 
-from .models import FirstMeasure, FollowUpReport, Incident, LinkedEvent, PlanVersion, TimelineEvent, UpwardReport
+from .models import (
+    FirstMeasure,
+    FollowUpReport,
+    Incident,
+    LinkedEvent,
+    PlanVersion,
+    TimelineEvent,
+    UpwardReport,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
