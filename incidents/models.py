@@ -221,11 +221,17 @@ class Incident(models.Model):
 
     @property
     def outage_share(self):
-        """Affected heated area ÷ the service area's heated area (exact), or None if either is unknown."""
+        """Affected heated area ÷ the service area's heated area (exact), or None if either is unknown.
+        Capped at 1 (全城停热); ``outage_area_exceeds_total`` tells the page to flag the data error."""
         total = self.service_area.heated_area_m2
         if self.affected_area_m2 is None or not total:
             return None
         return min(Fraction(self.affected_area_m2) / Fraction(total), Fraction(1))
+
+    @property
+    def outage_area_exceeds_total(self):
+        total = self.service_area.heated_area_m2
+        return bool(total and self.affected_area_m2 is not None and self.affected_area_m2 > total)
 
     def unrestored_hours(self, now=None):
         """DOMAIN.md §3: restored − start once restored; else max(now − start, estimate − start)."""
@@ -243,7 +249,8 @@ class Incident(models.Model):
         """When the 24-hour criterion is met (outage start + 24 h), or None without an outage."""
         if self.outage_started_at is None:
             return None
-        return self.outage_started_at + timedelta(hours=int(Fraction(self.rules_data["firm_after_hours"])))
+        seconds = Fraction(self.rules_data["firm_after_hours"]) * 3600
+        return self.outage_started_at + timedelta(seconds=int(seconds))
 
     def verified_figures(self):
         return {
@@ -278,7 +285,7 @@ class Incident(models.Model):
             unrestored_hours=self.unrestored_hours(now),
             beyond_city_capacity=self.beyond_city_capacity,
             restored=self.restored_at is not None,
-            deaths=self.verified_figures()["deaths"],
+            deaths=self.deaths,  # "可依第4项立即启动" where people are dead, verified or not
             rules=self.rules_data,
         )
 

@@ -22,18 +22,21 @@ from .plan_rules import RULES_2021
 ANNEX4 = "附件4"
 
 
-def _exact(value, name):
-    """Fraction of an exact number; floats are refused (binary fractions are not the plan's numbers)."""
+def _exact(value, name, *, whole=False):
+    """Fraction of an exact number; floats are refused (binary fractions are not the plan's numbers).
+    ``whole``: a count of people, which must be a whole number."""
     if value is None:
         return None
     if isinstance(value, bool | float):
         raise TypeError(f"{name} must be exact (int, Decimal, Fraction or str), not {type(value).__name__}")
     try:
         number = Fraction(value)
-    except (ValueError, ZeroDivisionError) as exc:
-        raise ValueError(f"{name}: {value!r} is not a number") from exc
+    except (ValueError, ZeroDivisionError, OverflowError, ArithmeticError) as exc:
+        raise ValueError(f"{name}: {value!r} is not a finite number") from exc
     if number < 0:
         raise ValueError(f"{name} must not be negative: {value!r}")
+    if whole and number.denominator != 1:
+        raise ValueError(f"{name} must be a whole number: {value!r}")
     return number
 
 
@@ -59,20 +62,16 @@ def grade_accident(*, deaths, serious_injuries, direct_loss_yuan, rules=None):
 
 def explain_grade(*, deaths, serious_injuries, direct_loss_yuan, rules=None):
     """(grade or None, [the criteria that reached it, e.g. "附件5 较大：死亡3人以上"])."""
-    rules = rules or RULES_2021
+    rules = RULES_2021 if rules is None else rules
     values = {
-        "deaths": _exact(deaths, "deaths"),
-        "serious_injuries": _exact(serious_injuries, "serious_injuries"),
+        "deaths": _exact(deaths, "deaths", whole=True),
+        "serious_injuries": _exact(serious_injuries, "serious_injuries", whole=True),
         "direct_loss_yuan": _exact(direct_loss_yuan, "direct_loss_yuan"),
     }
-    labels = {
-        "deaths": "死亡",
-        "serious_injuries": "重伤（含急性工业中毒）",
-        "direct_loss_yuan": "直接经济损失",
-    }
-    for band in rules["accident_grades"]:  # highest first
+    bands = sorted(rules["accident_grades"], key=lambda b: AccidentGrade(b["grade"]).rank, reverse=True)
+    for band in bands:  # highest first, whatever the order of the data
         reasons = [
-            f"{band['clause']}：{labels[k]}"
+            f"{band['clause']}：{_criterion_text(k, band[k])}"
             for k, v in values.items()
             if v is not None and _at_least(v, band[k])
         ]
@@ -81,12 +80,40 @@ def explain_grade(*, deaths, serious_injuries, direct_loss_yuan, rules=None):
     return None, []
 
 
+def _criterion_text(key, bound):
+    """ "死亡3人以上", "直接经济损失1000万元以上", "直接经济损失大于0元" (以上包括本数)."""
+    number, inclusive = Decimal(bound[0]), bound[1]
+    if key == "direct_loss_yuan":
+        wan = number / 10000
+        amount = f"{wan.normalize():f}万元" if number >= 10000 else f"{number.normalize():f}元"
+    else:
+        amount = f"{number.normalize():f}人"
+    label = {
+        "deaths": "死亡",
+        "serious_injuries": "重伤（含急性工业中毒）",
+        "direct_loss_yuan": "直接经济损失",
+    }[key]
+    return f"{label}{amount}以上" if inclusive else f"{label}大于{amount}"
+
+
 def yuan_from_wan(wan):
-    """万元 → 元, exactly (the form takes either)."""
-    if isinstance(wan, float):
+    """万元 → 元, exactly (the form takes either). Refuses what is not a whole number of 分 (0.01 元),
+    negative amounts, and anything that is not a finite number: never rounds."""
+    if isinstance(wan, bool | float):
         raise TypeError("万元 must be exact, not float")
-    value = wan if isinstance(wan, Decimal) else Decimal(str(wan))
-    return (value * 10000).quantize(Decimal("0.01"))
+    try:
+        value = wan if isinstance(wan, Decimal) else Decimal(str(wan).strip())
+        if not value.is_finite():
+            raise ValueError
+        yuan = value * 10000
+        exact = yuan.quantize(Decimal("0.01"))
+    except (ArithmeticError, ValueError) as exc:
+        raise ValueError(f"not an amount of 万元: {wan!r}") from exc
+    if yuan < 0:
+        raise ValueError(f"amount must not be negative: {wan!r}")
+    if exact != yuan:
+        raise ValueError(f"{wan!r} 万元 is not a whole number of 分 (0.01 元)")
+    return exact
 
 
 # ------------------------------------------------------------------------------------------------
@@ -113,7 +140,7 @@ class Alternative:
 class Recommendation:
     level: ResponseLevel | None  # the 附件4 level: None when nothing matched, lapsed or no outage
     matched_level: ResponseLevel | None  # highest level the matched conditions reach, whatever the 24 h
-    firm: bool  # 24-hour criterion holds: a trigger
+    firm: bool  # 24-hour criterion holds: a trigger (the hours come from the plan version's data)
     status: str  # "firm" | "provisional" | "lapsed" | "no_outage" | "none"
     matches: tuple = ()
     alternatives: tuple = ()
@@ -123,6 +150,7 @@ class Recommendation:
     condition_4_clause: str = ""  # the command's judgment for the matched (or Ⅳ) level
     immediate_option: bool = False  # people trapped or dead: "可依第4项立即启动"
     plan_code: str = ""
+    firm_after_hours: Fraction = Fraction(24)
     notes: tuple = field(default_factory=tuple)
 
     @property
@@ -131,10 +159,11 @@ class Recommendation:
 
     @property
     def status_label(self):
+        hours = str(self.firm_after_hours)  # from the plan version's data, e.g. "24"
         return {
             "firm": "确定",
-            "provisional": "暂定（条件已满足，待满24小时）",
-            "lapsed": "已失效（24小时内恢复供热）",
+            "provisional": f"暂定（条件已满足，待满{hours}小时）",
+            "lapsed": f"已失效（{hours}小时内恢复供热）",
             "no_outage": "不适用（未停热）",
             "none": "无",
         }[self.status]
@@ -157,9 +186,9 @@ def recommend_level(
     ``unrestored_hours`` the outage's length so far (None = no outage at all); ``restored`` whether heat
     is back (then a recommendation under 24 h lapses); ``deaths`` only decides the immediate option.
     """
-    rules = rules or RULES_2021
+    rules = RULES_2021 if rules is None else rules
     share = _exact(outage_share, "outage_share")
-    at_risk = _exact(people_at_risk, "people_at_risk")
+    at_risk = _exact(people_at_risk, "people_at_risk", whole=True)
     hours = _exact(unrestored_hours, "unrestored_hours")
     grade = AccidentGrade(accident_grade) if accident_grade else None
     if share is not None and share > 1:
@@ -194,9 +223,8 @@ def recommend_level(
                     )
     if at_risk:
         for band in rules["people_at_risk"]:
-            if at_risk >= Fraction(band["lower"]) and (
-                band["upper"] is None or at_risk < Fraction(band["upper"])
-            ):
+            lower_ok = _at_least(at_risk, [band["lower"], band.get("lower_inclusive", True)])
+            if lower_ok and (band["upper"] is None or at_risk < Fraction(band["upper"])):
                 matches.append(
                     Match(
                         ResponseLevel(band["level"]),
@@ -217,7 +245,7 @@ def recommend_level(
     matched_level = min((m.level for m in matches), default=None)
     readings += [m.reading for m in matches if m.reading]
     # An alternative matters only when it is above what the conditions already give.
-    alternatives = tuple(a for a in alternatives if matched_level is None or a.level < matched_level)
+    alternatives = [a for a in alternatives if matched_level is None or a.level < matched_level]
 
     firm_after = Fraction(rules["firm_after_hours"])
     if matched_level is None:
@@ -232,23 +260,28 @@ def recommend_level(
         status, level = "provisional", matched_level
     if status in ("firm", "provisional", "lapsed", "no_outage"):
         readings.append(rules["readings"][status])
+    if status not in ("firm", "provisional"):
+        alternatives = []  # the upper row needs the 24-hour criterion too: nothing to choose from
+    if "bands" in rules["readings"]:
+        readings.append(rules["readings"]["bands"])
     if hours is not None:
         readings.append(rules["readings"]["unrestored_hours"])
     readings.append(rules["readings"]["condition_4"])
 
     judged = matched_level or ResponseLevel.IV
-    dead = _exact(deaths, "deaths")
+    dead = _exact(deaths, "deaths", whole=True)
     return Recommendation(
         level=ResponseLevel(level) if level else None,
         matched_level=ResponseLevel(matched_level) if matched_level else None,
         firm=status == "firm",
         status=status,
         matches=tuple(matches),
-        alternatives=alternatives,
+        alternatives=tuple(alternatives),
         readings=tuple(dict.fromkeys(r for r in readings if r)),
         unrestored_hours=hours,
         hours_until_firm=(firm_after - hours) if status == "provisional" else None,
         condition_4_clause=f"{ANNEX4} {rules['command_judgment'][str(int(judged))]}",
         immediate_option=bool(at_risk) or bool(dead),
         plan_code=rules["code"],
+        firm_after_hours=firm_after,
     )
