@@ -81,10 +81,11 @@ ACTIVATE_CLAUSE = {1: "§5.3.4", 2: "§5.3.3", 3: "§5.3.2", 4: "§5.3.1"}
 
 
 def _level(value):
-    try:
-        return ResponseLevel(int(value))
-    except (TypeError, ValueError):
-        raise TransitionError(_("响应级别只能是Ⅰ级、Ⅱ级、Ⅲ级或Ⅳ级。")) from None
+    """A response level 1–4; anything else (2.5, "x", None, True) is refused, never truncated."""
+    text = str(value).strip() if not isinstance(value, bool | float) and value is not None else ""
+    if not text.isdigit() or int(text) not in (1, 2, 3, 4):
+        raise TransitionError(_("响应级别只能是Ⅰ级、Ⅱ级、Ⅲ级或Ⅳ级。"))
+    return ResponseLevel(int(text))
 
 
 def _authority(incident, move, kwargs):
@@ -112,7 +113,27 @@ def _authority(incident, move, kwargs):
     return action, move.clause
 
 
-def _check_conditions(incident, move, kwargs):
+def _check_conditions(incident, move, kwargs, now):
+    """The move's own conditions; returns extra clauses to record (附件4 condition (4) when used)."""
+    if move.name in ("activate", "change_level") and _level(kwargs["level"]) < (incident.level or 5):
+        # DOMAIN.md §3: the firm 附件4 recommendation or its alternative needs no reason; any other level
+        # is the command's judgment, 附件4 condition (4), and needs a written reason.
+        rec = incident.recommendation(now)
+        level = _level(kwargs["level"])
+        backed = rec.firm and (level == rec.level or level in {a.level for a in rec.alternatives})
+        if not backed:
+            if not kwargs["reason"]:
+                raise TransitionError(
+                    _(
+                        "%(level)s不是附件4的确定建议级别（或其备选）：按附件4第4项（市指挥部认为需要启动的其他情形）"
+                        "启动须写明理由。"
+                    )
+                    % {"level": level.label}
+                )
+            judgment = rec.condition_4_clause.rsplit(" ", 1)[0]
+            number = incident.rules_data["command_judgment"][str(int(level))]
+            return [f"{judgment} {number}"]
+        return list(rec.clauses)
     if move.name == "end_response":
         # §5.3.6: 遇难遇险人员全部救出，导致次生、衍生事故的威胁和危害得到控制或者消除后
         failing = []
@@ -127,9 +148,19 @@ def _check_conditions(incident, move, kwargs):
         if failing:
             raise TransitionError(_("不能结束响应（§5.3.6）：%(why)s。") % {"why": "；".join(failing)})
     if move.name == "dismiss" and kwargs.get("merged_into") is not None:
-        target = kwargs["merged_into"]
-        if getattr(target, "pk", target) == incident.pk:
+        from .models import Incident
+
+        target_id = getattr(kwargs["merged_into"], "pk", kwargs["merged_into"])
+        if target_id == incident.pk:
             raise TransitionError(_("不能把事件合并到它自己。"))
+        target = Incident.objects.filter(pk=target_id).values("state", "merged_into_id").first()
+        if target is None:
+            raise TransitionError(_("要合并到的事件 #%(pk)s 不存在。") % {"pk": target_id})
+        if target["state"] == State.DISMISSED or target["merged_into_id"]:
+            raise TransitionError(
+                _("事件 #%(pk)s 本身已撤销或已合并，请合并到保留的那一个事件。") % {"pk": target_id}
+            )
+    return []
 
 
 def _post_name(decision):
@@ -161,7 +192,7 @@ def perform(
     with transaction.atomic():
         incident = (
             Incident.objects.select_for_update(of=("self",))
-            .select_related("county", "plan_version")
+            .select_related("county", "plan_version", "service_area")
             .get(pk=incident_id)
         )
         state = State(incident.state)
@@ -176,13 +207,19 @@ def perform(
             raise TransitionError(
                 _("事件当前为“%(state)s”，不能“%(move)s”。") % {"state": state.label, "move": spec.label}
             )
+        if spec.name in ("activate", "change_level"):
+            level = _level(level)
         action, clause = _authority(incident, spec, {"level": level})
         decision = can(actor, action, incident)
         if not decision:
             raise PermissionDenied(decision.reason)
         if spec.needs_reason and not reason:
             raise TransitionError(_("“%(move)s”须写明理由。") % {"move": spec.label})
-        _check_conditions(incident, spec, {"merged_into": merged_into})
+        extra_clauses = _check_conditions(
+            incident, spec, {"merged_into": merged_into, "level": level, "reason": reason}, now
+        )
+        if extra_clauses:
+            clause = "、".join([clause, *extra_clauses])
 
         old_state, old_level = incident.state, incident.level
         fields = []
@@ -193,8 +230,8 @@ def perform(
             incident.level, incident.level_since = int(_level(level)), now
             fields += ["level", "level_since"]
         if move == "reopen":
-            incident.level = incident.level_since = None
-            fields += ["level", "level_since"]
+            incident.level = incident.level_since = incident.merged_into = None
+            fields += ["level", "level_since", "merged_into"]
         if move == "dismiss" and merged_into is not None:
             incident.merged_into_id = getattr(merged_into, "pk", merged_into)
             fields.append("merged_into")
@@ -232,36 +269,27 @@ def perform(
 
 
 def allowed_moves(incident, user):
-    """The moves this user could make now (for the buttons on the incident page); no side effects."""
+    """The moves this user could make now (for the buttons on the incident page); no side effects.
+    Conditions (reasons, §5.3.6) are checked when the move is made, not here."""
     result = []
     for spec in MOVES.values():
         if incident.state not in spec.sources:
             continue
         if spec.name in ("activate", "change_level"):
-            levels = [
-                lv
-                for lv in ResponseLevel
-                if can(user, ACTIVATE_ACTION[lv], incident)
-                or (
-                    spec.name == "change_level"
-                    and incident.level
-                    and lv > incident.level
-                    and can(
-                        user,
-                        "level.lower.from_1_2" if incident.level <= 2 else "level.lower.3_to_4",
-                        incident,
-                    )
-                )
-            ]
-            if spec.name == "change_level":
-                levels = [lv for lv in levels if lv != incident.level]
+            levels = []
+            for lv in ResponseLevel:
+                if spec.name == "change_level" and lv == incident.level:
+                    continue
+                try:
+                    action, _clause = _authority(incident, spec, {"level": lv})
+                except TransitionError:
+                    continue
+                if can(user, action, incident):
+                    levels.append(lv)
             if levels:
                 result.append((spec, levels))
             continue
-        try:
-            action, _clause = _authority(incident, spec, {})
-        except TransitionError:
-            continue
+        action, _clause = _authority(incident, spec, {})
         if can(user, action, incident):
             result.append((spec, []))
     return result

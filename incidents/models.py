@@ -8,6 +8,7 @@ from datetime import timedelta
 from fractions import Fraction
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -195,6 +196,41 @@ class Incident(models.Model):
 
     def get_absolute_url(self):
         return reverse("incidents:detail", args=[self.pk])
+
+    # Clock skew allowed between a phone's clock and the server's when checking "not in the future".
+    CLOCK_SKEW = timedelta(minutes=5)
+
+    def clean(self):
+        """Facts that cannot be true together; messages name the field (Chinese first)."""
+        errors = {}
+        latest = timezone.now() + self.CLOCK_SKEW
+        for name in ("occurred_at", "reported_at", "outage_started_at", "restored_at"):
+            value = getattr(self, name)
+            if value and value > latest:
+                errors.setdefault(name, []).append(_("时间不能晚于现在。"))
+        if self.occurred_at and self.reported_at and self.occurred_at > self.reported_at:
+            errors.setdefault("reported_at", []).append(_("接报时间不能早于发生时间。"))
+        if self.restored_at and not self.outage_started_at:
+            errors.setdefault("outage_started_at", []).append(_("已填写恢复供热时间，请填写停热开始时间。"))
+        if self.restored_at and self.outage_started_at and self.restored_at < self.outage_started_at:
+            errors.setdefault("restored_at", []).append(_("恢复供热时间不能早于停热开始时间。"))
+        if (
+            self.estimated_restoration_at
+            and self.outage_started_at
+            and self.estimated_restoration_at < self.outage_started_at
+        ):
+            errors.setdefault("estimated_restoration_at", []).append(_("预计恢复时间不能早于停热开始时间。"))
+        for name in ("still_trapped", "still_missing"):
+            if (getattr(self, name) or 0) > (self.people_at_risk_peak or 0):
+                errors.setdefault(name, []).append(_("不能大于涉险、被困、失联人数的峰值。"))
+        total = self.service_area.heated_area_m2 if self.service_area_id else None
+        if total and self.affected_area_m2 is not None and self.affected_area_m2 > total:
+            errors.setdefault("affected_area_m2", []).append(
+                _("停热面积不能大于%(area)s的供热面积（%(total)s 平方米）。")
+                % {"area": self.service_area.name, "total": f"{total:,.0f}"}
+            )
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def ref(self):

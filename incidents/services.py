@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from orgchart.permissions import can, require
 
-from .choices import ResponseLevel
+from .choices import ResponseLevel, State
 from .models import FirstMeasure, FollowUpReport, Incident, PlanVersion, TimelineEvent, UpwardReport
 
 # Figures a follow-up report may update (§5.1 续报).
@@ -89,7 +89,7 @@ def incident_report(*, actor, data, first_measures=()):
             },
         )
         for m in first_measures:
-            first_measure_add(actor=actor, incident=incident, **m)
+            _first_measure(actor, incident, **m)
     return incident
 
 
@@ -112,6 +112,11 @@ def follow_up_add(*, actor, incident_id, note, data):
         )
         if not (can(actor, "incident.follow_up") or can(actor, "incident.follow_up_unit", incident)):
             raise PermissionDenied(can(actor, "incident.follow_up").reason)
+        if incident.state in (State.DISMISSED, State.ARCHIVED):
+            raise ValidationError(
+                _("事件已%(state)s，不能再续报；如需继续处置，请办公室主任重新打开。")
+                % {"state": State(incident.state).label}
+            )
         grade_before, rec_before = _snapshot(incident)
         changes = {}
         for name in FOLLOW_UP_FIELDS:
@@ -164,13 +169,14 @@ def _plain(value):
 
 
 def first_measure_add(*, actor, incident, at, by, text):
-    """先期处置 (§5.2), with its time."""
-    if not (
-        can(actor, "incident.follow_up")
-        or can(actor, "incident.follow_up_unit", incident)
-        or can(actor, "incident.report")
-    ):
+    """先期处置 (§5.2), with its time: by the office or a unit the incident concerns."""
+    if not (can(actor, "incident.follow_up") or can(actor, "incident.follow_up_unit", incident)):
         raise PermissionDenied(can(actor, "incident.follow_up").reason)
+    with transaction.atomic():
+        return _first_measure(actor, incident, at=at, by=by, text=text)
+
+
+def _first_measure(actor, incident, *, at, by, text):
     if at > timezone.now():
         raise ValidationError({"at": _("先期处置时间不能晚于现在。")})
     measure = FirstMeasure.objects.create(incident=incident, at=at, by=by, text=text, recorded_by=actor)

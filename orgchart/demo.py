@@ -213,6 +213,7 @@ def load_demo(*, today=None):
         appoint(dsg, "deputy_secretary_general")
         appoint(dsg, "onsite_deputy")
         appoint(dsg, "commander", role="deputy")  # acts for the commander when he is away (reading)
+        appoint(dsg, "onsite_commander", role="deputy")
         deputy_general = person(
             "demo-deputy-general", "孙卫东（演示）", organisation="运城市应急救援总指挥部", title="副总指挥"
         )

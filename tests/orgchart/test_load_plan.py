@@ -106,8 +106,8 @@ def snapshot():
     """Every row of every org-chart table, as plain values."""
     return {
         model.__name__: sorted(map(repr, model.objects.values_list()))
-        for model in dj.Model.__subclasses__()
-        if model._meta.app_label == "orgchart"
+        for model in dj.Model.__subclasses__() + m.AppendOnlyModel.__subclasses__()
+        if model._meta.app_label == "orgchart" and not model._meta.abstract
     } | {
         mm: sorted(map(repr, m.ServiceArea.counties.through.objects.values_list())) for mm in ["sa_counties"]
     }
