@@ -113,6 +113,14 @@ def _authority(incident, move, kwargs):
     return action, move.clause
 
 
+def backed_levels(recommendation):
+    """Levels that need no written reason (DOMAIN.md §3): the firm 附件4 recommendation and its
+    alternative. Any other level is the command's judgment, 附件4 condition (4)."""
+    if not recommendation.firm:
+        return set()
+    return {recommendation.level, *(a.level for a in recommendation.alternatives)}
+
+
 def _check_conditions(incident, move, kwargs, now):
     """The move's own conditions; returns extra clauses to record (附件4 condition (4) when used)."""
     if move.name in ("activate", "change_level") and _level(kwargs["level"]) < (incident.level or 5):
@@ -120,8 +128,7 @@ def _check_conditions(incident, move, kwargs, now):
         # is the command's judgment, 附件4 condition (4), and needs a written reason.
         rec = incident.recommendation(now)
         level = _level(kwargs["level"])
-        backed = rec.firm and (level == rec.level or level in {a.level for a in rec.alternatives})
-        if not backed:
+        if level not in backed_levels(rec):
             if not kwargs["reason"]:
                 raise TransitionError(
                     _(

@@ -48,6 +48,23 @@ class PlanVersion(models.Model):
     def current(cls):
         return cls.objects.filter(in_force=True).first()
 
+    @classmethod
+    def ensure_2021(cls):
+        """The 2021 plan in force, as migration 0002 creates it (tests whose database was flushed)."""
+        from datetime import date
+
+        version, _created = cls.objects.get_or_create(
+            code="2021",
+            defaults={
+                "doc_no": "运政办发〔2021〕68 号",
+                "title": "运城市城市集中供热突发事件应急预案",
+                "issued_on": date(2021, 12, 23),
+                "in_force": not cls.objects.filter(in_force=True).exists(),
+                "rules": RULES_2021,
+            },
+        )
+        return version
+
 
 class LinkedEvent(models.Model):
     """Incidents of one event (one cold wave, one fuel shortage), linked."""

@@ -177,7 +177,7 @@ def first_measure_add(*, actor, incident, at, by, text):
 
 
 def _first_measure(actor, incident, *, at, by, text):
-    if at > timezone.now():
+    if at > timezone.now() + Incident.CLOCK_SKEW:
         raise ValidationError({"at": _("先期处置时间不能晚于现在。")})
     measure = FirstMeasure.objects.create(incident=incident, at=at, by=by, text=text, recorded_by=actor)
     _event(

@@ -1,4 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "incidents"
-urlpatterns = []
+urlpatterns = [
+    path("", views.incident_list, name="list"),
+    path("new/", views.incident_new, name="new"),
+    path("new/validate/", views.incident_validate, name="validate"),
+    path("<int:pk>/", views.incident_detail, name="detail"),
+    path("<int:pk>/recommendation/", views.recommendation, name="recommendation"),
+    path("<int:pk>/move/<slug:move>/", views.incident_move, name="move"),
+    path("<int:pk>/follow-up/", views.follow_up, name="follow_up"),
+    path("<int:pk>/reports/", views.report_log, name="report_log"),
+    path("<int:pk>/reports/<int:report_id>/sent/", views.report_sent, name="report_sent"),
+]

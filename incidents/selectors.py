@@ -1,0 +1,96 @@
+"""Reads of the incident pages, each a constant number of queries whatever the number of incidents,
+timeline events, follow-ups and reports (DESIGN.md: services write, selectors read).
+
+Grade and recommendation are computed in Python from the row (``Incident.grade()``,
+``Incident.recommendation()``); they need only the row's service area and plan version, which are
+joined here.
+
+Who may read: every logged-in member of the organisation may read every incident, for now (a unit's
+liaison at 3 a.m. needs the facts as much as the office does, and §5.1 has every unit report and follow
+up). What a person may *do* is decided per action by ``orgchart.permissions`` (see the views).
+"""
+
+from django.db.models import Prefetch, Q
+
+from .models import FirstMeasure, FollowUpReport, Incident, TimelineEvent, UpwardReport
+
+
+def incidents_qs():
+    return Incident.objects.select_related("service_area", "county", "plan_version")
+
+
+def incident_list(
+    *,
+    q="",
+    state=None,
+    level=None,
+    category=None,
+    county=None,
+    date_from=None,
+    date_to=None,
+    drill="",
+):
+    """Incidents, newest report first. Drills are left out unless asked for (§8.1: kept out of
+    statistics); ``drill="include"`` shows both, ``drill="only"`` drills alone."""
+    qs = incidents_qs()
+    if drill == "only":
+        qs = qs.filter(is_drill=True)
+    elif drill != "include":
+        qs = qs.filter(is_drill=False)
+    if state:
+        qs = qs.filter(state=state)
+    if level == "none":
+        qs = qs.filter(level__isnull=True)
+    elif level:
+        qs = qs.filter(level=int(level))
+    if category:
+        qs = qs.filter(category=category)
+    if county:
+        qs = qs.filter(county=county)
+    if date_from:
+        qs = qs.filter(reported_at__date__gte=date_from)  # the date in Asia/Shanghai
+    if date_to:
+        qs = qs.filter(reported_at__date__lte=date_to)
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(address__icontains=q) | Q(description__icontains=q))
+    return qs.order_by("-reported_at", "-id")
+
+
+def incident_detail(pk):
+    """One incident with everything its page shows. Raises Incident.DoesNotExist."""
+    return (
+        Incident.objects.select_related(
+            "service_area",
+            "county",
+            "county__government",
+            "plan_version",
+            "company",
+            "created_by",
+            "created_by__person",
+            "merged_into",
+            "linked_event",
+        )
+        .prefetch_related(
+            Prefetch("first_measures", queryset=FirstMeasure.objects.order_by("at", "id")),
+            Prefetch(
+                "follow_ups",
+                queryset=FollowUpReport.objects.select_related("reporter", "reporter__person").order_by(
+                    "-at", "-id"
+                ),
+            ),
+            Prefetch(
+                "upward_reports",
+                queryset=UpwardReport.objects.select_related("recorded_by", "recorded_by__person").order_by(
+                    "due_at", "id"
+                ),
+            ),
+            Prefetch("timeline", queryset=TimelineEvent.objects.order_by("-at", "-id")),
+        )
+        .get(pk=pk)
+    )
+
+
+def incident_for_recommendation(pk):
+    """Just what the recommendation panel needs (polled every minute)."""
+    return incidents_qs().get(pk=pk)
