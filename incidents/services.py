@@ -11,7 +11,15 @@ from django.utils.translation import gettext as _
 from orgchart.permissions import can, require
 
 from .choices import ResponseLevel, State
-from .models import FirstMeasure, FollowUpReport, Incident, PlanVersion, TimelineEvent, UpwardReport
+from .models import (
+    FirstMeasure,
+    FollowUpReport,
+    Incident,
+    LinkedEvent,
+    PlanVersion,
+    TimelineEvent,
+    UpwardReport,
+)
 
 # Figures a follow-up report may update (§5.1 续报).
 FOLLOW_UP_FIELDS = (
@@ -262,3 +270,27 @@ def upward_report_mark_sent(*, actor, report_id, sent_at=None):
 
 def level_label(level):
     return ResponseLevel(level).label if level else "—"
+
+
+def incident_link(*, actor, incident_id, event_name):
+    """Link an incident to an event of several incidents (one cold wave, one fuel shortage); an empty
+    name unlinks it. The office decides (§5.1: 分析研判)."""
+    require(actor, "incident.follow_up")
+    name = (event_name or "").strip()[:100]
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update(of=("self",)).get(pk=incident_id)
+        event = None
+        if name:
+            event, _created = LinkedEvent.objects.get_or_create(name=name, defaults={"created_by": actor})
+        if incident.linked_event_id == (event.pk if event else None):
+            return incident
+        old = incident.linked_event.name if incident.linked_event_id else ""
+        incident.linked_event = event
+        incident.save(update_fields=["linked_event", "updated_at"])
+        summary = (
+            (_("关联到“%(name)s”") % {"name": name}) if event else (_("取消关联“%(name)s”") % {"name": old})
+        )
+        _event(
+            incident, actor, TimelineEvent.Kind.LINK, summary, clause="§5.1", data={"from": old, "to": name}
+        )
+    return incident

@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:pk>/follow-up/", views.follow_up, name="follow_up"),
     path("<int:pk>/reports/", views.report_log, name="report_log"),
     path("<int:pk>/reports/<int:report_id>/sent/", views.report_sent, name="report_sent"),
+    path("<int:pk>/link/", views.link, name="link"),
 ]

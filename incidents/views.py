@@ -40,7 +40,7 @@ from .forms import (
     hide_required_errors_formset,
 )
 from .lifecycle import MOVES, TransitionError, allowed_moves, backed_levels
-from .models import Incident, PlanVersion, UpwardReport
+from .models import Incident, LinkedEvent, PlanVersion, UpwardReport
 from .templatetags.incident_tags import fmt_number
 
 INVALID = 422
@@ -395,6 +395,18 @@ def _detail_context(request, incident, *, follow_up_form=None, report_form=None)
         if follow_up_form is not None
         else (FollowUpForm(incident=incident) if can_follow_up else None),
         "report_form": report_form if report_form is not None else (UpwardReportForm() if can_log else None),
+        # Incidents of the same event (one cold wave …): one query; the names offered when linking: one.
+        "linked_siblings": list(
+            Incident.objects.filter(linked_event_id=incident.linked_event_id)
+            .exclude(pk=incident.pk)
+            .only("id", "title", "state", "level", "reported_at", "is_drill")
+            .order_by("reported_at")[:50]
+        )
+        if incident.linked_event_id
+        else [],
+        "event_names": list(LinkedEvent.objects.order_by("-created_at").values_list("name", flat=True)[:30])
+        if can_log
+        else [],
     }
 
 
@@ -572,3 +584,19 @@ def report_sent(request, pk, report_id):
         else:
             messages.success(request, _("已标记为已报送：%(to)s。") % {"to": report.get_recipient_display()})
     return _back(pk, "reports")
+
+
+@login_required
+@require_POST
+def link(request, pk):
+    """Link the incident to an event of several incidents (or unlink with an empty name)."""
+    incident = get_object_or_404(Incident, pk=pk)
+    try:
+        services.incident_link(
+            actor=request.user, incident_id=incident.pk, event_name=request.POST.get("event_name", "")
+        )
+    except PermissionDenied as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, _("已更新关联事件。"))
+    return _back(pk, "facts")

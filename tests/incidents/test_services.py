@@ -276,7 +276,7 @@ def test_first_measure_in_the_future_is_refused(make_incident, people):
         first_measure_add(
             actor=people.office,
             incident=incident,
-            at=timezone.now() + timedelta(minutes=10)  # beyond Incident.CLOCK_SKEW,
+            at=timezone.now() + timedelta(minutes=10),  # beyond Incident.CLOCK_SKEW
             by="热力公司",
             text="x",
         )
@@ -419,3 +419,20 @@ def test_mark_sent_in_time_is_not_late(make_incident, people):
     report.refresh_from_db()
     assert not report.is_late()
     assert "超时" not in incident.timeline.latest("id").summary
+
+
+def test_incidents_of_one_event_are_linked_and_unlinked(make_incident, people):
+    from incidents.models import LinkedEvent
+    from incidents.services import incident_link
+
+    first, second = make_incident(), make_incident(title="第二起")
+    incident_link(actor=people.office, incident_id=first.pk, event_name="2026年1月寒潮")
+    incident_link(actor=people.office, incident_id=second.pk, event_name=" 2026年1月寒潮 ")
+    event = LinkedEvent.objects.get(name="2026年1月寒潮")
+    assert set(event.incidents.values_list("pk", flat=True)) == {first.pk, second.pk}
+    assert first.timeline.filter(kind="link").count() == 1
+    incident_link(actor=people.office, incident_id=first.pk, event_name="")
+    first.refresh_from_db()
+    assert first.linked_event is None and first.timeline.filter(kind="link").count() == 2
+    with pytest.raises(PermissionDenied):
+        incident_link(actor=people.police, incident_id=second.pk, event_name="别的")

@@ -747,3 +747,23 @@ def test_measured_query_counts(as_user, user_of, capsys):
     with capsys.disabled():
         print("\nquery counts (office):", counts)
     assert all(n < 25 for n in counts.values())
+
+
+def test_link_form_links_and_the_page_lists_the_other_incidents(client, demo, user_of):
+    from incidents.services import incident_link, incident_report
+    from tests.incidents.conftest import ensure_plan_version, report_data
+
+    ensure_plan_version()
+    office = user_of("office")
+    a = incident_report(actor=office, data=report_data(title="甲"))
+    b = incident_report(actor=office, data=report_data(title="乙"))
+    incident_link(actor=office, incident_id=a.pk, event_name="燃煤短缺")
+    client.force_login(office)
+    resp = client.post(f"/incidents/{b.pk}/link/", {"event_name": "燃煤短缺"})
+    assert resp.status_code == 302
+    html = client.get(f"/incidents/{b.pk}/").content.decode()
+    assert "燃煤短缺" in html and "甲" in html
+    client.force_login(user_of("police"))
+    client.post(f"/incidents/{a.pk}/link/", {"event_name": ""})
+    a.refresh_from_db()
+    assert a.linked_event.name == "燃煤短缺"  # refused: nothing changed
