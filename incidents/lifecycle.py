@@ -9,10 +9,12 @@ waits for the lock, then finds the state changed and is told so.
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from orgchart.permissions import can
 
@@ -36,21 +38,28 @@ class Move:
 MOVES = {
     m.name: m
     for m in (
-        Move("start_assessment", "启动研判", (State.REPORTED,), State.ASSESSING, "§5.1、附件1"),
-        Move("activate", "启动响应", (State.ASSESSING,), State.RESPONDING, "§5.3"),
-        Move("change_level", "调整响应级别", (State.RESPONDING,), None, "§5.3.5", needs_reason=True),
-        Move("end_response", "结束响应", (State.RESPONDING,), State.RESPONSE_ENDED, "§5.3.6"),
-        Move("begin_aftermath", "转入后期处置", (State.RESPONSE_ENDED,), State.AFTERMATH, "§7"),
+        Move("start_assessment", gettext_lazy("启动研判"), (State.REPORTED,), State.ASSESSING, "§5.1、附件1"),
+        Move("activate", gettext_lazy("启动响应"), (State.ASSESSING,), State.RESPONDING, "§5.3"),
+        Move(
+            "change_level",
+            gettext_lazy("调整响应级别"),
+            (State.RESPONDING,),
+            None,
+            "§5.3.5",
+            needs_reason=True,
+        ),
+        Move("end_response", gettext_lazy("结束响应"), (State.RESPONDING,), State.RESPONSE_ENDED, "§5.3.6"),
+        Move("begin_aftermath", gettext_lazy("转入后期处置"), (State.RESPONSE_ENDED,), State.AFTERMATH, "§7"),
         Move(
             "archive",
-            "归档",
+            gettext_lazy("归档"),
             (State.AFTERMATH, State.HANDLED_WITHOUT_RESPONSE, State.DISMISSED),
             State.ARCHIVED,
             "§7",
         ),
         Move(
             "close_without_response",
-            "不启动响应（已处置）",
+            gettext_lazy("不启动响应（已处置）"),
             (State.ASSESSING,),
             State.HANDLED_WITHOUT_RESPONSE,
             "§5.1、附件1",
@@ -58,7 +67,7 @@ MOVES = {
         ),
         Move(
             "dismiss",
-            "撤销（误报或重复）",
+            gettext_lazy("撤销（误报或重复）"),
             (State.REPORTED, State.ASSESSING),
             State.DISMISSED,
             "§5.1",
@@ -66,7 +75,7 @@ MOVES = {
         ),
         Move(
             "reopen",
-            "重新打开",
+            gettext_lazy("重新打开"),
             (State.HANDLED_WITHOUT_RESPONSE, State.DISMISSED, State.ARCHIVED),
             State.ASSESSING,
             "DOMAIN.md §5（解读）",
@@ -245,16 +254,17 @@ def perform(
         incident.save(update_fields=[*fields, "updated_at"])
 
         new_level = incident.level
-        summary = spec.label
-        if move == "activate":
-            summary = _("启动%(level)s响应") % {"level": ResponseLevel(new_level).label}
-        elif move == "change_level":
-            summary = _("响应级别由%(old)s调整为%(new)s") % {
-                "old": ResponseLevel(old_level).label,
-                "new": ResponseLevel(new_level).label,
-            }
-        elif move == "dismiss" and merged_into is not None:
-            summary = _("撤销：与事件 #%(pk)s 重复，已合并") % {"pk": incident.merged_into_id}
+        with translation.override(settings.LANGUAGE_CODE):  # the record is kept in the plan's language
+            summary = str(spec.label)
+            if move == "activate":
+                summary = _("启动%(level)s响应") % {"level": ResponseLevel(new_level).label}
+            elif move == "change_level":
+                summary = _("响应级别由%(old)s调整为%(new)s") % {
+                    "old": ResponseLevel(old_level).label,
+                    "new": ResponseLevel(new_level).label,
+                }
+            elif move == "dismiss" and merged_into is not None:
+                summary = _("撤销：与事件 #%(pk)s 重复，已合并") % {"pk": incident.merged_into_id}
         person = getattr(actor, "person", None)
         TimelineEvent.objects.create(
             incident=incident,

@@ -3,9 +3,10 @@ the upward reporting log, linking. Each writes its timeline event in the same tr
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from orgchart.permissions import can, require
@@ -56,6 +57,11 @@ def _actor_name(user):
     return person.name if person else user.get_username()
 
 
+def recorded():
+    """Timeline summaries are written in Chinese, the plan's language, whatever the actor's UI language."""
+    return translation.override(settings.LANGUAGE_CODE)
+
+
 def _event(incident, actor, kind, summary, *, at=None, reason="", clause="", data=None):
     return TimelineEvent.objects.create(
         incident=incident,
@@ -82,20 +88,21 @@ def incident_report(*, actor, data, first_measures=()):
         incident.save()
         grade, _reasons = incident.grade()
         rec = incident.recommendation()
-        _event(
-            incident,
-            actor,
-            TimelineEvent.Kind.CREATED,
-            _("接报登记：%(title)s") % {"title": incident.title},
-            at=incident.reported_at,
-            clause="§5.1",
-            data={
-                "grade": grade.value if grade else None,
-                "recommended_level": rec.level,
-                "recommendation_status": rec.status,
-                "clauses": list(rec.clauses),
-            },
-        )
+        with recorded():  # the record is kept in the plan's language
+            _event(
+                incident,
+                actor,
+                TimelineEvent.Kind.CREATED,
+                _("接报登记：%(title)s") % {"title": incident.title},
+                at=incident.reported_at,
+                clause="§5.1",
+                data={
+                    "grade": grade.value if grade else None,
+                    "recommended_level": rec.level,
+                    "recommendation_status": rec.status,
+                    "clauses": list(rec.clauses),
+                },
+            )
         for m in first_measures:
             _first_measure(actor, incident, **m)
     return incident
@@ -122,7 +129,7 @@ def follow_up_add(*, actor, incident_id, note, data):
             raise PermissionDenied(can(actor, "incident.follow_up").reason)
         if incident.state in (State.DISMISSED, State.ARCHIVED):
             raise ValidationError(
-                _("事件已%(state)s，不能再续报；如需继续处置，请办公室主任重新打开。")
+                _("事件状态为“%(state)s”，不能再续报；如需继续处置，请办公室主任重新打开。")
                 % {"state": State(incident.state).label}
             )
         grade_before, rec_before = _snapshot(incident)
@@ -146,21 +153,22 @@ def follow_up_add(*, actor, incident_id, note, data):
             level_before=rec_before.level,
             level_after=rec_after.level,
         )
-        _event(
-            incident,
-            actor,
-            TimelineEvent.Kind.FOLLOW_UP,
-            _("续报：%(note)s") % {"note": note[:80]},
-            at=report.at,
-            reason=note,
-            clause="§5.1",
-            data={
-                "changes": changes,
-                "grade": [report.grade_before, report.grade_after],
-                "recommended_level": [rec_before.level, rec_after.level],
-                "recommendation_status": [rec_before.status, rec_after.status],
-            },
-        )
+        with recorded():  # the record is kept in the plan's language
+            _event(
+                incident,
+                actor,
+                TimelineEvent.Kind.FOLLOW_UP,
+                _("续报：%(note)s") % {"note": note[:80]},
+                at=report.at,
+                reason=note,
+                clause="§5.1",
+                data={
+                    "changes": changes,
+                    "grade": [report.grade_before, report.grade_after],
+                    "recommended_level": [rec_before.level, rec_after.level],
+                    "recommendation_status": [rec_before.status, rec_after.status],
+                },
+            )
     return report
 
 
@@ -188,14 +196,15 @@ def _first_measure(actor, incident, *, at, by, text):
     if at > timezone.now() + Incident.CLOCK_SKEW:
         raise ValidationError({"at": _("先期处置时间不能晚于现在。")})
     measure = FirstMeasure.objects.create(incident=incident, at=at, by=by, text=text, recorded_by=actor)
-    _event(
-        incident,
-        actor,
-        TimelineEvent.Kind.FIRST_MEASURE,
-        _("先期处置（%(by)s）：%(text)s") % {"by": by, "text": text[:80]},
-        at=at,
-        clause="§5.2",
-    )
+    with recorded():  # the record is kept in the plan's language
+        _event(
+            incident,
+            actor,
+            TimelineEvent.Kind.FIRST_MEASURE,
+            _("先期处置（%(by)s）：%(text)s") % {"by": by, "text": text[:80]},
+            at=at,
+            clause="§5.2",
+        )
     return measure
 
 
@@ -230,20 +239,21 @@ def upward_report_log(
             recorded_by=actor,
         )
         late = report.is_late()
-        _event(
-            incident,
-            actor,
-            TimelineEvent.Kind.UPWARD_REPORT,
-            _("信息报送：%(sender)s → %(to)s%(state)s")
-            % {
-                "sender": report.get_sender_display(),
-                "to": report.get_recipient_display(),
-                "state": _("（已报送）") if sent_at else _("（待报送）"),
-            },
-            at=sent_at or timezone.now(),
-            clause="§5.1",
-            data={"due_at": _plain(due_at), "late": late},
-        )
+        with recorded():  # the record is kept in the plan's language
+            _event(
+                incident,
+                actor,
+                TimelineEvent.Kind.UPWARD_REPORT,
+                _("信息报送：%(sender)s → %(to)s%(state)s")
+                % {
+                    "sender": report.get_sender_display(),
+                    "to": report.get_recipient_display(),
+                    "state": _("（已报送）") if sent_at else _("（待报送）"),
+                },
+                at=sent_at or timezone.now(),
+                clause="§5.1",
+                data={"due_at": _plain(due_at), "late": late},
+            )
     return report
 
 
@@ -255,16 +265,17 @@ def upward_report_mark_sent(*, actor, report_id, sent_at=None):
             raise ValidationError(_("该报告已于 %(at)s 报送。") % {"at": _plain(report.sent_at)})
         report.sent_at = sent_at or timezone.now()
         report.save(update_fields=["sent_at"])
-        _event(
-            report.incident,
-            actor,
-            TimelineEvent.Kind.UPWARD_REPORT,
-            _("已报送：%(to)s%(late)s")
-            % {"to": report.get_recipient_display(), "late": _("（超时）") if report.is_late() else ""},
-            at=report.sent_at,
-            clause="§5.1",
-            data={"report": report.pk, "late": report.is_late()},
-        )
+        with recorded():  # the record is kept in the plan's language
+            _event(
+                report.incident,
+                actor,
+                TimelineEvent.Kind.UPWARD_REPORT,
+                _("已报送：%(to)s%(late)s")
+                % {"to": report.get_recipient_display(), "late": _("（超时）") if report.is_late() else ""},
+                at=report.sent_at,
+                clause="§5.1",
+                data={"report": report.pk, "late": report.is_late()},
+            )
     return report
 
 
@@ -290,7 +301,13 @@ def incident_link(*, actor, incident_id, event_name):
         summary = (
             (_("关联到“%(name)s”") % {"name": name}) if event else (_("取消关联“%(name)s”") % {"name": old})
         )
-        _event(
-            incident, actor, TimelineEvent.Kind.LINK, summary, clause="§5.1", data={"from": old, "to": name}
-        )
+        with recorded():  # the record is kept in the plan's language
+            _event(
+                incident,
+                actor,
+                TimelineEvent.Kind.LINK,
+                summary,
+                clause="§5.1",
+                data={"from": old, "to": name},
+            )
     return incident

@@ -20,7 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
@@ -87,16 +87,20 @@ def outage_clock(incident, rec, now):
 
 def _grade_rows(incident, reasons):
     """["附件5 较大：死亡3人以上"] → [(clause, criterion, the figure that reached it)]."""
+
+    def people(n):
+        return ngettext("%(n)s 人", "%(n)s 人", n) % {"n": fmt_number(n)}
+
     figures = (
-        ("死亡", incident.deaths, _("%(n)s 人")),
-        ("重伤", incident.serious_injuries, _("%(n)s 人")),
-        ("直接经济损失", incident.direct_loss_yuan, _("%(n)s 元")),
+        ("死亡", incident.deaths, people),
+        ("重伤", incident.serious_injuries, people),
+        ("直接经济损失", incident.direct_loss_yuan, lambda v: _("%(n)s 元") % {"n": fmt_number(v)}),
     )
     rows = []
     for reason in reasons:
         clause, _sep, what = reason.partition("：")
         value = next(
-            (unit % {"n": fmt_number(v)} for prefix, v, unit in figures if what.startswith(prefix)), ""
+            (show(v) for prefix, v, show in figures if what.startswith(prefix) and v is not None), ""
         )
         rows.append((clause, what, value))
     return rows

@@ -812,3 +812,16 @@ def test_follow_up_refused_on_a_dismissed_incident(make_incident, people):
     incident.dismiss(people.office, reason="误报")
     with pytest.raises(ValidationError, match="不能再续报"):
         follow_up_add(actor=people.office, incident_id=incident.pk, note="补充", data={"deaths": 1})
+
+
+def test_the_timeline_is_recorded_in_chinese_whatever_the_ui_language(make_incident, people):
+    from django.utils import translation
+
+    incident = make_incident()
+    with translation.override("en"):
+        incident.start_assessment(people.office)
+        incident.dismiss(people.office, reason="误报")
+    assert list(incident.timeline.order_by("id").values_list("summary", flat=True))[-2:] == [
+        "启动研判",
+        "撤销（误报或重复）",
+    ]
