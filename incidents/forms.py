@@ -22,6 +22,7 @@ from orgchart.models import CompanyType, County, ServiceArea, Unit, UnitKind
 from .choices import Category, Facility, IncidentType, ResponseLevel, State
 from .models import Incident, PlanVersion, Recipient, Source, UpwardReport
 from .rules import yuan_from_wan
+from .services import FOLLOW_UP_FIELDS
 from .templatetags.incident_tags import fmt_number
 
 # A phone's clock may run a little ahead of the server's: "in the future" means beyond this.
@@ -363,23 +364,7 @@ class FiguresForm(forms.Form):
     def figure_values(self):
         """The figures as model field values (only those that cleaned)."""
         cd = getattr(self, "cleaned_data", {})
-        names = [
-            "outage_started_at",
-            "estimated_restoration_at",
-            "restored_at",
-            "affected_area_m2",
-            "affected_households",
-            "deaths",
-            "deaths_pending",
-            "serious_injuries",
-            "serious_injuries_pending",
-            "direct_loss_pending",
-            "people_at_risk_peak",
-            "still_trapped",
-            "still_missing",
-            "dead_unrecovered",
-            "beyond_city_capacity",
-        ]
+        names = [n for n in FOLLOW_UP_FIELDS if n != "direct_loss_yuan"]
         values = {n: cd[n] for n in names if n in cd}
         if "direct_loss_yuan" in cd:
             values["direct_loss_yuan"] = cd["direct_loss_yuan"]
@@ -671,24 +656,7 @@ class FollowUpForm(FiguresForm):
 
     @staticmethod
     def initial_from(incident):
-        names = (
-            "outage_started_at",
-            "estimated_restoration_at",
-            "restored_at",
-            "affected_area_m2",
-            "affected_households",
-            "deaths",
-            "deaths_pending",
-            "serious_injuries",
-            "serious_injuries_pending",
-            "direct_loss_pending",
-            "people_at_risk_peak",
-            "still_trapped",
-            "still_missing",
-            "dead_unrecovered",
-            "beyond_city_capacity",
-            "hazards_controlled",
-        )
+        names = [n for n in FOLLOW_UP_FIELDS if n != "direct_loss_yuan"]
         initial = {n: getattr(incident, n) for n in names}
         if incident.direct_loss_yuan is not None:
             initial["direct_loss"] = incident.direct_loss_yuan
