@@ -39,6 +39,8 @@ PAGES = [
     "/org/authority/",
     "/org/changes/",
     "/org/duty/2026-12/edit/",
+    "/incidents/",
+    "/incidents/new/",
     "/healthz",
 ]
 
@@ -50,6 +52,11 @@ def main():
     args = parser.parse_args()
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(get_user_model().objects.get(username=args.user))
+    from incidents.models import Incident
+
+    latest = Incident.objects.order_by("-id").first()
+    if latest:
+        PAGES.insert(-1, f"/incidents/{latest.pk}/")
     print(f"{'page':<34}{'status':>7}{'queries':>9}{'median ms':>11}{'p95 ms':>9}")
     for url in PAGES:
         client.get(url)  # warm up
