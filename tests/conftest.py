@@ -117,3 +117,15 @@ def user_of():
     from django.contrib.auth import get_user_model
 
     return lambda username: get_user_model().objects.get(username=username)
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language (zh-hans): a request in English (LocaleMiddleware)
+    leaves its language active in the thread, which would leak into the next test."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
