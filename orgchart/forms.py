@@ -16,9 +16,11 @@ from .models import (
     Channel,
     CompanyType,
     DutyShift,
+    Expert,
     GroupMembership,
     Person,
     Position,
+    ServiceArea,
     Unit,
     UnitKind,
     WorkingGroup,
@@ -401,3 +403,37 @@ class ChangeFilterForm(forms.Form):
             *((m._meta.label, m._meta.verbose_name) for m in services.LOGGED_MODELS),
         ]
         self.fields["model"].widget.attrs["class"] = "form-select"
+
+
+class ServiceAreaForm(BootstrapMixin, forms.ModelForm):
+    """A heating service area: its totals are the outage share's denominator (DOMAIN.md §3)."""
+
+    class Meta:
+        model = ServiceArea
+        fields = (*services.SERVICE_AREA_FIELDS, "counties")
+        widgets = {
+            "counties": forms.CheckboxSelectMultiple,
+            "totals_as_of": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["heated_area_m2"].help_text = _(
+            "停热比例的分母：停热面积 ÷ 本区域供热面积（DOMAIN.md §3 解读）。"
+        )
+        self.fields["counties"].required = True
+        _bootstrap(self)
+
+
+class ExpertForm(BootstrapMixin, forms.ModelForm):
+    """技术专家组 expert directory (附件3)."""
+
+    class Meta:
+        model = Expert
+        fields = services.EXPERT_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].validators.append(validate_phone)
+        self.fields["phone"].widget.attrs.update({"inputmode": "tel"})
+        _bootstrap(self)

@@ -22,4 +22,10 @@ urlpatterns = [
     path("groups/<slug:code>/members/", views_edit.group_members, name="group_members"),
     path("duty/<int:year>-<int:month>/edit/", views_edit.roster_edit, name="roster_edit"),
     path("changes/", views_edit.changes, name="changes"),
+    path("areas/", views_edit.service_areas, name="service_areas"),
+    path("areas/add/", views_edit.service_area_edit, name="service_area_add"),
+    path("areas/<int:pk>/edit/", views_edit.service_area_edit, name="service_area_edit"),
+    path("experts/", views_edit.experts, name="experts"),
+    path("experts/add/", views_edit.expert_edit, name="expert_add"),
+    path("experts/<int:pk>/edit/", views_edit.expert_edit, name="expert_edit"),
 ]
