@@ -413,7 +413,7 @@ class ServiceAreaForm(BootstrapMixin, forms.ModelForm):
         fields = (*services.SERVICE_AREA_FIELDS, "counties")
         widgets = {
             "counties": forms.CheckboxSelectMultiple,
-            "totals_as_of": forms.DateInput(attrs={"type": "date"}),
+            "totals_as_of": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         }
 
     def __init__(self, *args, **kwargs):

@@ -132,3 +132,9 @@ def test_lists_cost_a_constant_number_of_queries(as_user, django_assert_num_quer
         area.counties.set(County.objects.all()[:2])
         Expert.objects.create(name=f"专家{i}", field="f", organisation="o", phone="1")
     assert (count("/org/areas/"), count("/org/experts/")) == before
+
+
+def test_the_date_field_shows_the_stored_date(as_user):
+    area = ServiceArea.objects.get(is_default=True)
+    html = as_user("office").get(f"/org/areas/{area.pk}/edit/").content.decode()
+    assert f'value="{area.totals_as_of:%Y-%m-%d}"' in html  # <input type="date"> needs ISO dates
