@@ -18,3 +18,19 @@ def heartbeat(self, source="beat"):
             source=source, defaults={"last_seen": now, "count": 1, "hostname": host}
         )
     return now.isoformat()
+
+
+@shared_task(
+    name="command.tasks.response_setup",
+    bind=True,
+    acks_late=True,
+    max_retries=5,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+)
+def response_setup_task(self, incident_id):
+    """Retry of the after-commit activation setup (idempotent: adds only what is missing)."""
+    from .activation import response_setup
+
+    setup = response_setup(incident_id)
+    return setup.pk if setup else None

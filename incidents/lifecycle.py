@@ -198,9 +198,16 @@ def perform(
     level=None,
     merged_into=None,
     now=None,
+    summary_suffix="",
+    context=None,
 ):
-    """Perform ``move`` on the incident as ``actor``; returns the updated incident."""
+    """Perform ``move`` on the incident as ``actor``; returns the updated incident.
+
+    ``context`` (JSON-able) is stored on the timeline event and passed to ``incident_moved`` receivers,
+    e.g. the level-change request that led to the move, or a decision taken by phone (电话请示);
+    ``summary_suffix`` is appended to the event's summary (e.g. "（电话请示，张三同意，李四记录）")."""
     from .models import Incident, TimelineEvent
+    from .signals import incident_moved
 
     spec = MOVES[move]
     reason = (reason or "").strip()
@@ -265,8 +272,9 @@ def perform(
                 }
             elif move == "dismiss" and merged_into is not None:
                 summary = _("撤销：与事件 #%(pk)s 重复，已合并") % {"pk": incident.merged_into_id}
+        summary += summary_suffix
         person = getattr(actor, "person", None)
-        TimelineEvent.objects.create(
+        event = TimelineEvent.objects.create(
             incident=incident,
             at=now,
             actor=actor,
@@ -280,7 +288,17 @@ def perform(
             summary=summary,
             reason=reason,
             clause=clause,
-            data={"move": move, "action": action, "acting_for": list(decision.acting_for)},
+            data={"move": move, "action": action, "acting_for": list(decision.acting_for), **(context or {})},
+        )
+        incident_moved.send(
+            sender=Incident,
+            incident=incident,
+            move=move,
+            actor=actor,
+            from_state=old_state,
+            from_level=old_level,
+            event=event,
+            context=context or {},
         )
     return incident
 

@@ -480,6 +480,7 @@ class TimelineEvent(AppendOnlyModel):
         FIRST_MEASURE = "first_measure", _("先期处置")
         LINK = "link", _("关联")
         NOTE = "note", _("记录")
+        COMMAND = "command", _("指挥处置")
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="timeline")
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)

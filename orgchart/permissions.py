@@ -53,6 +53,32 @@ RULES = {
         Rule("response.end.1_2", ("onsite_commander",), "§5.3.6", "结束Ⅰ级、Ⅱ级响应"),
         Rule("response.end.3_4", ("office_director",), "§5.3.6", "结束Ⅲ级、Ⅳ级响应"),
         Rule("incident.reopen", ("office_director",), "DOMAIN.md §5", "重新打开已结束的事件", reading=True),
+        Rule(
+            "level.phone_record",
+            OFFICE,
+            "DOMAIN.md §5（电话请示）",
+            "记录电话请示的决定（电话请示，某某同意）",
+            reading=True,
+        ),
+        Rule(
+            "command.record",
+            (*OFFICE, "commander", "onsite_commander", "onsite_deputy"),
+            "§5.3.3、附件1、附件2（办公室）",
+            "记录处置工作：工作清单、到岗确认、领导批示、派出工作组、启用工作组",
+            reading=True,
+        ),
+        Rule(
+            "onsite.add_member",
+            ("commander", "onsite_commander"),
+            "§2.1、§2.2",
+            "为现场指挥部增加成员",
+        ),
+        Rule(
+            "onsite.adjust_groups",
+            ("onsite_commander", "commander"),
+            "附件3（现场指挥部指挥长可视情况调整工作组组成单位及职责）",
+            "调整工作组组成单位",
+        ),
         Rule("aftermath.manage", OFFICE, "§7", "后期处置、调查评估、归档"),
         Rule("task.sign", UNIT_PEOPLE, "附件2、附件3", "签收、反馈本单位任务", scope="unit", reading=True),
         Rule(

@@ -1,0 +1,379 @@
+"""What an activated level sets up (§5.3, 附件1, 附件3) — one service, run after the transition commits,
+idempotent: running it again, or raising Ⅲ → Ⅱ, adds only what is missing and never duplicates (every
+row it writes has a unique constraint and is written with ``ignore_conflicts``).
+
+    Ⅳ/Ⅲ  the checklist of §5.3.1 / §5.3.2. The office picks the groups (``groups_activate``) and sends
+         a working team, HQ leaders and experts to the scene (``services.calldown_add``), 附件1.
+    Ⅱ/Ⅰ  the on-site HQ (§2.2) with the commander and deputies; the eight groups (附件3) with their
+         leaders and member units, 事发地县级政府 resolved from the incident; §5.3.3's eight duties
+         (Ⅰ adds §5.3.4); one assignment per group (附件3 duties) and per unit concerned (附件2 duties);
+         the call to the scene (§5.3.3(1)) for the commander, the deputies and the heads of those units.
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from incidents.choices import ResponseLevel, State
+from orgchart.models import Appointment, Unit, UnitKind
+from orgchart.permissions import can
+from orgchart.selectors import group_leaders, groups_qs, holders_by_post
+
+from .models import (
+    ActivatedGroup,
+    Assignment,
+    CallDown,
+    ChecklistItem,
+    GroupUnit,
+    LevelSetup,
+    OnsiteHQ,
+    OnsiteMember,
+)
+from .plan import CALLDOWN_CLAUSE, CHECKLISTS, ONSITE_DEPUTY_POSITIONS
+from .services import CommandError, _lock_incident, calldowns_notify, new_token, timeline_add
+
+log = logging.getLogger(__name__)
+HOLDER = Appointment.Role.HOLDER
+
+
+def _present(appointments, posts_away):
+    """Holders of a post, or — when every holder is away — the deputies (AB角) who act for them."""
+    holders = [a for a in appointments if a.role == HOLDER and a.person.active]
+    present = [a for a in holders if a.person_id not in posts_away]
+    if present:
+        return present
+    return [a for a in appointments if a.role != HOLDER and a.person.active and a.person_id not in posts_away]
+
+
+def _away_ids(at):
+    from orgchart.models import Absence
+
+    return set(Absence.objects.filter(starts_at__lte=at, ends_at__gt=at).values_list("person_id", flat=True))
+
+
+def _resolve_units(group_memberships, incident, include_county):
+    """附件3 member units for this incident: a category (各供热企业, 各供水企业) becomes the incident's own
+    company when it is one of them (other companies are added by the commander as needed); the county
+    government is the incident's county's (事发地县级政府)."""
+    units = []
+    for m in group_memberships:
+        unit = m.unit
+        if not unit.active:
+            continue
+        if unit.kind == UnitKind.ENTERPRISE_CATEGORY:
+            company = incident.company
+            if company is not None and company.parent_id == unit.pk and company.active:
+                units.append(company)
+            continue
+        units.append(unit)
+    if include_county and incident.county.government_id:
+        units.append(incident.county.government)
+    seen, result = set(), []
+    for u in units:
+        if u.pk not in seen:
+            seen.add(u.pk)
+            result.append(u)
+    return result
+
+
+def _leaders_snapshot(group, resolved, incident, posts, away):
+    names = []
+    for a in resolved.get(group.pk, []):
+        if a.role == HOLDER and a.person_id not in away:
+            names.append(
+                {"person": a.person_id, "name": a.person.name, "post": f"{a.unit or ''}{a.position.name}"}
+            )
+    for gl in group.leaders.all():
+        if gl.unit_id is None and incident.county.government_id:  # 事发地县级政府
+            gov = incident.county.government
+            for a in _present(posts.get((gl.position_code, gov.pk, None), []), away):
+                names.append(
+                    {"person": a.person_id, "name": a.person.name, "post": f"{gov.name}{a.position.name}"}
+                )
+    return names
+
+
+def _setup_groups(incident, groups, *, level, now, posts, away):
+    """Activate ``groups`` for the incident with their units and one assignment each; returns the new
+    (group assignments, unit assignments, units) counts."""
+    resolved = group_leaders(groups, posts)
+    ActivatedGroup.objects.bulk_create(
+        [
+            ActivatedGroup(
+                incident=incident,
+                group=g,
+                at=now,
+                level=level,
+                leaders=_leaders_snapshot(g, resolved, incident, posts, away),
+            )
+            for g in groups
+        ],
+        ignore_conflicts=True,
+    )
+    activated = {a.group_id: a for a in ActivatedGroup.objects.filter(incident=incident)}
+    links, units = [], {}
+    for g in groups:
+        for u in _resolve_units(g.memberships.all(), incident, g.includes_county):
+            links.append(GroupUnit(activated_group=activated[g.pk], unit=u, added_at=now))
+            units[u.pk] = u
+    GroupUnit.objects.bulk_create(links, ignore_conflicts=True)
+    before = Assignment.objects.filter(incident=incident).count()
+    Assignment.objects.bulk_create(
+        [
+            Assignment(
+                incident=incident,
+                group=g,
+                title=g.name,
+                duties=g.duties,
+                clause=g.clause,
+                level=level,
+                created_at=now,
+            )
+            for g in groups
+        ]
+        + [
+            Assignment(
+                incident=incident,
+                unit=u,
+                title=u.display_name,
+                duties=u.plan_duties or u.duties,
+                clause=u.plan_duties_clause or u.duties_clause or "附件2",
+                level=level,
+                created_at=now,
+            )
+            for u in units.values()
+        ],
+        ignore_conflicts=True,
+    )
+    return Assignment.objects.filter(incident=incident).count() - before, list(units.values())
+
+
+def _checklist(incident, level, now):
+    ChecklistItem.objects.bulk_create(
+        [
+            ChecklistItem(
+                incident=incident,
+                code=code,
+                clause=clause,
+                text=text,
+                level=level,
+                order=100 * (5 - level) + i,
+            )
+            for i, (code, clause, text) in enumerate(CHECKLISTS[level])
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def _calldown_rows(incident, level, now, people):
+    """people: [(Person, role, post)] → new CallDown rows (existing ones untouched)."""
+    clause = CALLDOWN_CLAUSE[level]
+    return [
+        CallDown(
+            incident=incident,
+            person=p,
+            name=p.name,
+            post=post,
+            phone=p.mobile,
+            role=role,
+            clause=clause,
+            level=level,
+            token=new_token(),
+            notified_at=now,
+        )
+        for p, role, post in people
+    ]
+
+
+def response_setup(incident_id, *, now=None):
+    """Set up what the incident's current level needs (see the module docstring). Returns the
+    LevelSetup row, or None when the incident is not responding (nothing to do)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        incident = _lock_incident(incident_id)
+        if incident.state != State.RESPONDING or not incident.level:
+            return None
+        level = int(incident.level)
+        setup, created = LevelSetup.objects.get_or_create(
+            incident=incident, level=level, defaults={"at": now}
+        )
+        _checklist(incident, level, now)
+        if level >= 3:
+            if created:
+                setup.summary = _summary_low(level)
+                setup.save(update_fields=["summary"])
+                with translation.override(settings.LANGUAGE_CODE):
+                    timeline_add(
+                        incident,
+                        actor=None,
+                        at=now,
+                        summary=_summary_low(level),
+                        clause=CALLDOWN_CLAUSE[level],
+                    )
+            return setup
+
+        posts, away = holders_by_post(), _away_ids(now)
+        OnsiteHQ.objects.get_or_create(incident=incident, defaults={"established_at": now})
+        members = []
+        for a in _present(posts.get(("commander", None, None), []), away):
+            members.append((a.person, OnsiteMember.Role.COMMANDER, _("指挥长"), CallDown.Role.COMMANDER))
+        for code in ONSITE_DEPUTY_POSITIONS:
+            for key, appts in posts.items():
+                if key[0] == code:
+                    for a in _present(appts, away):
+                        post = a.position.holder_definition
+                        members.append((a.person, OnsiteMember.Role.DEPUTY, post, CallDown.Role.DEPUTY))
+        OnsiteMember.objects.bulk_create(
+            [
+                OnsiteMember(incident=incident, person=p, role=role, post=post, clause="§2.2", added_at=now)
+                for p, role, post, _cd in members
+            ],
+            ignore_conflicts=True,
+        )
+        groups = list(groups_qs().order_by("order"))
+        new_assignments, units = _setup_groups(incident, groups, level=level, now=now, posts=posts, away=away)
+        called = {p.pk: (p, cd_role, post) for p, _r, post, cd_role in members}
+        for u in units:
+            for a in _present(posts.get(("unit_head", u.pk, None), []), away):
+                called.setdefault(
+                    a.person_id,
+                    (a.person, CallDown.Role.UNIT_HEAD, _("%(unit)s负责人") % {"unit": u.display_name}),
+                )
+        existing = set(
+            CallDown.objects.filter(incident=incident, person__isnull=False).values_list(
+                "person_id", flat=True
+            )
+        )
+        rows = _calldown_rows(incident, level, now, [v for k, v in called.items() if k not in existing])
+        CallDown.objects.bulk_create(rows, ignore_conflicts=True)
+        new_ids = list(
+            CallDown.objects.filter(incident=incident, token__in=[r.token for r in rows]).values_list(
+                "pk", flat=True
+            )
+        )
+        calldowns_notify(new_ids)
+        if created:
+            with translation.override(settings.LANGUAGE_CODE):
+                summary = _(
+                    "%(level)s响应：成立现场指挥部，启用%(groups)s个工作组，下达%(assignments)s项任务分工，"
+                    "通知%(people)s人赶赴现场"
+                ) % {
+                    "level": ResponseLevel(level).label,
+                    "groups": len(groups),
+                    "assignments": new_assignments,
+                    "people": len(new_ids),
+                }
+                if level == 1:
+                    summary += _("；按§5.3.4加强现场指挥部力量")
+                setup.summary = summary
+                setup.save(update_fields=["summary"])
+                timeline_add(incident, actor=None, at=now, summary=summary, clause=CALLDOWN_CLAUSE[level])
+        return setup
+
+
+def _summary_low(level):
+    return _(
+        "%(level)s响应：按%(clause)s列出工作清单；由市指挥部办公室派出工作组、市指挥部领导和专家赶赴现场，"
+        "视情启用工作组（附件1）"
+    ) % {"level": ResponseLevel(level).label, "clause": "§5.3.1" if level == 4 else "§5.3.2"}
+
+
+def groups_activate(*, incident_id, actor, group_codes, now=None):
+    """Ⅳ/Ⅲ: the office activates the groups it picks (附件1; at Ⅱ/Ⅰ all eight are already active)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        incident = _lock_incident(incident_id)
+        decision = can(actor, "command.record", incident)
+        if not decision:
+            raise PermissionDenied(decision.reason)
+        if incident.state != State.RESPONDING:
+            raise CommandError(_("只有响应中的事件才能启用工作组。"))
+        codes = set(group_codes)
+        groups = list(groups_qs().filter(code__in=codes).order_by("order"))
+        if not groups or len(groups) != len(codes):
+            raise CommandError(_("请选择要启用的工作组。"))
+        already = set(ActivatedGroup.objects.filter(incident=incident).values_list("group_id", flat=True))
+        groups = [g for g in groups if g.pk not in already]
+        if not groups:
+            raise CommandError(_("所选工作组均已启用。"))
+        posts, away = holders_by_post(), _away_ids(now)
+        _setup_groups(incident, groups, level=int(incident.level), now=now, posts=posts, away=away)
+        with translation.override(settings.LANGUAGE_CODE):
+            timeline_add(
+                incident,
+                actor=actor,
+                at=now,
+                summary=_("启用工作组：%(names)s") % {"names": "、".join(g.name for g in groups)},
+                clause="附件1、附件3",
+            )
+    return groups
+
+
+def group_unit_add(*, incident_id, actor, group_code, unit_id, now=None):
+    """The on-site commander adds a unit to a group for this incident (附件3: 现场指挥部指挥长可视情况
+    调整工作组组成单位及职责); the unit gets its assignment."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        incident = _lock_incident(incident_id)
+        decision = can(actor, "onsite.adjust_groups", incident)
+        if not decision:
+            raise PermissionDenied(decision.reason)
+        ag = (
+            ActivatedGroup.objects.filter(incident=incident, group__code=group_code)
+            .select_related("group")
+            .first()
+        )
+        unit = Unit.objects.filter(pk=unit_id, active=True).exclude(kind=UnitKind.ENTERPRISE_CATEGORY).first()
+        if ag is None or unit is None:
+            raise CommandError(_("请选择已启用的工作组和要加入的单位。"))
+        link, created = GroupUnit.objects.get_or_create(
+            activated_group=ag, unit=unit, defaults={"from_plan": False, "added_at": now}
+        )
+        if not created:
+            raise CommandError(
+                _("%(unit)s已在%(group)s中。") % {"unit": unit.display_name, "group": ag.group.name}
+            )
+        Assignment.objects.bulk_create(
+            [
+                Assignment(
+                    incident=incident,
+                    unit=unit,
+                    title=unit.display_name,
+                    duties=unit.plan_duties or unit.duties,
+                    clause=unit.plan_duties_clause or unit.duties_clause or "附件2",
+                    level=int(incident.level),
+                    created_at=now,
+                )
+            ],
+            ignore_conflicts=True,
+        )
+        with translation.override(settings.LANGUAGE_CODE):
+            timeline_add(
+                incident,
+                actor=actor,
+                at=now,
+                summary=_("%(group)s增加成员单位：%(unit)s")
+                % {"group": ag.group.name, "unit": unit.display_name},
+                clause="附件3",
+            )
+    return link
+
+
+def after_commit_setup(incident_id):
+    """Run ``response_setup`` once the transition has committed; should it fail (a database hiccup),
+    a Celery task retries it — the setup is idempotent, so a retry can only add what is missing."""
+
+    def run():
+        try:
+            response_setup(incident_id)
+        except Exception:
+            log.exception("response setup for incident %s failed; retrying in Celery", incident_id)
+            from .tasks import response_setup_task
+
+            response_setup_task.apply_async(args=[incident_id], countdown=10)
+
+    transaction.on_commit(run)

@@ -1,0 +1,53 @@
+"""What each response level sets up (§5.3, 附件1), as data: the checklist items and who is called to the
+scene. Every checklist text is an exact piece of the plan's own text (``orgchart.plan_2021``), checked by
+``tests/command/test_plan_data.py``; the split of §5.3.1–§5.3.2 and §5.3.4 into items is a reading."""
+
+from orgchart.plan_2021 import SECTION_5_3_3_DUTIES
+
+# (code, clause, text, reading) per level. Ⅰ adds §5.3.4 on top of Ⅱ's eight duties (在做好Ⅱ级响应
+# 重点工作基础上). Raising adds the new level's items; nothing is ever removed.
+CHECKLISTS = {
+    4: (("5.3.1", "§5.3.1", "视情派出工作组赶赴现场，指导、协调应急处置工作。"),),
+    3: (
+        ("5.3.2-1", "§5.3.2", "关注掌握现场动态"),
+        ("5.3.2-2", "§5.3.2", "根据事件发展趋势，立即派出相关人员赶赴现场，指导、协调事故应急处置工作"),
+        ("5.3.2-3", "§5.3.2", "随时掌握工作进展情况"),
+        ("5.3.2-4", "§5.3.2", "视情协调增派有关处置力量"),
+        ("5.3.2-5", "§5.3.2", "做好扩大响应的准备"),
+    ),
+    2: tuple((f"5.3.3-{i}", f"§5.3.3({i})", text) for i, text in enumerate(SECTION_5_3_3_DUTIES, 1)),
+}
+CHECKLISTS[1] = CHECKLISTS[2] + (
+    ("5.3.4-1", "§5.3.4", "进一步加强现场指挥部力量"),
+    ("5.3.4-2", "§5.3.4", "落实省工作组指导意见"),
+    ("5.3.4-3", "§5.3.4", "必要时请求省有关部门给予支持"),
+)
+CHECKLIST_SPLIT_READING = (
+    "§5.3.1、§5.3.2、§5.3.4各为一段文字，此处按句拆分为清单项（解读）；§5.3.3按原文八项。"
+)
+
+# Who goes to the scene (附件1 流程图; §5.3.3(1)).
+CALLDOWN_CLAUSE = {
+    4: "附件1（四级、三级响应：市指挥部领导和专家赶赴现场）、§5.3.1",
+    3: "附件1（四级、三级响应：市指挥部领导和专家赶赴现场）、§5.3.2",
+    2: "§5.3.3(1)、附件1（指挥部和成员单位领导赶赴现场）",
+    1: "§5.3.3(1)、§5.3.4、附件1（指挥部和成员单位领导赶赴现场）",
+}
+
+# The on-site HQ's deputies (§2.2): 市政府协管副秘书长,市城市管理局、市住建局、市应急局、市消防救援支队主要负责人.
+ONSITE_DEPUTY_POSITIONS = (
+    "deputy_secretary_general",
+    "deputy_city_admin",
+    "deputy_housing",
+    "deputy_emergency",
+    "deputy_fire",
+)
+
+# Leaders' instructions and guidance (§5.3.3(7)(8)).
+INSTRUCTION_SOURCES = (
+    ("province_leader", "省领导同志批示指示", "§5.3.3(8)"),
+    ("province_housing", "省住建厅工作要求", "§5.3.3(8)"),
+    ("city_leadership", "市委、市政府工作要求", "§5.3.3(8)"),
+    ("province_team", "省工作组指导意见", "§5.3.3(7)"),
+    ("other", "其他领导批示", "§5.3.3(8)"),
+)

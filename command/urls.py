@@ -1,0 +1,26 @@
+from django.urls import path
+
+from . import views
+
+app_name = "command"
+
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("incidents/<int:pk>/", views.incident_command, name="incident"),
+    path("incidents/<int:pk>/requests/", views.request_submit, name="request_submit"),
+    path("incidents/<int:pk>/calldowns/", views.calldown_add, name="calldown_add"),
+    path("incidents/<int:pk>/groups/", views.groups_activate, name="groups_activate"),
+    path("incidents/<int:pk>/groups/units/", views.group_unit_add, name="group_unit_add"),
+    path("incidents/<int:pk>/onsite/", views.onsite_member_add, name="onsite_member_add"),
+    path("incidents/<int:pk>/instructions/", views.instruction_add, name="instruction_add"),
+    path("requests/<int:pk>/", views.request_detail, name="request"),
+    path("requests/<int:pk>/act/", views.request_act, name="request_act"),
+    path("requests/<int:pk>/phone/", views.request_phone, name="request_phone"),
+    path("requests/<int:pk>/withdraw/", views.request_withdraw, name="request_withdraw"),
+    path("steps/<int:pk>/confirm/", views.phone_confirm, name="phone_confirm"),
+    path("calldowns/<int:pk>/", views.calldown_record, name="calldown_record"),
+    path("checklist/<int:pk>/", views.checklist_mark, name="checklist_mark"),
+    path("instructions/<int:pk>/", views.instruction_update, name="instruction_update"),
+    path("c/<str:token>/", views.calldown, name="calldown"),
+]
