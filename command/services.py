@@ -309,7 +309,7 @@ def _check_fresh(request, expected_stage):
 
 
 def _phone_fields(by_phone, recorder, now, request):
-    """Validate a phone decision: who agreed (a user), when (not in the future, not before the request)."""
+    """Validate a phone decision: who agreed (a user), when (not in the future, not before the report)."""
     if not by_phone:
         return None
     _require(recorder, "level.phone_record")
@@ -318,8 +318,10 @@ def _phone_fields(by_phone, recorder, now, request):
         raise CommandError(_("请选择电话请示的对象（同意的领导）。"))
     if at > now + timedelta(minutes=1):
         raise CommandError(_("电话请示的时间不能晚于现在。"))
-    if at < request.created_at - timedelta(minutes=1):
-        raise CommandError(_("电话请示的时间不能早于请示提出的时间。"))
+    # At night the office often telephones first and types the request afterwards: a call before the
+    # request was entered is normal; one before the incident was reported is a typing error.
+    if at < request.incident.reported_at - timedelta(minutes=1):
+        raise CommandError(_("电话请示的时间不能早于事件接报时间。"))
     return {"approver": approver, "at": at}
 
 

@@ -56,7 +56,7 @@ def _parse_local(raw):
 # ------------------------------------------------------------------------------------------------
 
 
-def _request_card(r, user):
+def _request_card(r, user, candidates=None):
     """A request as the approver sees it: the recommendation at the time, its clauses and readings,
     the proposer's reason, the chain so far, and what this user may do now."""
     step = r.current_step
@@ -81,15 +81,23 @@ def _request_card(r, user):
         ],
         "may_withdraw": r.is_open and (r.created_by_id == user.pk or bool(can(user, "level.draft"))),
         "may_phone": r.is_open and bool(can(user, "level.phone_record")),
-        "phone_candidates": _phone_candidates(r) if r.is_open and can(user, "level.phone_record") else [],
+        "phone_candidates": _phone_candidates(r, {} if candidates is None else candidates)
+        if r.is_open and can(user, "level.phone_record")
+        else [],
         "decide_label": r.title,
     }
 
 
-def _phone_candidates(r):
+def _phone_candidates(r, cache):
     """People whose post gives the current step's authority (holders and deputies), for the office's
-    record of a phone decision. One query."""
+    record of a phone decision. One query per distinct action on the page (``cache``)."""
     action = r.route.action(r.current_step)
+    if action not in cache:
+        cache[action] = _candidates_for(action)
+    return cache[action]
+
+
+def _candidates_for(action):
     positions = RULES[action].positions
     rows = (
         Appointment.objects.filter(
@@ -114,7 +122,8 @@ def _phone_candidates(r):
 @login_required
 def inbox(request):
     user = request.user
-    pending = [_request_card(r, user) for r in selectors.pending_for(user)]
+    cache = {}
+    pending = [_request_card(r, user, cache) for r in selectors.pending_for(user)]
     context = {
         "pending": pending,
         "phone_to_confirm": selectors.phone_decisions_to_confirm(user),

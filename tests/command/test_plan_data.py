@@ -1,0 +1,35 @@
+"""The checklists are the plan's own words: every item is an exact piece of the seed text."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from command.plan import CHECKLISTS
+
+SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "000_68dc7ff3ca07d204.txt"
+
+
+def _flat(text):
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.fixture(scope="module")
+def seed():
+    if not SEED.exists():
+        pytest.fail(f"plan text missing: {SEED}")
+    return _flat(SEED.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("level", [1, 2, 3, 4])
+def test_every_checklist_item_is_the_plans_text(seed, level):
+    for code, clause, text in CHECKLISTS[level]:
+        assert _flat(text) in seed, (code, text)
+        assert clause.startswith("§5.3.")
+
+
+def test_level_2_is_the_eight_duties_of_5_3_3_and_level_1_adds_5_3_4():
+    assert [c for c, *_ in CHECKLISTS[2]] == [f"5.3.3-{i}" for i in range(1, 9)]
+    assert CHECKLISTS[1][:8] == CHECKLISTS[2]
+    assert {cl for _c, cl, _t in CHECKLISTS[1][8:]} == {"§5.3.4"}
+    assert [cl for _c, cl, _t in CHECKLISTS[2]] == [f"§5.3.3({i})" for i in range(1, 9)]
