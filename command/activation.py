@@ -322,6 +322,8 @@ def group_unit_add(*, incident_id, actor, group_code, unit_id, now=None):
         decision = can(actor, "onsite.adjust_groups", incident)
         if not decision:
             raise PermissionDenied(decision.reason)
+        if incident.state != State.RESPONDING:
+            raise CommandError(_("事件已不在响应中，不能再调整工作组。"))
         ag = (
             ActivatedGroup.objects.filter(incident=incident, group__code=group_code)
             .select_related("group")

@@ -390,7 +390,30 @@ def level_request_act(
             _decide(request, incident, approver=approver, note=note, now=now, phone=phone, recorder=actor)
     if superseded:
         raise CommandError(superseded)
+    if phone:
+        _notify_phone_record(request, approver)
     return request
+
+
+def _notify_phone_record(request, approver):
+    """The approver named in a phone record is told, so that they can confirm it (or object)."""
+    request_id, user_id = request.pk, approver.pk
+
+    def send():
+        req = LevelRequest.objects.select_related("incident").get(pk=request_id)
+        notify(
+            [approver],
+            key=f"phone:{request_id}:{user_id}:{req.stage}:{req.status}",
+            kind="phone_record",
+            title=_drill(
+                req.incident, _("请确认：办公室已记录您电话请示的决定（%(title)s）") % {"title": req.title}
+            ),
+            body=req.incident.title,
+            url=reverse("command:inbox"),
+            incident=req.incident,
+        )
+
+    transaction.on_commit(send, robust=True)
 
 
 def _phone_suffix(phone, recorder):
@@ -473,7 +496,9 @@ def _notify_outcome(request, incident, *, rejected):
 
     def send():
         req = LevelRequest.objects.select_related("incident").get(pk=request_id)
+        decider = req.history.filter(outcome__in=["approved", "rejected"]).order_by("-at", "-id").first()
         takers = {s.actor_id for s in req.history.all() if s.actor_id} | {req.created_by_id}
+        takers.discard(decider.actor_id if decider else None)  # the one who decided knows
         from django.contrib.auth import get_user_model
 
         users = list(get_user_model().objects.filter(pk__in=takers))
@@ -760,6 +785,8 @@ def onsite_member_add(*, incident_id, actor, person_id, now=None):
     with transaction.atomic():
         incident = _lock_incident(incident_id)
         _require(actor, "onsite.add_member", incident)
+        if incident.state != State.RESPONDING:
+            raise CommandError(_("事件已不在响应中，不能再增加现场指挥部成员。"))
         if not OnsiteHQ.objects.filter(incident=incident).exists():
             raise CommandError(_("现场指挥部在Ⅱ级及以上响应时成立（§5.3.3(2)），本事件尚未成立。"))
         person = Person.objects.filter(pk=person_id, active=True).select_related("unit").first()

@@ -342,8 +342,12 @@ def _command_context(request, incident):
         "level_options": options,
         "end_option": end,
         "may_record": may_record,
-        "may_add_member": bool(can(user, "onsite.add_member", incident)) and data["onsite_hq"] is not None,
-        "may_adjust_groups": bool(can(user, "onsite.adjust_groups", incident)) and bool(data["groups"]),
+        "may_add_member": incident.state == State.RESPONDING
+        and data["onsite_hq"] is not None
+        and bool(can(user, "onsite.add_member", incident)),
+        "may_adjust_groups": incident.state == State.RESPONDING
+        and bool(data["groups"])
+        and bool(can(user, "onsite.adjust_groups", incident)),
         "board": _board(calldowns),
         "setup_missing": incident.state == State.RESPONDING
         and incident.level
@@ -353,7 +357,7 @@ def _command_context(request, incident):
         "now": timezone.now(),
         "responding": incident.state == State.RESPONDING,
     }
-    if may_record and incident.state == State.RESPONDING:
+    if incident.state == State.RESPONDING and (may_record or context["may_add_member"]):
         active = {g.group_id for g in data["groups"]}
         from orgchart.models import WorkingGroup
 

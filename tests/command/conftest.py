@@ -13,7 +13,7 @@ REASON = "测试：按预案研判决定"
 
 
 @pytest.fixture
-def firm_two(make_incident):
+def firm_two(make_incident):  # noqa: F811  (the imported fixture, requested by name)
     """make an assessing incident recommended at a firm Ⅱ (附件4 Ⅱ(1), 24 h passed)."""
 
     def make(**fields):

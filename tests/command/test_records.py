@@ -201,5 +201,5 @@ def test_the_commander_adds_an_onsite_member(at_two, fresh, django_capture_on_co
 def test_no_onsite_hq_below_level_2(incident_in, fresh):
     incident = incident_in("responding", level=3)
     person = Person.objects.get(user__username="demo-transport-deputy")
-    with pytest.raises(CommandError, match="§5.3.3"):
+    with pytest.raises(CommandError, match=r"§5\.3\.3"):
         onsite_member_add(incident_id=incident.pk, actor=fresh("commander"), person_id=person.pk)

@@ -75,6 +75,7 @@ def test_level_2_along_the_chain_office_director_commander(
     assert OnsiteHQ.objects.filter(incident=incident).exists()
     assert ActivatedGroup.objects.filter(incident=incident).count() == 8
     assert Notification.objects.filter(recipient__username="office", kind="request_outcome").exists()
+    assert not Notification.objects.filter(recipient__username="commander", kind="request_outcome").exists()
 
 
 def test_level_1_commander_proposes_general_decides(firm_two, fresh, django_capture_on_commit_callbacks):
@@ -256,7 +257,8 @@ def test_a_decision_taken_by_phone(firm_two, fresh, django_capture_on_commit_cal
     event = TimelineEvent.objects.get(incident=incident, data__move="activate")
     assert event.actor.username == "commander" and event.data["by_phone"] is True
     assert "电话请示" in event.summary and "王文静" in event.summary  # who recorded it
-    # the approver sees it and confirms it
+    # the approver is told, sees it and confirms it
+    assert Notification.objects.filter(recipient__username="commander", kind="phone_record").count() == 1
     assert [s.pk for s in phone_decisions_to_confirm(fresh("commander"))] == [step.pk]
     with pytest.raises(PermissionDenied):
         phone_decision_confirm(step_id=step.pk, actor=fresh("director"))

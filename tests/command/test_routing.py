@@ -113,7 +113,7 @@ def _try(incident, user, kind, frm, to):
 @pytest.fixture
 def incidents_by_change(incident_in):
     made = {}
-    for kind, frm, to in CHANGES:
+    for kind, frm, _to in CHANGES:
         key = ("assessing", None) if kind == "activate" else ("responding", frm)
         if key not in made:
             made[key] = incident_in(key[0], level=key[1], hazards_controlled=True)
