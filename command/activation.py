@@ -376,6 +376,8 @@ def after_commit_setup(incident_id):
             log.exception("response setup for incident %s failed; retrying in Celery", incident_id)
             from .tasks import response_setup_task
 
-            response_setup_task.apply_async(args=[incident_id], countdown=10)
+            response_setup_task.apply_async(
+                args=[incident_id], countdown=getattr(settings, "COMMAND_SETUP_RETRY_SECONDS", 10)
+            )
 
     transaction.on_commit(run)

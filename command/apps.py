@@ -7,4 +7,10 @@ class CommandConfig(AppConfig):
     verbose_name = _("指挥调度")
 
     def ready(self):
+        from incidents.models import UNIT_PROVIDERS
+
         from . import receivers  # noqa: F401  (connects the incident_moved receiver)
+        from .selectors import assigned_unit_ids
+
+        if assigned_unit_ids not in UNIT_PROVIDERS:
+            UNIT_PROVIDERS.append(assigned_unit_ids)

@@ -22,6 +22,14 @@ from .models import (
 )
 
 
+def assigned_unit_ids(incident):
+    """The units with an assignment on the incident (the units working in its activated groups): they
+    are "on the incident" for unit-scoped permissions (DOMAIN.md §5: 续报 by any unit on the incident)."""
+    if incident.pk is None:
+        return []
+    return Assignment.objects.filter(incident_id=incident.pk, unit__isnull=False).values_list("unit_id", flat=True)
+
+
 def requests_qs():
     return LevelRequest.objects.select_related(
         "incident", "incident__county", "created_by", "created_by__person"

@@ -93,6 +93,11 @@ class Source(models.TextChoices):
     OTHER = "other", _("其他")
 
 
+# Functions incident → iterable of unit ids that also concern the incident (unit-scoped permissions such
+# as 续报 by "any unit on the incident", DOMAIN.md §5). Apps that know more register here in ready().
+UNIT_PROVIDERS = []
+
+
 class Incident(models.Model):
     title = models.CharField(_("简述"), max_length=120)
     category = models.CharField(_("事件类别"), max_length=32, choices=Category.choices)
@@ -263,8 +268,16 @@ class Incident(models.Model):
         return self.county.government
 
     def permission_unit_ids(self):
-        """The units this incident concerns, for unit-scoped permissions (orgchart.permissions)."""
-        return [uid for uid in (self.company_id, self.county.government_id) if uid]
+        """The units this incident concerns, for unit-scoped permissions (orgchart.permissions): the
+        company, the county government, and the units other apps register (``UNIT_PROVIDERS``: the
+        command app adds the units working on the incident). Cached on the instance."""
+        cached = getattr(self, "_permission_unit_ids", None)
+        if cached is None:
+            ids = {uid for uid in (self.company_id, self.county.government_id) if uid}
+            for provider in UNIT_PROVIDERS:
+                ids.update(provider(self))
+            cached = self._permission_unit_ids = sorted(ids)
+        return cached
 
     # ---- derived facts (DOMAIN.md §2–3) ------------------------------------------------------
 

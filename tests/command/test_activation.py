@@ -241,3 +241,18 @@ def test_activation_retries_in_celery_when_it_fails(
     with django_capture_on_commit_callbacks(execute=True):
         incident.activate(fresh("director"), level=3, reason=REASON)
     assert incident.state == "responding" and queued == [[incident.pk]]
+
+
+def test_units_in_the_activated_groups_are_on_the_incident(incident_in, fresh, django_capture_on_commit_callbacks):
+    """DOMAIN.md §5: 续报 by any unit on the incident — the police liaison may once 市公安局 works on it."""
+    from orgchart.permissions import can
+
+    incident = incident_in("assessing")
+    assert not can(fresh("police"), "incident.follow_up_unit", incident)
+    with django_capture_on_commit_callbacks(execute=True):
+        incident.activate(fresh("commander"), level=2, reason=REASON)
+    from incidents.models import Incident
+
+    incident = Incident.objects.get(pk=incident.pk)
+    assert can(fresh("police"), "incident.follow_up_unit", incident)
+    assert Unit.objects.get(code="public_security").pk in incident.permission_unit_ids()
