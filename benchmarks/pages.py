@@ -57,6 +57,12 @@ def main():
     latest = Incident.objects.order_by("-id").first()
     if latest:
         PAGES.insert(-1, f"/incidents/{latest.pk}/")
+    from command.models import OnsiteHQ
+
+    hq = OnsiteHQ.objects.order_by("-id").first()  # the latest incident at Ⅱ/Ⅰ: the fullest command page
+    PAGES[-1:-1] = ["/command/", "/command/notifications/"]
+    if hq:
+        PAGES[-1:-1] = [f"/command/incidents/{hq.incident_id}/", f"/command/incidents/{hq.incident_id}/?part=board"]
     print(f"{'page':<34}{'status':>7}{'queries':>9}{'median ms':>11}{'p95 ms':>9}")
     for url in PAGES:
         client.get(url)  # warm up

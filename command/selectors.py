@@ -27,7 +27,9 @@ def assigned_unit_ids(incident):
     are "on the incident" for unit-scoped permissions (DOMAIN.md §5: 续报 by any unit on the incident)."""
     if incident.pk is None:
         return []
-    return Assignment.objects.filter(incident_id=incident.pk, unit__isnull=False).values_list("unit_id", flat=True)
+    return Assignment.objects.filter(incident_id=incident.pk, unit__isnull=False).values_list(
+        "unit_id", flat=True
+    )
 
 
 def requests_qs():

@@ -6,13 +6,14 @@ Thin views: parse, call a service (which checks the plan's authority and refuses
 that changes nothing), then redirect with a message, or render the page or its partial for htmx.
 """
 
+import hashlib
 from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +30,16 @@ from . import activation, selectors, services
 from .models import CallDown, ChecklistItem, Instruction, LevelRequest
 from .routing import KIND_LABELS, STEP_LABELS, STEP_VERBS, Kind, RouteError, kind_for, route, start_stage
 from .services import CommandError
+
+
+def _sig(parts):
+    """A short signature of what a polled panel shows: the poll sends it back, and an unchanged panel
+    answers 204 (htmx swaps nothing), so an open <details> or a half-typed reason is not wiped."""
+    return hashlib.sha1("|".join(map(str, parts)).encode()).hexdigest()[:12]
+
+
+def _unchanged(request, sig):
+    return request.htmx and request.GET.get("sig") == sig
 
 
 def _refusal(request, e):
@@ -134,7 +145,10 @@ def inbox(request):
             if r.pk not in {p["r"].pk for p in pending}
         ],
     }
+    context["pending_sig"] = _sig((c["r"].pk, c["r"].stage, c["r"].status) for c in pending)
     if request.htmx and request.GET.get("part") == "pending":
+        if _unchanged(request, context["pending_sig"]):
+            return HttpResponse(status=204)
         return render(request, "command/inbox.html#pending", context)
     return render(request, "command/inbox.html", context)
 
@@ -378,11 +392,27 @@ def _command_context(request, incident):
     return context
 
 
+def _board_context(request, incident):
+    return {
+        "incident": incident,
+        "board": _board(selectors.calldown_board(incident)),
+        "may_record": bool(can(request.user, "command.record", incident)),
+        "responding": incident.state == State.RESPONDING,
+        "now": timezone.now(),
+    }
+
+
 def _board(calldowns):
     waiting = [c for c in calldowns if not c.received_at]
     received = [c for c in calldowns if c.received_at and not c.arrived_at]
     arrived = [c for c in calldowns if c.arrived_at]
-    return {"all": calldowns, "waiting": len(waiting), "received": len(received), "arrived": len(arrived)}
+    return {
+        "all": calldowns,
+        "waiting": len(waiting),
+        "received": len(received),
+        "arrived": len(arrived),
+        "sig": _sig((c.pk, c.received_at, c.arrived_at) for c in calldowns),
+    }
 
 
 def _get_incident(pk):
@@ -395,8 +425,13 @@ def _get_incident(pk):
 @login_required
 def incident_command(request, pk):
     incident = _get_incident(pk)
-    context = _command_context(request, incident)
     part = request.GET.get("part")
+    if request.htmx and part == "board":  # polled every 20 s: only what the board needs
+        context = _board_context(request, incident)
+        if _unchanged(request, context["board"]["sig"]):
+            return HttpResponse(status=204)
+        return render(request, "command/incident.html#board", context)
+    context = _command_context(request, incident)
     if request.htmx and part in ("board", "checklist", "level", "instructions"):
         return render(request, f"command/incident.html#{part}", context)
     return render(request, "command/incident.html", context)
@@ -438,7 +473,7 @@ def calldown_record(request, pk):
         _refusal(request, e)
     if request.htmx:
         incident = _get_incident(cd.incident_id)
-        return render(request, "command/incident.html#board", _command_context(request, incident))
+        return render(request, "command/incident.html#board", _board_context(request, incident))
     if request.POST.get("next") == "inbox":
         return redirect("command:inbox")
     return _back(cd.incident_id, "calldown")

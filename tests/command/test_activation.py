@@ -243,7 +243,9 @@ def test_activation_retries_in_celery_when_it_fails(
     assert incident.state == "responding" and queued == [[incident.pk]]
 
 
-def test_units_in_the_activated_groups_are_on_the_incident(incident_in, fresh, django_capture_on_commit_callbacks):
+def test_units_in_the_activated_groups_are_on_the_incident(
+    incident_in, fresh, django_capture_on_commit_callbacks
+):
     """DOMAIN.md §5: 续报 by any unit on the incident — the police liaison may once 市公安局 works on it."""
     from orgchart.permissions import can
 

@@ -247,3 +247,25 @@ def test_pages_cost_a_constant_number_of_queries(
         level_request_submit(incident_id=inc.pk, actor=office, to_level=2)
     after = {u: _queries(client, u) for u in urls}
     assert after == before
+
+
+def test_polled_panels_answer_204_when_unchanged(as_user, at_two, firm_two, user_of):
+    """A poll sends back the signature it has; an unchanged panel is not swapped (no lost open menus)."""
+    import re
+
+    client = as_user("office")
+    board = client.get(f"/command/incidents/{at_two.pk}/?part=board", headers=HX).content.decode()
+    sig = re.search(r"sig=(\w+)", board).group(1)
+    assert client.get(f"/command/incidents/{at_two.pk}/?part=board&sig={sig}", headers=HX).status_code == 204
+    cd = CallDown.objects.filter(incident=at_two).first()
+    client.post(f"/command/calldowns/{cd.pk}/", {"what": "received"})
+    changed = client.get(f"/command/incidents/{at_two.pk}/?part=board&sig={sig}", headers=HX)
+    assert changed.status_code == 200 and "sig=" + sig not in changed.content.decode()
+
+    incident = firm_two()
+    client = as_user("director")
+    pending = client.get("/command/?part=pending", headers=HX).content.decode()
+    sig = re.search(r"sig=(\w+)", pending).group(1)
+    assert client.get(f"/command/?part=pending&sig={sig}", headers=HX).status_code == 204
+    level_request_submit(incident_id=incident.pk, actor=user_of("office"), to_level=2)
+    assert client.get(f"/command/?part=pending&sig={sig}", headers=HX).status_code == 200
