@@ -360,7 +360,8 @@ def level_request_act(
                     incident,
                     actor=approver,
                     at=phone["at"] if phone else now,
-                    summary=_("退回请示：%(title)s") % {"title": request.title} + _phone_suffix(phone, actor),
+                    summary=_("退回请示：%(title)s") % {"title": request.title}
+                    + _phone_suffix(phone, actor, agreed=False),
                     clause=request.clause,
                     reason=note,
                     actor_post=post_label(decision),
@@ -416,10 +417,15 @@ def _notify_phone_record(request, approver):
     transaction.on_commit(send, robust=True)
 
 
-def _phone_suffix(phone, recorder):
+def _phone_suffix(phone, recorder, *, agreed=True):
     if not phone:
         return ""
-    return _("（电话请示，%(who)s同意，%(recorder)s记录）") % {
+    text = (
+        _("（电话请示，%(who)s同意，%(recorder)s记录）")
+        if agreed
+        else _("（电话请示，%(who)s不同意，%(recorder)s记录）")
+    )
+    return text % {
         "who": person_name(phone["approver"]),
         "recorder": person_name(recorder),
     }

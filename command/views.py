@@ -117,14 +117,14 @@ def _candidates_for(action):
         .select_related("person", "position")
         .order_by("-role", "person__name")
     )
-    seen, result = set(), []
+    seen, result, acting = set(), [], _("·代理")
     for a in rows:
         if a.person.user_id not in seen:
             seen.add(a.person.user_id)
             result.append(
                 (
                     a.person.user_id,
-                    f"{a.person.name}（{a.position.name}{'' if a.role == 'holder' else _('·代理')}）",
+                    f"{a.person.name}（{a.position.name}{'' if a.role == 'holder' else acting}）",
                 )
             )
     return result
