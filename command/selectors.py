@@ -88,8 +88,12 @@ def command_incident(pk):
     ).get(pk=pk)
 
 
-def command_page(incident):
-    """Everything the incident's command page shows: a fixed number of queries."""
+def command_page(incident, user):
+    """Everything the incident's command page shows: a fixed number of queries. Assignments: only those
+    the user may see (tasking.Scope; the office and the command see all)."""
+    from .tasking import Scope
+
+    visible = Scope(user).filter
     requests = list(requests_qs().filter(incident=incident))
     history = list(
         TimelineEvent.objects.filter(
@@ -116,7 +120,7 @@ def command_page(incident):
         ),
         "groups": groups,
         "assignments": list(
-            Assignment.objects.filter(incident=incident)
+            visible(Assignment.objects.filter(incident=incident, kind=Assignment.Kind.ASSIGNMENT))
             .select_related("group", "unit")
             .order_by("created_at", "id")
         ),

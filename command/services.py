@@ -25,6 +25,7 @@ from orgchart.models import Appointment, Expert, Person
 from orgchart.permissions import RULES, can
 
 from .models import (
+    Assignment,
     CallDown,
     ChecklistItem,
     Instruction,
@@ -468,6 +469,25 @@ def _decide(request, incident, *, approver, note, now, phone=None, recorder=None
     }
     if r.move in ("activate", "change_level"):
         kwargs["level"] = request.to_level
+    if r.move == "end_response":
+        # Ending through a request: the open tasks are carried into the aftermath (nothing is lost; the
+        # end form lets the deciding person close some instead), then the incident moves to aftermath.
+        from .tasking import response_end
+
+        open_ids = Assignment.objects.filter(incident=incident, state__in=Assignment.OPEN_STATES).values_list(
+            "pk", flat=True
+        )
+        response_end(
+            incident_id=incident.pk,
+            user=approver,
+            decisions={pk: "carry" for pk in open_ids},
+            reason=request.reason,
+            expected_level=request.from_level,
+            now=now,
+            context={"level_request": request.pk, "by_phone": bool(phone)},
+        )
+        _notify_outcome(request, incident, rejected=False)
+        return
     try:
         getattr(incident, r.move)(approver, **kwargs)
     except TransitionError as e:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_tasks
 
 app_name = "command"
 
@@ -23,4 +23,13 @@ urlpatterns = [
     path("checklist/<int:pk>/", views.checklist_mark, name="checklist_mark"),
     path("instructions/<int:pk>/", views.instruction_update, name="instruction_update"),
     path("c/<str:token>/", views.calldown, name="calldown"),
+    path("tasks/", views_tasks.my_tasks, name="my_tasks"),
+    path("tasks/<int:pk>/", views_tasks.task_detail, name="task"),
+    path("tasks/<int:pk>/move/<str:move>/", views_tasks.task_move, name="task_move"),
+    path("tasks/<int:pk>/progress/", views_tasks.task_progress, name="task_progress"),
+    path("tasks/<int:pk>/reassign/", views_tasks.task_reassign, name="task_reassign"),
+    path("files/<int:pk>/", views_tasks.task_file, name="task_file"),
+    path("incidents/<int:pk>/tasks/", views_tasks.board, name="board"),
+    path("incidents/<int:pk>/tasks/new/", views_tasks.task_issue, name="task_issue"),
+    path("incidents/<int:pk>/end/", views_tasks.end_response, name="end"),
 ]

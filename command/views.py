@@ -344,7 +344,7 @@ def _level_options(incident, user):
 
 def _command_context(request, incident):
     user = request.user
-    data = selectors.command_page(incident)
+    data = selectors.command_page(incident, user)
     options, end = _level_options(incident, user)
     may_record = bool(can(user, "command.record", incident))
     calldowns = data["calldowns"]

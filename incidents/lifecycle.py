@@ -179,6 +179,25 @@ def _check_conditions(incident, move, kwargs, now):
     return []
 
 
+class _SystemDecision:
+    """Stands in for a permission decision when a move follows from another one (``system=True``)."""
+
+    allowed = True
+    acting_for = ()
+    reason = ""
+
+    @property
+    def via(self):
+        with translation.override(settings.LANGUAGE_CODE):  # the record is kept in the plan's language
+            return _("随响应结束转入（§7）")
+
+    def __bool__(self):
+        return True
+
+
+_SYSTEM = _SystemDecision()
+
+
 def _post_name(decision):
     if not decision.via:
         return ""
@@ -200,12 +219,16 @@ def perform(
     now=None,
     summary_suffix="",
     context=None,
+    system=False,
 ):
     """Perform ``move`` on the incident as ``actor``; returns the updated incident.
 
     ``context`` (JSON-able) is stored on the timeline event and passed to ``incident_moved`` receivers,
     e.g. the level-change request that led to the move, or a decision taken by phone (电话请示);
-    ``summary_suffix`` is appended to the event's summary (e.g. "（电话请示，张三同意，李四记录）")."""
+    ``summary_suffix`` is appended to the event's summary (e.g. "（电话请示，张三同意，李四记录）").
+    ``system=True``: the move is the plan's consequence of a move just authorised in the same transaction
+    (ending a response moves the incident to aftermath, §7), so no separate authority is checked; the
+    event says so."""
     from .models import Incident, TimelineEvent
     from .signals import incident_moved
 
@@ -233,7 +256,7 @@ def perform(
         if spec.name in ("activate", "change_level"):
             level = _level(level)
         action, clause = _authority(incident, spec, {"level": level})
-        decision = can(actor, action, incident)
+        decision = _SYSTEM if system else can(actor, action, incident)
         if not decision:
             raise PermissionDenied(decision.reason)
         if spec.needs_reason and not reason:

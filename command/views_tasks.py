@@ -1,0 +1,380 @@
+"""Task pages (issue 6): "我的任务" (a phone: sign for in one tap, report progress with a photo), a task's
+page, the files from the scene (served only after a permission check), the command's task board (live),
+and the end-of-response form (§5.3.6).
+
+Every task URL looks the task up through ``tasking.visible``: another unit's task is a 404."""
+
+import hashlib
+from datetime import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, IntegerField, Prefetch, Value, When
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from incidents.choices import State
+from incidents.models import Incident
+from orgchart.models import Person, Unit, UnitKind
+from orgchart.permissions import can
+
+from . import tasking
+from .models import Assignment, TaskFile, TaskNote
+from .services import CommandError
+
+OPEN = Assignment.OPEN_STATES
+
+
+def _tasks_qs():
+    return Assignment.objects.select_related("incident", "incident__county", "group", "unit", "person")
+
+
+def _ordered(qs, now):
+    """Open before finished; overdue first, then by due time, priority and age."""
+    return qs.annotate(
+        _open=Case(When(state__in=OPEN, then=Value(0)), default=Value(1), output_field=IntegerField()),
+        _overdue=Case(
+            When(state__in=OPEN, due_at__lt=now, then=Value(0)), default=Value(1), output_field=IntegerField()
+        ),
+        _prio=Case(
+            When(priority="urgent", then=Value(0)),
+            When(priority="high", then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        ),
+    ).order_by("_open", "_overdue", "due_at", "_prio", "created_at", "id")
+
+
+def _get_task(request, pk):
+    try:
+        return (
+            tasking.visible(request.user, _tasks_qs())
+            .prefetch_related(
+                Prefetch("notes", queryset=TaskNote.objects.order_by("at", "id").prefetch_related("files"))
+            )
+            .get(pk=pk)
+        )
+    except Assignment.DoesNotExist:
+        raise Http404(_("没有这项任务。")) from None
+
+
+def _actions(scope, task):
+    return [
+        {"name": name, "label": label, "needs_reason": name == "return"}
+        for name, (label, sources, _target, _who) in tasking.MOVES.items()
+        if task.state in sources and scope.may(name, task) and task.incident.state != State.ARCHIVED
+    ]
+
+
+@login_required
+def my_tasks(request):
+    now = timezone.now()
+    scope = tasking.Scope(request.user)
+    qs = scope.filter(_tasks_qs()).filter(
+        incident__state__in=(State.RESPONDING, State.RESPONSE_ENDED, State.AFTERMATH)
+    )
+    show_done = request.GET.get("done") == "1"
+    if not show_done:
+        qs = qs.filter(state__in=OPEN)
+    tasks = list(_ordered(qs, now)[:200])
+    for t in tasks:
+        t.overdue = t.is_overdue(now)
+        t.can_sign = t.state == Assignment.State.PENDING and scope.may("sign", t)
+    return render(
+        request,
+        "command/my_tasks.html",
+        {"tasks": tasks, "scope": scope, "show_done": show_done, "now": now},
+    )
+
+
+@login_required
+def task_detail(request, pk):
+    task = _get_task(request, pk)
+    scope = tasking.Scope(request.user)
+    context = {
+        "task": task,
+        "incident": task.incident,
+        "actions": _actions(scope, task),
+        "may_progress": task.is_open
+        and task.state != Assignment.State.RETURNED
+        and (scope.is_doer(task) or scope.command),
+        "may_reassign": scope.command and task.is_open and task.kind == Assignment.Kind.TASK,
+        "overdue": task.is_overdue(),
+        "max_files": tasking.MAX_FILES,
+    }
+    if context["may_reassign"]:
+        context["groups"] = tasking.groups_for_select(task.incident)
+        context["units"] = list(
+            Unit.objects.filter(active=True)
+            .exclude(kind=UnitKind.ENTERPRISE_CATEGORY)
+            .order_by("order", "name")
+        )
+    return render(request, "command/task.html", context)
+
+
+def _back_to(request, task_id):
+    nxt = request.POST.get("next", "")
+    if nxt == "mine":
+        return redirect("command:my_tasks")
+    if nxt.startswith("board:") and nxt[6:].isdigit():
+        return redirect("command:board", pk=int(nxt[6:]))
+    return redirect("command:task", pk=task_id)
+
+
+@login_required
+@require_POST
+def task_move(request, pk, move):
+    if move not in tasking.MOVES:
+        raise Http404
+    try:
+        task = tasking.task_move(
+            task_id=pk,
+            user=request.user,
+            move=move,
+            expected_state=request.POST.get("expected_state") or None,
+            reason=request.POST.get("reason", ""),
+        )
+    except Assignment.DoesNotExist:
+        raise Http404(_("没有这项任务。")) from None
+    except (CommandError, PermissionDenied) as e:
+        messages.error(request, str(e) or _("您无权进行此项操作。"))
+    else:
+        messages.success(
+            request,
+            _("%(move)s：%(title)s（%(state)s）。")
+            % {"move": tasking.MOVES[move][0], "title": task.title, "state": task.get_state_display()},
+        )
+    return _back_to(request, pk)
+
+
+@login_required
+@require_POST
+def task_progress(request, pk):
+    try:
+        tasking.task_progress(
+            task_id=pk,
+            user=request.user,
+            text=request.POST.get("text", ""),
+            files=request.FILES.getlist("files"),
+        )
+    except Assignment.DoesNotExist:
+        raise Http404(_("没有这项任务。")) from None
+    except (CommandError, PermissionDenied) as e:
+        messages.error(request, str(e) or _("您无权进行此项操作。"))
+    else:
+        messages.success(request, _("进展已报告。"))
+    return _back_to(request, pk)
+
+
+@login_required
+@require_POST
+def task_reassign(request, pk):
+    try:
+        tasking.task_reassign(
+            task_id=pk,
+            user=request.user,
+            group_code=request.POST.get("group", ""),
+            unit_id=int(request.POST.get("unit") or 0) or None,
+            reason=request.POST.get("reason", ""),
+        )
+    except Assignment.DoesNotExist:
+        raise Http404(_("没有这项任务。")) from None
+    except (CommandError, PermissionDenied, ValueError) as e:
+        messages.error(request, str(e) if not isinstance(e, ValueError) else _("请选择单位。"))
+    else:
+        messages.success(request, _("任务已改派。"))
+    return _back_to(request, pk)
+
+
+@login_required
+def task_file(request, pk):
+    """A photo or file from the scene: only for those who may see its task."""
+    try:
+        f = TaskFile.objects.select_related("note").get(pk=pk)
+    except TaskFile.DoesNotExist:
+        raise Http404 from None
+    if not tasking.visible(request.user, Assignment.objects.filter(pk=f.note.task_id)).exists():
+        raise Http404(_("没有这个文件。"))
+    response = FileResponse(
+        f.file.open("rb"), content_type=f.content_type, as_attachment=not f.is_image, filename=f.name
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# ------------------------------------------------------------------------------------------------
+# The command's task board
+# ------------------------------------------------------------------------------------------------
+
+
+def _rates(tasks):
+    total = [t for t in tasks if t.state != Assignment.State.CLOSED]
+    signed = [t for t in total if t.state in ("signed", "in_progress", "done")]
+    done = [t for t in total if t.state == "done"]
+    n = len(total)
+    return {
+        "total": n,
+        "signed": len(signed),
+        "done": len(done),
+        "signed_pct": round(100 * len(signed) / n) if n else None,
+        "done_pct": round(100 * len(done) / n) if n else None,
+        "overdue": sum(1 for t in tasks if getattr(t, "overdue", False)),
+    }
+
+
+def _board_context(request, incident):
+    now = timezone.now()
+    scope = tasking.Scope(request.user)
+    tasks = list(_ordered(scope.filter(_tasks_qs().filter(incident=incident)), now))
+    for t in tasks:
+        t.overdue = t.is_overdue(now)
+        t.can_sign = t.state == Assignment.State.PENDING and scope.may("sign", t)
+    by_group, by_unit = {}, {}
+    for t in tasks:
+        if t.group_id:
+            by_group.setdefault(t.group, []).append(t)
+        if t.unit_id:
+            by_unit.setdefault(t.unit, []).append(t)
+    groups = sorted(by_group.items(), key=lambda kv: (-_rates(kv[1])["overdue"], kv[0].order))
+    units = sorted(
+        by_unit.items(),
+        key=lambda kv: (-_rates(kv[1])["overdue"], -(len([t for t in kv[1] if t.is_open])), kv[0].order),
+    )
+    sig = hashlib.sha1("|".join(f"{t.pk}:{t.state}:{t.overdue}" for t in tasks).encode()).hexdigest()[:12]
+    return {
+        "incident": incident,
+        "tasks": tasks,
+        "totals": _rates(tasks),
+        "by_group": [(g, ts, _rates(ts)) for g, ts in groups],
+        "by_unit": [(u, ts, _rates(ts)) for u, ts in units],
+        "scope": scope,
+        "sig": sig,
+        "now": now,
+        "board_next": f"board:{incident.pk}",
+    }
+
+
+def _incident_or_404(pk):
+    try:
+        return Incident.objects.select_related("county").get(pk=pk)
+    except Incident.DoesNotExist:
+        raise Http404(_("没有这个事件。")) from None
+
+
+@login_required
+def board(request, pk):
+    incident = _incident_or_404(pk)
+    context = _board_context(request, incident)
+    if request.htmx and request.GET.get("part") == "board":
+        if request.GET.get("sig") == context["sig"]:
+            return HttpResponse(status=204)
+        return render(request, "command/board.html#board", context)
+    if context["scope"].command and incident.state == State.RESPONDING:
+        context["groups"] = tasking.groups_for_select(incident)
+        context["units"] = list(
+            Unit.objects.filter(active=True)
+            .exclude(kind=UnitKind.ENTERPRISE_CATEGORY)
+            .order_by("order", "name")
+        )
+        context["people"] = list(
+            Person.objects.filter(active=True).select_related("unit").order_by("unit__order", "name")[:400]
+        )
+        context["priorities"] = Assignment.Priority.choices
+    return render(request, "command/board.html", context)
+
+
+def _parse_due(raw):
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise CommandError(_("时间格式不正确（例：2026-12-01 03:20）。")) from None
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+@login_required
+@require_POST
+def task_issue(request, pk):
+    try:
+        task = tasking.task_issue(
+            incident_id=pk,
+            user=request.user,
+            title=request.POST.get("title", ""),
+            text=request.POST.get("text", ""),
+            group_code=request.POST.get("group", ""),
+            unit_id=int(request.POST.get("unit") or 0) or None,
+            person_id=int(request.POST.get("person") or 0) or None,
+            due_at=_parse_due(request.POST.get("due_at")),
+            priority=request.POST.get("priority", "normal"),
+        )
+    except (CommandError, PermissionDenied, ValueError) as e:
+        messages.error(request, str(e) if not isinstance(e, ValueError) else _("请选择单位。"))
+    else:
+        messages.success(request, _("已下达任务：%(title)s。") % {"title": task.title})
+    return redirect(reverse("command:board", args=[pk]))
+
+
+# ------------------------------------------------------------------------------------------------
+# Ending the response (§5.3.6)
+# ------------------------------------------------------------------------------------------------
+
+
+def _end_context(request, incident):
+    action = "response.end.1_2" if (incident.level or 4) <= 2 else "response.end.3_4"
+    decision = can(request.user, action, incident)
+    open_tasks = list(_ordered(_tasks_qs().filter(incident=incident, state__in=OPEN), timezone.now()))
+    checks = [
+        (_("仍被困人数为0"), incident.still_trapped == 0, incident.still_trapped),
+        (_("仍失联人数为0"), incident.still_missing == 0, incident.still_missing),
+        (
+            _("遇难人员已全部救出（遇难未救出人数为0）"),
+            incident.dead_unrecovered == 0,
+            incident.dead_unrecovered,
+        ),
+        (_("次生、衍生事故的威胁和危害已控制或消除"), bool(incident.hazards_controlled), None),
+    ]
+    return {
+        "incident": incident,
+        "decision": decision,
+        "rule_label": decision.rule.label,
+        "open_tasks": open_tasks,
+        "checks": checks,
+        "all_met": all(ok for _l, ok, _n in checks),
+    }
+
+
+@login_required
+def end_response(request, pk):
+    incident = _incident_or_404(pk)
+    if incident.state != State.RESPONDING:
+        messages.info(
+            request, _("事件当前为“%(state)s”，没有进行中的响应。") % {"state": incident.get_state_display()}
+        )
+        return redirect("command:incident", pk=pk)
+    context = _end_context(request, incident)
+    if request.method == "POST":
+        decisions = {t.pk: request.POST.get(f"task-{t.pk}", "") for t in context["open_tasks"]}
+        try:
+            tasking.response_end(
+                incident_id=pk,
+                user=request.user,
+                decisions=decisions,
+                reason=request.POST.get("reason", ""),
+                expected_level=int(request.POST.get("expected_level") or 0) or None,
+            )
+        except (CommandError, PermissionDenied) as e:
+            messages.error(request, str(e) or _("您无权进行此项操作。"))
+            for t in context["open_tasks"]:
+                t.posted = decisions.get(t.pk)
+            return render(request, "command/end.html", context, status=422)
+        messages.success(request, _("响应已结束，事件转入后期处置（§5.3.6、§7）。"))
+        return redirect("incidents:detail", pk=pk)
+    return render(request, "command/end.html", context)
