@@ -61,8 +61,17 @@ def main():
 
     hq = OnsiteHQ.objects.order_by("-id").first()  # the latest incident at Ⅱ/Ⅰ: the fullest command page
     PAGES[-1:-1] = ["/command/", "/command/notifications/"]
+    PAGES[-1:-1] = ["/command/tasks/"]
     if hq:
-        PAGES[-1:-1] = [f"/command/incidents/{hq.incident_id}/", f"/command/incidents/{hq.incident_id}/?part=board"]
+        from command.models import Assignment
+
+        task = Assignment.objects.filter(incident_id=hq.incident_id, unit__code="public_security").first()
+        PAGES[-1:-1] = [
+            f"/command/incidents/{hq.incident_id}/",
+            f"/command/incidents/{hq.incident_id}/?part=board",
+            f"/command/incidents/{hq.incident_id}/tasks/",
+            f"/command/incidents/{hq.incident_id}/end/",
+        ] + ([f"/command/tasks/{task.pk}/"] if task else [])
     print(f"{'page':<34}{'status':>7}{'queries':>9}{'median ms':>11}{'p95 ms':>9}")
     for url in PAGES:
         client.get(url)  # warm up
