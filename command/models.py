@@ -384,7 +384,7 @@ class Assignment(models.Model):
 
     @property
     def target(self):
-        names = [x.name if hasattr(x, "name") else str(x) for x in (self.group, self.unit) if x is not None]
+        names = [getattr(x, "display_name", None) or x.name for x in (self.group, self.unit) if x is not None]
         return " · ".join(names)
 
 
@@ -401,6 +401,17 @@ class TaskNote(AppendOnlyModel):
     to_state = models.CharField(max_length=12, blank=True)
     text = models.TextField(_("内容"), blank=True)
 
+    ACTION_LABELS = {
+        "issue": _("下达"),
+        "sign": _("签收"),
+        "start": _("开始处理"),
+        "progress": _("进展"),
+        "done": _("报告完成"),
+        "return": _("退回"),
+        "reassign": _("改派"),
+        "close": _("关闭"),
+    }
+
     class Meta:
         verbose_name = _("任务进展")
         verbose_name_plural = _("任务进展")
@@ -408,6 +419,18 @@ class TaskNote(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.task_id} {self.at:%m-%d %H:%M}"
+
+    @property
+    def action_label(self):
+        return self.ACTION_LABELS.get(self.action, self.action)
+
+    @property
+    def to_state_label(self):
+        return (
+            Assignment.State(self.to_state).label
+            if self.to_state in Assignment.State.values
+            else self.to_state
+        )
 
 
 def task_file_path(instance, filename):

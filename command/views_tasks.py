@@ -275,6 +275,9 @@ def board(request, pk):
         if request.GET.get("sig") == context["sig"]:
             return HttpResponse(status=204)
         return render(request, "command/board.html#board", context)
+    if incident.state == State.RESPONDING:
+        end_action = "response.end.1_2" if (incident.level or 4) <= 2 else "response.end.3_4"
+        context["may_end"] = bool(can(request.user, end_action, incident))
     if context["scope"].command and incident.state == State.RESPONDING:
         context["groups"] = tasking.groups_for_select(incident)
         context["units"] = list(

@@ -147,8 +147,8 @@ def test_the_routing_matrix(scenario, demo, incidents_by_change, fresh):
                 continue
             assert got["kind"] == kind and got["steps"] == steps(kind, frm, to)
             if want == "direct":  # the decision ran the incident's transition
-                if kind == "end":
-                    assert got["state"] == "response_ended"
+                if kind == "end":  # ended, and moved on to the aftermath (§5.3.6, §7)
+                    assert got["state"] == "aftermath"
                 else:
                     assert (got["state"], got["level"]) == ("responding", to)
             else:
