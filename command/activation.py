@@ -256,6 +256,7 @@ def response_setup(incident_id, *, now=None):
             )
         )
         calldowns_notify(new_ids)
+        _notify_assignments(incident.pk)
         if created:
             with translation.override(settings.LANGUAGE_CODE):
                 summary = _(
@@ -273,6 +274,12 @@ def response_setup(incident_id, *, now=None):
                 setup.save(update_fields=["summary"])
                 timeline_add(incident, actor=None, at=now, summary=summary, clause=CALLDOWN_CLAUSE[level])
         return setup
+
+
+def _notify_assignments(incident_id):
+    from .tasking import notify_new_assignments
+
+    transaction.on_commit(lambda: notify_new_assignments(incident_id), robust=True)
 
 
 def _summary_low(level):
@@ -302,6 +309,7 @@ def groups_activate(*, incident_id, actor, group_codes, now=None):
             raise CommandError(_("所选工作组均已启用。"))
         posts, away = holders_by_post(), _away_ids(now)
         _setup_groups(incident, groups, level=int(incident.level), now=now, posts=posts, away=away)
+        _notify_assignments(incident.pk)
         with translation.override(settings.LANGUAGE_CODE):
             timeline_add(
                 incident,

@@ -451,6 +451,50 @@ def _notify_new(task):
     transaction.on_commit(send, robust=True)
 
 
+def notify_new_assignments(incident_id):
+    """After an activation: each unit's liaison and head, and each group's leaders, are told of their
+    assignments (in-app, exactly once per assignment and person). Three queries whatever the size."""
+    from django.contrib.auth import get_user_model
+
+    from orgchart.models import Appointment
+
+    tasks = list(
+        Assignment.objects.filter(incident_id=incident_id, kind=Assignment.Kind.ASSIGNMENT).select_related(
+            "incident"
+        )
+    )
+    if not tasks:
+        return
+    incident = tasks[0].incident
+    by_unit = {}
+    for unit_id, user_id in Appointment.objects.filter(
+        unit_id__in=[t.unit_id for t in tasks if t.unit_id],
+        position__code__in=("unit_liaison", "unit_head"),
+        person__active=True,
+        person__user__isnull=False,
+    ).values_list("unit_id", "person__user"):
+        by_unit.setdefault(unit_id, set()).add(user_id)
+    leaders = {
+        g: {x.get("person") for x in (ls or [])}
+        for g, ls in ActivatedGroup.objects.filter(incident_id=incident_id).values_list("group_id", "leaders")
+    }
+    users = {u.pk: u for u in get_user_model().objects.filter(person__isnull=False).select_related("person")}
+    by_person = {u.person.pk: u for u in users.values()}
+    for t in tasks:
+        targets = [users[u] for u in by_unit.get(t.unit_id, ()) if u in users] if t.unit_id else []
+        if t.group_id and not t.unit_id:
+            targets = [by_person[p] for p in leaders.get(t.group_id, ()) if p in by_person]
+        notify(
+            targets,
+            key=f"task:{t.pk}:assigned",
+            kind="task",
+            title=_drill(incident, _("新任务，请签收：%(title)s") % {"title": t.title}),
+            body=incident.title,
+            url=reverse("command:task", args=[t.pk]),
+            incident=incident,
+        )
+
+
 def _notify_return(task):
     task_id = task.pk
 

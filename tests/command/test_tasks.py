@@ -432,3 +432,22 @@ def test_board_partial_answers_204_when_unchanged(as_user, at_two, fresh):
         client.get(f"/command/incidents/{at_two.pk}/tasks/?part=board&sig={sig}", headers=HX).status_code
         == 200
     )
+
+
+def test_units_and_group_leaders_are_told_of_their_assignments(at_two):
+    police = unit_task(at_two, "public_security")
+    assert (
+        Notification.objects.filter(
+            recipient__username="police", kind="task", url=f"/command/tasks/{police.pk}/"
+        ).count()
+        == 1
+    )
+    order = group_task(at_two, "public_order")
+    assert Notification.objects.filter(
+        recipient__username="demo-public_security-deputy", url=f"/command/tasks/{order.pk}/"
+    ).exists()
+    from command.tasking import notify_new_assignments
+
+    before = Notification.objects.count()
+    notify_new_assignments(at_two.pk)  # again: exactly once
+    assert Notification.objects.count() == before
