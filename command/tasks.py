@@ -34,3 +34,20 @@ def response_setup_task(self, incident_id):
 
     setup = response_setup(incident_id)
     return setup.pk if setup else None
+
+
+@shared_task(name="command.tasks.reminders_sweep", acks_late=True, max_retries=0, ignore_result=True)
+def reminders_sweep():
+    """Every minute (beat) and at due times (ETA): plan, send what is due, retry external sends.
+    Idempotent: a redelivered or duplicated sweep finds nothing left to send."""
+    from .reminders import sweep
+
+    return sweep()
+
+
+@shared_task(name="command.tasks.send_delivery", acks_late=True, max_retries=0, ignore_result=True)
+def send_delivery(key):
+    """One external delivery (email / SMS / webhook); retries are the sweep's, bounded per delivery."""
+    from .reminders import send_delivery as send
+
+    return send(key)

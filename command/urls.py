@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_tasks
+from . import views, views_reminders, views_tasks
 
 app_name = "command"
 
@@ -23,6 +23,10 @@ urlpatterns = [
     path("checklist/<int:pk>/", views.checklist_mark, name="checklist_mark"),
     path("instructions/<int:pk>/", views.instruction_update, name="instruction_update"),
     path("c/<str:token>/", views.calldown, name="calldown"),
+    path("reminders/", views_reminders.reminder_list, name="reminders"),
+    path("reminders/settings/", views_reminders.reminder_settings, name="reminder_settings"),
+    path("reminders/deliveries/<int:pk>/again/", views_reminders.delivery_again, name="delivery_again"),
+    path("notifications/bell/", views_reminders.bell, name="bell"),
     path("tasks/", views_tasks.my_tasks, name="my_tasks"),
     path("tasks/<int:pk>/", views_tasks.task_detail, name="task"),
     path("tasks/<int:pk>/move/<str:move>/", views_tasks.task_move, name="task_move"),

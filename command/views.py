@@ -605,4 +605,11 @@ def notifications(request):
     if request.method == "POST":
         services.notification_mark_read(user=request.user, notification_id=request.POST.get("id") or None)
         return redirect("command:notifications")
-    return render(request, "command/notifications.html", {"items": selectors.notifications_for(request.user)})
+    return render(
+        request,
+        "command/notifications.html",
+        {
+            "items": selectors.notifications_for(request.user),
+            "may_see_reminders": bool(can(request.user, "command.record")),
+        },
+    )

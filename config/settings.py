@@ -185,6 +185,12 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="供热应急指挥平台 <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Reminder channels (command/channels.py): HTTP gateways receive JSON with an Idempotency-Key header.
+SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
+WEBHOOK_URL = env.str("WEBHOOK_URL", default="")
+CHANNEL_TIMEOUT_SECONDS = env.float("CHANNEL_TIMEOUT_SECONDS", default=5.0)
+SITE_URL = env.str("SITE_URL", default="")  # e.g. https://heating.example.gov.cn, for links in SMS and email
+
 # --- Celery --------------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
