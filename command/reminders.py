@@ -133,6 +133,11 @@ def policies():
     return result
 
 
+def _ts(moment):
+    """A moment in a reminder's key, to the microsecond (the same second is not the same condition)."""
+    return f"{moment.timestamp():.6f}"
+
+
 def _m(minutes):
     return timedelta(minutes=int(minutes))
 
@@ -242,7 +247,7 @@ def _plan_hours(p, c, now):
     for inc in qs:
         start = inc.outage_started_at
         url = reverse("command:incident", args=[inc.pk]) + "#level"
-        subject = f"outage:{inc.pk}:{int(start.timestamp())}"
+        subject = f"outage:{inc.pk}:{_ts(start)}"
         p.add(
             "hours_24",
             subject,
@@ -314,6 +319,10 @@ def _plan_requests(p, c):
         )
 
 
+def _task_name(t):
+    return t.title if t.target in ("", t.title) else f"{t.title}（{t.target}）"
+
+
 def _plan_tasks(p, c, overdue):
     qs = Assignment.objects.filter(
         incident__state=State.RESPONDING, state__in=Assignment.OPEN_STATES
@@ -322,7 +331,7 @@ def _plan_tasks(p, c, overdue):
         url = reverse("command:task", args=[t.pk])
         if t.state == Assignment.State.PENDING:
             base = t.updated_at or t.created_at  # pending: created, or reassigned (updated) since
-            subject = f"task:{t.pk}:{int(base.timestamp())}"
+            subject = f"task:{t.pk}:{_ts(base)}"
             doers = [f"unit:{t.unit_id}"] if t.unit_id else [f"group:{t.incident_id}:{t.group_id}"]
             leaders = [f"group:{t.incident_id}:{t.group_id}"] if t.group_id else [f"unit_head:{t.unit_id}"]
             for step, who in (("liaison", doers), ("leader", leaders), ("office", ["office"])):
@@ -333,8 +342,8 @@ def _plan_tasks(p, c, overdue):
                     base + _m(c[step]),
                     title=_t(
                         t.incident,
-                        _("任务下达%(m)s分钟尚未签收：%(title)s（%(who)s） · %(inc)s")
-                        % {"m": c[step], "title": t.title, "who": t.target, "inc": t.incident.title},
+                        _("任务下达%(m)s分钟尚未签收：%(title)s · %(inc)s")
+                        % {"m": c[step], "title": _task_name(t), "inc": t.incident.title},
                     ),
                     url=url,
                     recipients=who,
@@ -346,13 +355,13 @@ def _plan_tasks(p, c, overdue):
             )
             p.add(
                 "task_overdue",
-                f"task:{t.pk}:{int(t.due_at.timestamp())}",
+                f"task:{t.pk}:{_ts(t.due_at)}",
                 "overdue",
                 t.due_at + _m(overdue["after"]),
                 title=_t(
                     t.incident,
-                    _("任务已超过完成时限：%(title)s（%(who)s） · %(inc)s")
-                    % {"title": t.title, "who": t.target, "inc": t.incident.title},
+                    _("任务已超过完成时限：%(title)s · %(inc)s")
+                    % {"title": _task_name(t), "inc": t.incident.title},
                 ),
                 url=url,
                 recipients=who,
@@ -367,7 +376,7 @@ def _plan_follow_ups(p, c):
         minutes = c["high"] if (inc.level or 4) <= 2 else c["low"]
         p.add(
             "no_follow_up",
-            f"followup:{inc.pk}:{int(base.timestamp())}",
+            f"followup:{inc.pk}:{_ts(base)}",
             "due",
             base + _m(minutes),
             title=_t(inc, _("响应期间已%(m)s分钟没有续报：%(t)s") % {"m": minutes, "t": inc.title}),
@@ -386,7 +395,7 @@ def _plan_upward(p, c):
     for r in qs:
         p.add(
             "upward_late",
-            f"upward:{r.pk}:{int(r.due_at.timestamp())}",
+            f"upward:{r.pk}:{_ts(r.due_at)}",
             "late",
             r.due_at + _m(c["after"]),
             title=_t(
@@ -568,7 +577,7 @@ def deliver(now=None, *, limit=500):
             note = Notification(
                 recipient=user,
                 incident=first.incident if len({i.incident_id for i in items}) == 1 else None,
-                key=f"reminders:{first.pk}:{uid}:{len(items)}:{int(now.timestamp())}",
+                key=f"reminders:{first.pk}:{uid}:{len(items)}:{_ts(now)}",
                 kind="reminder",
                 title=title[:200],
                 body="\n".join(f"· {i.title}" for i in items),

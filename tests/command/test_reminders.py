@@ -358,3 +358,24 @@ def test_no_external_delivery_without_a_configured_gateway(make_incident, settin
     run(incident.reported_at + 31 * M)
     assert not Delivery.objects.filter(channel="sms").exists()
     assert Delivery.objects.filter(channel="in_app", recipient__username="director").count() == 1
+
+
+def test_beat_sweeps_every_minute():
+    from config.celery import app
+
+    entry = app.conf.beat_schedule["reminders-sweep-every-minute"]
+    assert entry["task"] == "command.tasks.reminders_sweep" and entry["schedule"] == 60.0
+
+
+def test_the_sweep_schedules_eta_sweeps_for_what_falls_due_soon(at_two, monkeypatch, django_capture_on_commit_callbacks):
+    from command import tasks
+
+    etas = []
+    monkeypatch.setattr(tasks.reminders_sweep, "apply_async", lambda **kw: etas.append(kw["eta"]))
+    with django_capture_on_commit_callbacks(execute=True):
+        result = reminders.sweep()
+    assert result["planned_soon"] == len(etas) > 0
+    assert all(timezone.now() < eta <= timezone.now() + reminders.ETA_HORIZON for eta in etas)
+    with django_capture_on_commit_callbacks(execute=True):
+        again = reminders.sweep()
+    assert again["planned_soon"] == 0  # already planned: no second ETA task
