@@ -40,6 +40,7 @@ from .models import (
     Assignment,
     CallDown,
     Delivery,
+    GroupUnit,
     LevelRequest,
     Notification,
     Reminder,
@@ -327,13 +328,20 @@ def _plan_tasks(p, c, overdue):
     qs = Assignment.objects.filter(
         incident__state=State.RESPONDING, state__in=Assignment.OPEN_STATES
     ).select_related("incident")
+    # The groups each unit works in, per incident: a unit's task escalates to those groups' leaders.
+    groups_of = {}
+    for incident_id, unit_id, group_id in GroupUnit.objects.filter(
+        activated_group__incident__state=State.RESPONDING
+    ).values_list("activated_group__incident_id", "unit_id", "activated_group__group_id"):
+        groups_of.setdefault((incident_id, unit_id), []).append(group_id)
     for t in qs:
         url = reverse("command:task", args=[t.pk])
         if t.state == Assignment.State.PENDING:
             base = t.updated_at or t.created_at  # pending: created, or reassigned (updated) since
             subject = f"task:{t.pk}:{_ts(base)}"
-            doers = [f"unit:{t.unit_id}"] if t.unit_id else [f"group:{t.incident_id}:{t.group_id}"]
-            leaders = [f"group:{t.incident_id}:{t.group_id}"] if t.group_id else [f"unit_head:{t.unit_id}"]
+            doers = [f"liaison:{t.unit_id}"] if t.unit_id else [f"group:{t.incident_id}:{t.group_id}"]
+            group_ids = [t.group_id] if t.group_id else groups_of.get((t.incident_id, t.unit_id), [])
+            leaders = [f"group:{t.incident_id}:{g}" for g in group_ids] or [f"unit_head:{t.unit_id}"]
             for step, who in (("liaison", doers), ("leader", leaders), ("office", ["office"])):
                 p.add(
                     "task_unsigned",
@@ -485,6 +493,15 @@ class Resolver:
             self._cache[spec] = self._resolve(spec)
         return self._cache[spec]
 
+    def _unit_people(self, unit_id, posts):
+        return {
+            u
+            for u in Appointment.objects.filter(
+                unit_id=unit_id, position__code__in=posts, role="holder", person__active=True
+            ).values_list("person__user", flat=True)
+            if u
+        }
+
     def _resolve(self, spec):
         kind, _sep, arg = spec.partition(":")
         if kind == "post":
@@ -505,6 +522,10 @@ class Resolver:
             )
         if kind == "office":  # the office: whoever is on duty, and the office director
             return self.resolve("duty_officer") | set(self.post("office_director"))
+        if kind == "liaison":  # the unit's liaison; the head where the unit has none
+            return self._unit_people(int(arg), ("unit_liaison",)) or self._unit_people(
+                int(arg), ("unit_head",)
+            )
         if kind in ("unit", "unit_head"):
             posts = ("unit_liaison", "unit_head") if kind == "unit" else ("unit_head",)
             return {
