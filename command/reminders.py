@@ -165,48 +165,102 @@ def _t(incident, text):
     return f"【演练】{text}" if incident.is_drill else text
 
 
+PLAN_LOCK = 7_312_045  # pg_advisory_xact_lock key: one planner at a time (SQLite: BEGIN IMMEDIATE does it)
+
+
 def plan(now=None):
-    """Compute, insert and cancel (see the module docstring). Returns the new rows' due times."""
+    """Compute, insert, revive and cancel (see the module docstring), in one transaction that only one
+    planner holds at a time: a planner that read the facts earlier must not cancel rows another one just
+    inserted from newer facts. Returns the due times of what it (re)scheduled within ``ETA_HORIZON``."""
+    from django.db import connection
+
     now = now or timezone.now()
-    p, cfg = Plan(), policies()
-    with translation.override(settings.LANGUAGE_CODE):
-        _plan_reports(p, cfg["report_unassessed"])
-        _plan_hours(p, cfg["hours_24"], now)
-        _plan_requests(p, cfg["level_request"])
-        _plan_tasks(p, cfg["task_unsigned"], cfg["task_overdue"])
-        _plan_follow_ups(p, cfg["no_follow_up"])
-        _plan_upward(p, cfg["upward_late"])
-        _plan_calldowns(p, cfg["calldown"])
     with transaction.atomic():
-        existing = {
-            (r.kind, r.subject, r.step): r
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PLAN_LOCK])
+        p, cfg = Plan(), policies()
+        with translation.override(settings.LANGUAGE_CODE):
+            _plan_reports(p, cfg["report_unassessed"])
+            _plan_hours(p, cfg["hours_24"], now)
+            _plan_requests(p, cfg["level_request"])
+            _plan_tasks(p, cfg["task_unsigned"], cfg["task_overdue"])
+            _plan_follow_ups(p, cfg["no_follow_up"])
+            _plan_upward(p, cfg["upward_late"])
+            _plan_calldowns(p, cfg["calldown"])
+        scheduled = {
+            (r.kind, r.subject, r.step): r.pk
             for r in Reminder.objects.filter(state=Reminder.State.SCHEDULED).only(
                 "id", "kind", "subject", "step"
             )
         }
-        gone = [r.pk for key, r in existing.items() if key not in p.rows]
+        gone = [pk for key, pk in scheduled.items() if key not in p.rows]
         if gone:
-            Reminder.objects.filter(pk__in=gone, state=Reminder.State.SCHEDULED).update(
-                state=Reminder.State.CANCELLED, cancelled_at=now
-            )
-        new = [
-            Reminder(
-                kind=row["kind"],
-                subject=row["subject"],
-                step=row["step"],
-                incident_id=row["incident_id"],
-                due_at=row["due_at"],
-                title=row["title"],
-                url=row["url"],
-                urgent=row["urgent"],
-                recipients=row["recipients"],
-                created_at=now,
-            )
-            for key, row in p.rows.items()
-            if key not in existing
-        ]
-        Reminder.objects.bulk_create(new, ignore_conflicts=True)
-    return sorted({r.due_at for r in new if now < r.due_at <= now + ETA_HORIZON})
+            Reminder.objects.filter(pk__in=gone).update(state=Reminder.State.CANCELLED, cancelled_at=now)
+        candidates = {key: row for key, row in p.rows.items() if key not in scheduled}
+        # Rows already sent stay sent; rows cancelled earlier whose condition is back (an incident
+        # reopened, a call-down still unconfirmed after a new activation) are scheduled again.
+        known = {}
+        subjects = {key[1] for key in candidates}
+        for chunk in _chunks(sorted(subjects), 2000):
+            for r in (
+                Reminder.objects.filter(subject__in=chunk)
+                .exclude(state=Reminder.State.SCHEDULED)
+                .only("id", "kind", "subject", "step", "state")
+            ):
+                known[(r.kind, r.subject, r.step)] = r
+        revived, fresh = [], []
+        for key, row in candidates.items():
+            old = known.get(key)
+            if old is None:
+                fresh.append(row)
+            elif old.state == Reminder.State.CANCELLED:
+                Reminder.objects.filter(pk=old.pk, state=Reminder.State.CANCELLED).update(
+                    state=Reminder.State.SCHEDULED,
+                    due_at=row["due_at"],
+                    title=row["title"],
+                    url=row["url"],
+                    recipients=row["recipients"],
+                    cancelled_at=None,
+                )
+                revived.append(row)
+        Reminder.objects.bulk_create(
+            [
+                Reminder(
+                    kind=row["kind"],
+                    subject=row["subject"],
+                    step=row["step"],
+                    incident_id=row["incident_id"],
+                    due_at=row["due_at"],
+                    title=row["title"],
+                    url=row["url"],
+                    urgent=row["urgent"],
+                    recipients=row["recipients"],
+                    created_at=now,
+                )
+                for row in fresh
+            ],
+            ignore_conflicts=True,
+        )
+    return sorted(
+        {_bucket(row["due_at"]) for row in fresh + revived if now < row["due_at"] <= now + ETA_HORIZON}
+    )
+
+
+def _chunks(items, size):
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+ETA_BUCKET_SECONDS = 10
+
+
+def _bucket(moment):
+    """Due times rounded up to ``ETA_BUCKET_SECONDS``: 1,000 reminders due within a minute make 6 ETA
+    sweeps, not 1,000 (each sweep sends everything due by then)."""
+    seconds = moment.timestamp()
+    rounded = -(-seconds // ETA_BUCKET_SECONDS) * ETA_BUCKET_SECONDS
+    return moment + timedelta(seconds=rounded - seconds)
 
 
 # ---- the kinds -------------------------------------------------------------------------------------

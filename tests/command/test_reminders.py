@@ -4,7 +4,7 @@ server (accepting, failing, timing out, and a send of unknown outcome)."""
 
 import json
 import threading
-from datetime import timedelta
+from datetime import UTC, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
@@ -383,3 +383,71 @@ def test_the_sweep_schedules_eta_sweeps_for_what_falls_due_soon(
     with django_capture_on_commit_callbacks(execute=True):
         again = reminders.sweep()
     assert again["planned_soon"] == 0  # already planned: no second ETA task
+
+
+def test_a_condition_that_comes_back_is_reminded_again(at_two):
+    """A cancelled reminder is scheduled again when its condition returns (not blocked by its key)."""
+    cd = CallDown.objects.get(incident=at_two, role="commander")
+    plan(cd.notified_at + M)
+    row = rows("calldown", subject=f"calldown:{cd.pk}", step="again").get()
+    CallDown.objects.filter(pk=cd.pk).update(received_at=timezone.now())
+    plan(cd.notified_at + 2 * M)
+    row.refresh_from_db()
+    assert row.state == "cancelled"
+    CallDown.objects.filter(pk=cd.pk).update(received_at=None)  # e.g. a correction by the office
+    plan(cd.notified_at + 3 * M)
+    row.refresh_from_db()
+    assert row.state == "scheduled" and row.cancelled_at is None
+    run(cd.notified_at + 16 * M)
+    assert notes("commander").filter(title__contains="到岗通知（再次）").count() == 1
+
+
+def test_eta_sweeps_are_bucketed():
+    from datetime import datetime
+
+    from command.reminders import _bucket
+
+    moment = datetime(2026, 12, 1, 3, 0, 1, 500, tzinfo=UTC)
+    assert _bucket(moment) == datetime(2026, 12, 1, 3, 0, 10, tzinfo=UTC)
+    assert _bucket(datetime(2026, 12, 1, 3, 0, 10, tzinfo=UTC)) == datetime(2026, 12, 1, 3, 0, 10, tzinfo=UTC)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_planner_at_a_time(demo):
+    """plan() waits for the planner lock: a planner that read older facts cannot cancel what a newer
+    one inserted (the race the worker benchmark found)."""
+    from django.db import connection
+
+    from command.reminders import PLAN_LOCK
+
+    held, release, done = threading.Event(), threading.Event(), threading.Event()
+
+    def holder():
+        from django.db import transaction
+
+        try:
+            with transaction.atomic(), connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", [PLAN_LOCK])
+                held.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def planner():
+        try:
+            plan()
+            done.set()
+        finally:
+            connection.close()
+
+    t1 = threading.Thread(target=holder)
+    t1.start()
+    assert held.wait(10)
+    t2 = threading.Thread(target=planner)
+    t2.start()
+    t2.join(0.5)
+    assert not done.is_set()  # waiting for the lock
+    release.set()
+    t1.join(10)
+    t2.join(20)
+    assert done.is_set()

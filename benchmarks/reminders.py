@@ -1,0 +1,411 @@
+"""Reminder delivery on a real Celery worker and beat over Redis: delay after the due time, duplicates, losses.
+
+    DATABASE_URL=postgres://... REDIS_URL=redis://... SECRET_KEY=x .venv/bin/python benchmarks/reminders.py \
+        [--n 1000] [--window 60] [--kill-at 20] [--restart-after 3] [--grace 90]
+
+Needs PostgreSQL with the plan and demo data (`manage.py migrate && manage.py load_plan --demo`) and
+Redis; use a database and a Redis db of their own (it starts its own worker and beat on the queue
+``CELERY_QUEUE``, default "heating", and purges that queue). A benchmark, not a test.
+
+The reminders are real ones, kept alive by ``plan()`` (which cancels every scheduled reminder whose
+condition it no longer finds, whatever its kind): un-received call-downs (到岗通知) on responding
+incidents. A call-down's "again" reminder is due ``notified_at + policy["again"]`` minutes (default 15)
+and goes to ``user:<the person's account>``; so ``notified_at`` is set back so that the N reminders fall
+due uniformly over the next ``--window`` seconds (after a short ``--lead``). A person is called once per
+incident, so the N call-downs are spread over ceil(N / people with an account) dedicated drill
+incidents (【演练】基准测试…), reported, assessed and activated at Ⅳ through the normal services (Ⅳ: no
+groups, tasks or call-downs of their own). The calldown policy is left as it is; the "office" step of
+each call-down (due 15 minutes later) is planned too but never falls due during a round.
+
+Each round starts a worker (``celery -A config worker --pool=solo``) and beat (schedule file in a temp
+dir), creates the call-downs, calls ``command.reminders.sweep()`` once — which inserts the reminders and
+schedules the ETA sweeps at their due times, as the engine does — and then watches the in-app
+``Delivery`` rows until all are sent or ``--grace`` seconds after the last due time. Round 2 SIGKILLs
+the worker ``--kill-at`` seconds after the first due time and starts a new one ``--restart-after``
+seconds later: the killed worker's ETA messages stay unacknowledged in Redis for the visibility timeout
+(an hour), so what falls due after the kill is sent by beat's minute sweep.
+
+Per round it prints: delay = ``Delivery.sent_at`` (the start of the sweep that sent it; the message is
+visible when that sweep commits) minus ``Reminder.due_at`` — median, p99, max; the same for the time
+this script first saw the row (polling every 0.5 s); delivered; duplicates (more than one in-app
+``Delivery`` per reminder and recipient; a reminder listed in two of a recipient's messages — messages
+are matched to reminders through ``Delivery.notification``, since the "again" titles are the same for
+every call-down of one incident; message lines without a delivery row); losses (not sent by due + grace);
+and the sweeps the workers ran (from their logs).
+
+Clean-up: after each round the call-downs, reminders, in-app deliveries and reminder messages it created
+are deleted; at the end the incidents are ended, moved to aftermath and archived (they stay, with their
+timelines: the timeline is append-only in the database, so they cannot be deleted). ``--keep`` skips all
+clean-up. Heartbeat rows written by its worker and beat are left (they are only timestamps).
+"""
+
+import argparse
+import math
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from command import reminders  # noqa: E402
+from command.models import CallDown, Delivery, Heartbeat, Notification, Reminder  # noqa: E402
+from command.services import new_token  # noqa: E402
+from config.celery import app  # noqa: E402
+from incidents.models import Incident  # noqa: E402
+from orgchart.models import County, Person, ServiceArea  # noqa: E402
+
+CELERY = str(ROOT / ".venv" / "bin" / "celery")
+TITLE = "基准测试：提醒投递"
+REASON = "基准测试（benchmarks/reminders.py）"
+
+
+class Proc:
+    """A celery process in its own session (killed as a group), output to a log file."""
+
+    def __init__(self, name, args, logdir):
+        self.name, self.log = name, Path(logdir) / f"{name}.log"
+        self._out = open(self.log, "w")
+        self.proc = subprocess.Popen(
+            [CELERY, "-A", "config", *args],
+            cwd=ROOT,
+            env=dict(os.environ, PYTHONUNBUFFERED="1"),
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def kill(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+        self._out.close()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)  # warm shutdown: reserved messages go back
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        if not self._out.closed:
+            self._out.close()
+
+
+def start_worker(name, logdir):
+    return Proc(
+        name,
+        [
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "-Q",
+            app.conf.task_default_queue,
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=INFO",
+            "-n",
+            f"{name}-{os.getpid()}@%h",
+        ],
+        logdir,
+    )
+
+
+def start_beat(logdir):
+    return Proc(
+        "beat",
+        [
+            "beat",
+            "-s",
+            str(Path(logdir) / "celerybeat-schedule"),
+            "--pidfile",
+            str(Path(logdir) / "beat.pid"),
+            "--loglevel=INFO",
+        ],
+        logdir,
+    )
+
+
+def ready_count():
+    return Heartbeat.objects.filter(source="worker_ready").values_list("count", flat=True).first() or 0
+
+
+def wait_ready(worker, before, timeout=60):
+    """The worker_ready signal enqueues a heartbeat; once it has run, the worker consumes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if worker.proc.poll() is not None:
+            sys.exit(f"{worker.name} exited:\n{worker.log.read_text()[-3000:]}")
+        if ready_count() > before:
+            return
+        time.sleep(0.2)
+    sys.exit(f"{worker.name} not ready after {timeout}s:\n{worker.log.read_text()[-3000:]}")
+
+
+def make_incidents(count):
+    from incidents.services import incident_report
+
+    User = get_user_model()
+    office, director = User.objects.get(username="office"), User.objects.get(username="director")
+    result, now = [], timezone.now()
+    for k in range(count):
+        incident = incident_report(
+            actor=office,
+            data={
+                "title": f"{TITLE} #{k + 1}",
+                "category": "heat_source_pipeline",
+                "service_area": ServiceArea.objects.get(is_default=True),
+                "county": County.objects.get(code="yanhu"),
+                "occurred_at": now,
+                "reported_at": now,
+                "is_drill": True,
+            },
+        )
+        incident.start_assessment(office)
+        incident.activate(director, level=4, reason=REASON)  # Ⅳ: the checklist only, nobody called
+        assert incident.state == "responding", incident.state
+        result.append(incident)
+    return result
+
+
+def close_incidents(incidents):
+    User = get_user_model()
+    office, director = User.objects.get(username="office"), User.objects.get(username="director")
+    for incident in incidents:
+        Incident.objects.filter(pk=incident.pk).update(
+            still_trapped=0, still_missing=0, dead_unrecovered=0, hazards_controlled=True
+        )
+        incident.refresh_from_db()
+        incident.end_response(director, reason=REASON)
+        incident.begin_aftermath(office)
+        incident.archive(office)
+
+
+def delete_round(incidents):
+    """The call-downs, reminders, deliveries and reminder messages of the bench incidents."""
+    rs = Reminder.objects.filter(incident__in=incidents)
+    notes = set(
+        Delivery.objects.filter(reminder__in=rs)
+        .exclude(notification=None)
+        .values_list("notification", flat=True)
+    )
+    Delivery.objects.filter(reminder__in=rs).delete()
+    Notification.objects.filter(pk__in=notes).delete()
+    Notification.objects.filter(incident__in=incidents, kind="reminder").delete()
+    rs.delete()
+    CallDown.objects.filter(incident__in=incidents).delete()
+
+
+def pct(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, max(0, math.ceil(len(values) * p / 100) - 1))]
+
+
+def sweeps_in(logs):
+    ran = sent = 0
+    for log in logs:
+        for m in re.finditer(
+            r"reminders_sweep\[[^\]]+\] succeeded in [\d.]+s: \{[^}]*'sent': (\d+)", log.read_text()
+        ):
+            ran += 1
+            sent += int(m.group(1)) > 0
+    return ran, sent
+
+
+def run_round(label, incidents, people, args, kill_at=None):
+    print(f"\n== {label}")
+    app.control.purge()
+    logdir = tempfile.mkdtemp(prefix="bench-reminders-")
+    procs, workers = [], []
+    try:
+        before = ready_count()
+        workers.append(start_worker("worker-1", logdir))
+        procs += [workers[0], start_beat(logdir)]
+        wait_ready(workers[0], before)
+
+        again = timedelta(minutes=reminders.policies()["calldown"]["again"])
+        t0 = timezone.now() + timedelta(seconds=args.lead)
+        per = len(people)
+        rows = []
+        for i in range(args.n):
+            person = people[i % per]
+            due = t0 + timedelta(seconds=args.window * i / args.n)
+            rows.append(
+                CallDown(
+                    incident=incidents[i // per],
+                    person=person,
+                    name=person.name,
+                    role=CallDown.Role.TEAM,
+                    clause="§5.3.3(1)",
+                    level=4,
+                    token=new_token(),
+                    notified_at=due - again,
+                )
+            )
+        CallDown.objects.bulk_create(rows)
+        t = time.perf_counter()
+        result = reminders.sweep()  # plan (insert), deliver (nothing due yet), schedule the ETA sweeps
+        took = time.perf_counter() - t
+        due_at = dict(
+            Reminder.objects.filter(incident__in=incidents, kind="calldown", step="again").values_list(
+                "pk", "due_at"
+            )
+        )
+        assert len(due_at) == args.n, len(due_at)
+        last_due = max(due_at.values())
+        print(
+            f"{args.n} reminders due {timezone.localtime(t0):%H:%M:%S} + 0…{args.window} s for {per} people on "
+            f"{len(incidents)} incidents; sweep() planned them and scheduled {result['planned_soon']} ETA sweeps "
+            f"in {took:.2f} s (first due {(t0 - timezone.now()).total_seconds():.1f} s later)"
+        )
+
+        seen = {}
+        killed = restarted = False
+        end = last_due + timedelta(seconds=args.grace)
+        while True:
+            now = timezone.now()
+            for rid, _sent in Delivery.objects.filter(reminder_id__in=due_at, channel="in_app").values_list(
+                "reminder_id", "sent_at"
+            ):
+                seen.setdefault(rid, now)
+            if len(seen) == len(due_at) or now > end:
+                break
+            if kill_at is not None and not killed and now >= t0 + timedelta(seconds=kill_at):
+                workers[-1].kill()
+                killed, killed_at = True, now
+                print(
+                    f"SIGKILL worker-1 at due+{(now - t0).total_seconds():.1f} s "
+                    f"({len(seen)} delivered so far)"
+                )
+            if killed and not restarted and now >= killed_at + timedelta(seconds=args.restart_after):
+                workers.append(start_worker("worker-2", logdir))
+                procs.append(workers[-1])
+                restarted = True
+                print(f"worker-2 started at due+{(now - t0).total_seconds():.1f} s")
+            time.sleep(0.5)
+
+        in_app = list(
+            Delivery.objects.filter(reminder_id__in=due_at, channel="in_app").values_list(
+                "reminder_id", "recipient_id", "sent_at", "notification_id"
+            )
+        )
+        first = {}
+        for rid, _uid, sent, _n in sorted(in_app, key=lambda x: x[2]):
+            first.setdefault(rid, sent)
+        delays = [(first[rid] - due_at[rid]).total_seconds() for rid in first]
+        seen_delays = [(seen[rid] - due_at[rid]).total_seconds() for rid in seen]
+        dup_deliveries = (
+            Delivery.objects.filter(reminder_id__in=due_at, channel="in_app")
+            .values("reminder", "recipient")
+            .annotate(c=Count("id"))
+            .filter(c__gt=1)
+            .count()
+        )
+        # messages ↔ reminders through Delivery.notification (all in-app deliveries linked to those messages)
+        note_ids = {n for *_x, n in in_app if n}
+        linked = {}
+        for rid, nid in Delivery.objects.filter(notification_id__in=note_ids, channel="in_app").values_list(
+            "reminder_id", "notification_id"
+        ):
+            linked.setdefault(nid, []).append(rid)
+        per_user = {}
+        lines_without_delivery = 0
+        for nid, uid, body in Notification.objects.filter(pk__in=note_ids).values_list(
+            "pk", "recipient", "body"
+        ):
+            per_user.setdefault(uid, []).extend(linked[nid])
+            lines_without_delivery += max(0, len(body.splitlines()) - len(linked[nid]))
+        in_two_messages = sum(len(v) - len(set(v)) for v in per_user.values())
+        late = sum(1 for d in delays if d > args.grace)
+        lost = len(due_at) - len(first) + late
+        ran, with_sent = sweeps_in(w.log for w in workers)
+
+        print(f"delivered in-app             {len(first)} / {len(due_at)} ({len(note_ids)} messages)")
+        if delays:
+            print(
+                f"delay sent_at − due_at (s)   median {statistics.median(delays):.2f}   "
+                f"p99 {pct(delays, 99):.2f}   max {max(delays):.2f}"
+            )
+            print(
+                f"delay seen − due_at (s)      median {statistics.median(seen_delays):.2f}   "
+                f"p99 {pct(seen_delays, 99):.2f}   max {max(seen_delays):.2f}   (polled every 0.5 s)"
+            )
+        print(
+            f"duplicates                   in-app deliveries per reminder+recipient >1: {dup_deliveries}; "
+            f"reminder in two messages: {in_two_messages}; message lines without a delivery: "
+            f"{lines_without_delivery}"
+        )
+        print(f"losses (not sent by due+{args.grace:g} s) {lost}")
+        print(f"sweeps run by the worker(s)  {ran} ({with_sent} sent something) until the end of the round")
+        return {"delivered": len(first), "duplicates": dup_deliveries + in_two_messages, "lost": lost}
+    finally:
+        for p in reversed(procs):
+            p.stop()
+        app.control.purge()
+        if not args.keep:
+            delete_round(incidents)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--window", type=float, default=60, help="seconds over which the reminders fall due")
+    parser.add_argument("--lead", type=float, default=10, help="seconds from creation to the first due time")
+    parser.add_argument("--kill-at", type=float, default=20, help="round 2: seconds after the first due time")
+    parser.add_argument("--restart-after", type=float, default=3)
+    parser.add_argument("--grace", type=float, default=90, help="not sent by due + this: lost")
+    parser.add_argument("--keep", action="store_true", help="leave everything it created")
+    args = parser.parse_args()
+
+    if connection.vendor != "postgresql" or not app.conf.broker_url.startswith("redis://"):
+        sys.exit("needs DATABASE_URL (PostgreSQL) and REDIS_URL (Redis)")
+    if not Person.objects.filter(user__username="director").exists():
+        sys.exit("no demo data: run manage.py migrate && manage.py load_plan --demo first")
+    people = list(Person.objects.filter(active=True, user__isnull=False, user__is_active=True).order_by("pk"))
+    print(
+        f"database {settings.DATABASES['default']['NAME']}, broker {app.conf.broker_url}, "
+        f"queue {app.conf.task_default_queue}, calldown policy {reminders.policies()['calldown']}"
+    )
+    incidents = make_incidents(math.ceil(args.n / len(people)))
+    results = []
+    try:
+        results.append(run_round("round 1: worker and beat running throughout", incidents, people, args))
+        results.append(
+            run_round(
+                f"round 2: worker SIGKILLed {args.kill_at:g} s after the first due time, "
+                f"a new one {args.restart_after:g} s later",
+                incidents,
+                people,
+                args,
+                kill_at=args.kill_at,
+            )
+        )
+    finally:
+        if not args.keep:
+            close_incidents(incidents)
+            print(f"\nclean-up: round rows deleted; incidents {[i.pk for i in incidents]} archived (drill)")
+    if any(r["duplicates"] or r["lost"] for r in results):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
