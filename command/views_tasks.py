@@ -5,7 +5,6 @@ and the end-of-response form (§5.3.6).
 Every task URL looks the task up through ``tasking.visible``: another unit's task is a 404."""
 
 import hashlib
-from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,6 +25,7 @@ from orgchart.permissions import can
 from . import tasking
 from .models import Assignment, TaskFile, TaskNote
 from .services import CommandError
+from .views import _parse_local as parse_local
 
 OPEN = Assignment.OPEN_STATES
 
@@ -292,17 +292,6 @@ def board(request, pk):
     return render(request, "command/board.html", context)
 
 
-def _parse_due(raw):
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        raise CommandError(_("时间格式不正确（例：2026-12-01 03:20）。")) from None
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
-
-
 @login_required
 @require_POST
 def task_issue(request, pk):
@@ -315,7 +304,7 @@ def task_issue(request, pk):
             group_code=request.POST.get("group", ""),
             unit_id=int(request.POST.get("unit") or 0) or None,
             person_id=int(request.POST.get("person") or 0) or None,
-            due_at=_parse_due(request.POST.get("due_at")),
+            due_at=parse_local(request.POST.get("due_at")),
             priority=request.POST.get("priority", "normal"),
         )
     except (CommandError, PermissionDenied, ValueError) as e:
