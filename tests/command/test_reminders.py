@@ -451,3 +451,21 @@ def test_one_planner_at_a_time(demo):
     t1.join(10)
     t2.join(20)
     assert done.is_set()
+
+
+def test_the_webhook_channel_uses_the_same_adapter(make_incident, settings):
+    """WeCom/DingTalk-style webhook: JSON POST with the idempotency key, like the SMS gateway."""
+    from orgchart.models import Person
+
+    g = Gateway("ok")
+    try:
+        settings.WEBHOOK_URL, settings.SMS_GATEWAY_URL = g.url, ""
+        Person.objects.filter(user__username="director").update(channels=["in_app", "wecom"])
+        incident = reported_now(make_incident)
+        run(incident.reported_at + 31 * M)
+        d = Delivery.objects.get(reminder__incident=incident, recipient__username="director", channel="wecom")
+        assert send_delivery(d.key) == "sent"
+        key, body = g.calls[0]
+        assert key == d.key and body["key"] == d.key and body["to"] == "李建国（演示）"
+    finally:
+        g.close()
