@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import views, views_reminders, views_tasks
+from . import views, views_dashboard, views_reminders, views_tasks
 
 app_name = "command"
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
+    path("charts/", views_dashboard.charts, name="charts"),
     path("notifications/", views.notifications, name="notifications"),
     path("incidents/<int:pk>/", views.incident_command, name="incident"),
     path("incidents/<int:pk>/requests/", views.request_submit, name="request_submit"),

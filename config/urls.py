@@ -2,10 +2,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from command import views_dashboard as command_dashboard
+
 from . import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", command_dashboard.overview, name="home"),
+    path("wall/", command_dashboard.wall, name="wall"),
     path("healthz", views.healthz, name="healthz"),
     path("org/", include("orgchart.urls")),
     path("incidents/", include("incidents.urls")),

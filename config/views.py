@@ -1,4 +1,3 @@
-from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -15,13 +14,6 @@ def healthz(request):
     return JsonResponse(
         report, status=200 if report["ok"] else 503, json_dumps_params={"ensure_ascii": False}
     )
-
-
-@login_required
-def home(request):
-    from orgchart.selectors import on_duty
-
-    return render(request, "home.html", {"health": health_report(), "on_duty": on_duty()})
 
 
 def locked_out(request, credentials=None, *args, **kwargs):

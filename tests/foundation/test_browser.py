@@ -12,7 +12,7 @@ def test_login_and_see_the_chinese_home_page(live_server, new_page, login, demo_
     screenshot(page, f"login-{size}")
     login(page, "director")
     assert page.url == f"{live_server.url}/"
-    assert page.locator("h1", has_text="首页").is_visible()
+    assert page.locator("h1", has_text="供热应急总览").is_visible()  # the overview is the home page
     if size == "phone":
         page.get_by_role("button", name="菜单").click()  # the navigation folds away on a phone
     assert page.get_by_test_id("current-user").inner_text() == "李建国（演示）"

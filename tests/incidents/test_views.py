@@ -65,7 +65,7 @@ def rows(html):
 
 
 def test_nav_has_incidents_before_the_org_chart(as_user):
-    html = as_user("police").get("/").content.decode()
+    html = as_user("police").get("/", follow=True).content.decode()
     assert 'href="/incidents/"' in html
     assert html.index(">事件<") < html.index(">组织体系<")
 

@@ -37,7 +37,7 @@ def as_user(client, demo, user_of):
 def test_every_page_opens_for_every_role(as_user, role):
     client = as_user(role)
     for url in PAGES:
-        resp = client.get(url)
+        resp = client.get(url, follow=True)  # "/" takes a unit liaison to 我的任务
         assert resp.status_code == 200, (url, resp.status_code)
     person = Person.objects.get(user__username="commander")
     assert client.get(f"/org/people/{person.pk}/").status_code == 200
