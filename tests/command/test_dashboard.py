@@ -1,0 +1,123 @@
+"""The dashboard (issue 8) over HTTP: what each role lands on, the panels with and without htmx, the
+signature polling, totals summed as areas (never shares), drills apart, and a constant query budget."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from command import dashboard
+from command.services import level_request_submit
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def as_user(client, demo, user_of):
+    def login(username):
+        client.logout()
+        client.force_login(user_of(username))
+        return client
+
+    return login
+
+
+def test_roles_land_where_they_need_to(as_user):
+    assert as_user("police").get("/").url == "/command/tasks/"  # a unit liaison: 我的任务
+    for role in ("office", "director", "commander", "general"):
+        page = as_user(role).get("/").content.decode()
+        assert 'data-testid="panel-waiting"' in page and 'data-testid="panel-incidents"' in page, role
+    assert as_user("police").get("/?overview=1").status_code == 200
+
+
+def test_the_overview_shows_active_incidents_and_what_waits_for_me(as_user, firm_two, incident_in, user_of):
+    incident = firm_two()  # a firm Ⅱ recommendation, not yet activated
+    level_request_submit(incident_id=incident.pk, actor=user_of("office"), to_level=2)
+    drill = incident_in("responding", level=3, is_drill=True)
+    page = as_user("director").get("/").content.decode()
+    assert f'data-testid="dash-incident-{incident.pk}"' in page
+    assert 'data-testid="dash-drills"' in page and f'data-testid="dash-incident-{drill.pk}"' not in page
+    assert "待我审批 1 件" in page  # the director reports it
+    assert "≥24h" in page  # the 24-hour clock
+
+
+def test_totals_add_areas_not_shares(incident_in):
+    a = incident_in("responding", level=4, affected_area_m2=1_000_000, affected_households=5_000)
+    b = incident_in("responding", level=3, affected_area_m2=2_500_000, affected_households=12_000)
+    real, _drills = dashboard.active_incidents()
+    t = dashboard.totals(real)
+    assert t["area_m2"] == 3_500_000 and t["households"] == 17_000
+    assert dict((int(lv), n) for lv, n in t["by_level"]) == {1: 0, 2: 0, 3: 1, 4: 1}
+    assert {a.pk, b.pk} <= {i.pk for i in real}
+
+
+def test_the_map_colours_each_county_by_its_highest_level(incident_in):
+    from orgchart.models import County
+
+    incident_in("responding", level=3, county=County.objects.get(code="yanhu"))
+    incident_in("responding", level=2, county=County.objects.get(code="kaifaqu"))  # drawn within 盐湖区
+    incident_in("responding", level=4, county=County.objects.get(code="yongji"))
+    real, _ = dashboard.active_incidents()
+    by_name = {c["name"]: c for c in dashboard.county_map(real)}
+    assert by_name["盐湖区"]["level"] == 2 and by_name["盐湖区"]["count"] == 2
+    assert by_name["永济市"]["level"] == 4
+    assert len(by_name) == 13  # the 13 counties and districts on the map
+
+
+def test_panels_with_and_without_htmx_and_204_when_unchanged(as_user, incident_in):
+    client = as_user("office")
+    for part in ("waiting", "incidents", "totals", "map", "tasks", "events"):
+        html = client.get(f"/?part={part}", headers=HX).content.decode()
+        assert html.lstrip().startswith(f'<section id="panel-{part}"') and "<html" not in html, part
+        sig = re.search(r"sig=(\w+)", html).group(1)
+        assert client.get(f"/?part={part}&sig={sig}", headers=HX).status_code == 204, part
+    assert "<html" in client.get("/?part=map").content.decode()  # without htmx: the whole page
+    html = client.get("/?part=incidents", headers=HX).content.decode()
+    sig = re.search(r"sig=(\w+)", html).group(1)
+    incident_in("responding", level=4)
+    assert client.get(f"/?part=incidents&sig={sig}", headers=HX).status_code == 200
+
+
+def test_wall_screen_and_charts(as_user, incident_in):
+    incident_in("responding", level=2)
+    client = as_user("commander")
+    wall = client.get("/wall/").content.decode()
+    assert 'class="wall"' in wall and 'data-testid="wall-clock"' in wall and "app-navbar" not in wall
+    charts = client.get("/command/charts/").content.decode()
+    assert 'data-testid="chart-category"' in charts and 'data-testid="times"' in charts
+
+
+def test_response_times(incident_in):
+    incident = incident_in("responding", level=3)
+    times = dashboard.response_times(
+        timezone.now() - timedelta(days=2), timezone.now() + timedelta(minutes=1)
+    )
+    assert times["to_assessment_min"][1] >= 1 and times["to_activation_min"][1] >= 1
+    assert incident.pk
+
+
+def _queries(client, url, **kw):
+    client.get(url, **kw)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url, **kw).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_the_overview_runs_a_constant_number_of_queries(
+    as_user, incident_in, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        incident_in("responding", level=2)
+    client = as_user("director")
+    urls = ["/", "/wall/", "/command/charts/"] + [f"/?part={p}" for p in ("incidents", "tasks", "events")]
+    before = {u: _queries(client, u, headers=HX if "part" in u else {}) for u in urls}
+    with django_capture_on_commit_callbacks(execute=True):
+        for level in (2, 3, 4, 3):
+            incident_in("responding", level=level)
+        incident_in("assessing")
+        incident_in("archived")
+    after = {u: _queries(client, u, headers=HX if "part" in u else {}) for u in urls}
+    assert after == before
