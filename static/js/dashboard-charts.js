@@ -177,20 +177,57 @@
     return c;
   }
 
+  // A fallback that scrolls inside its element must be reachable by keyboard.
+  function syncScrollFocus(wrap) {
+    if (!wrap || !wrap.isConnected) return;
+    if (wrap.scrollHeight > wrap.clientHeight + 1 || wrap.scrollWidth > wrap.clientWidth + 1) {
+      wrap.setAttribute('tabindex', '0');
+    } else {
+      wrap.removeAttribute('tabindex');
+    }
+  }
+
+  // The page's own role="img" (and its label) would hide the fallback from assistive technology:
+  // set aside while the fallback shows, put back for the chart.
+  function stashImgRole(state) {
+    const el = state.el;
+    if (!state.stash && el.getAttribute('role') === 'img') {
+      state.stash = { label: el.getAttribute('aria-label') };
+      el.removeAttribute('role');
+      el.removeAttribute('aria-label');
+    }
+  }
+
+  function restoreImgRole(state) {
+    if (!state.stash) return;
+    state.el.setAttribute('role', 'img');
+    if (state.stash.label !== null) state.el.setAttribute('aria-label', state.stash.label);
+    state.stash = null;
+  }
+
   function renderFallback(state, cfg, note) {
     teardown(state, true);
     const el = state.el;
+    stashImgRole(state);
     el.textContent = '';
+    // Scrolls inside an element of fixed height; Bootstrap's dark colours for a dark panel.
+    const wrap = document.createElement('div');
+    wrap.className = 'yc-chart-fallback-wrap';
+    wrap.style.maxHeight = '100%';
+    wrap.style.overflow = 'auto';
+    if (cfg && cfg.dark) {
+      wrap.setAttribute('data-bs-theme', 'dark');
+      wrap.className += ' text-body';
+    }
     if (note) {
       const p = document.createElement('p');
-      p.className = 'yc-chart-note small text-secondary mb-1';
+      p.className = 'yc-chart-note small text-body-secondary mb-1';
       p.textContent = note;
-      el.appendChild(p);
+      wrap.appendChild(p);
     }
-    let root = el.lastElementChild;
     if (cfg) {
       const table = document.createElement('table');
-      table.className = 'table table-sm yc-chart-fallback mb-0';
+      table.className = 'table table-sm caption-top yc-chart-fallback mb-0';
       if (cfg.title) table.appendChild(cell('caption', cfg.title));
       const thead = document.createElement('thead');
       const hr = document.createElement('tr');
@@ -217,15 +254,23 @@
       thead.appendChild(hr);
       table.appendChild(thead);
       table.appendChild(tbody);
-      el.appendChild(table);
-      root = table;
+      wrap.appendChild(table);
     }
-    state.root = root;
+    el.appendChild(wrap);
+    syncScrollFocus(wrap);
+    state.root = wrap;
     state.mode = 'fallback';
     el.setAttribute('data-yc-state', 'fallback');
   }
 
-  function buildOption(cfg) {
+  // Category labels that would not fit side by side on a horizontal axis of this width.
+  function isCrowded(cfg, width) {
+    if (cfg.type === 'pie' || (cfg.type === 'bar' && cfg.horizontal)) return false;
+    const chars = cfg.categories.reduce(function (sum, c) { return sum + c.length + 1; }, 0);
+    return chars * 13 > Math.max(width - 80, 0);
+  }
+
+  function buildOption(cfg, width) {
     const dark = cfg.dark;
     const text = dark ? '#e6edf3' : '#1d2630';
     const muted = dark ? '#aab6c3' : '#5a6b7b';
@@ -257,30 +302,41 @@
       option.tooltip.formatter = function (p) {
         return escapeHtml(p.name) + '：' + escapeHtml(fmt(p.value, unit)) + '（' + p.percent + '%）';
       };
-      option.legend = {
-        type: 'scroll', bottom: 0, left: 'center', textStyle: { color: muted },
-      };
+      // The slice labels name the categories; a legend only for a few of them.
+      if (data.length <= 6) {
+        option.legend = { type: 'scroll', bottom: 0, left: 'center', textStyle: { color: muted } };
+      }
       option.series = [{
         type: 'pie',
         name: cfg.series[0] ? cfg.series[0].name : '',
         radius: ['38%', '62%'],
-        center: ['50%', cfg.title ? '52%' : '47%'],
+        center: ['50%', data.length <= 6 ? (cfg.title ? '52%' : '47%') : (cfg.title ? '55%' : '50%')],
         avoidLabelOverlap: true,
         itemStyle: { borderColor: dark ? '#1b222b' : '#ffffff', borderWidth: 2 },
         label: {
           color: text,
           formatter: function (p) { return p.name + '\n' + fmt(p.value, unit); },
         },
-        data: data,
+        // Zero slices have no area: no label or label line for them.
+        data: data.map(function (d) {
+          return d.value ? d : Object.assign({}, d, { label: { show: false }, labelLine: { show: false } });
+        }),
       }];
     } else {
       const allInts = cfg.series.every(function (s) {
         return s.data.every(function (d) { const v = valueOf(d); return v === null || Number.isInteger(v); });
       });
+      const horizontal = cfg.type === 'bar' && cfg.horizontal;
+      const n = cfg.categories.length;
+      // Up to 16 categories: show every label (tilted when they would not fit side by side); more: skip some.
+      const crowded = isCrowded(cfg, width);
+      const catLabel = n <= 16
+        ? { color: muted, interval: 0, rotate: crowded ? 35 : 0 }
+        : { color: muted, hideOverlap: true };
       const catAxis = {
         type: 'category',
         data: cfg.categories,
-        axisLabel: { color: muted, hideOverlap: true },
+        axisLabel: catLabel,
         axisLine: { lineStyle: { color: dark ? '#5b6877' : '#9aa8b6' } },
         axisTick: { alignWithLabel: true },
       };
@@ -292,12 +348,13 @@
         axisLabel: { color: muted },
         splitLine: { lineStyle: { color: split } },
       };
-      const horizontal = cfg.type === 'bar' && cfg.horizontal;
       option.tooltip.trigger = 'axis';
       option.tooltip.axisPointer = { type: cfg.type === 'bar' ? 'shadow' : 'line' };
       option.tooltip.valueFormatter = function (v) { return fmt(v, unit); };
       if (multi) option.legend = { top: cfg.title ? 30 : 0, left: 'center', textStyle: { color: muted } };
-      option.grid = { left: 8, right: 16, top: top + (unit && !horizontal ? 18 : 0), bottom: 8, containLabel: true };
+      option.grid = {
+        left: 8, right: horizontal ? 56 : 16, top: top + (unit && !horizontal ? 18 : 0), bottom: 8, containLabel: true,
+      };
       option.xAxis = horizontal ? valAxis : catAxis;
       option.yAxis = horizontal ? Object.assign({}, catAxis, { inverse: true }) : valAxis;
       option.series = cfg.series.map(function (s) {
@@ -327,6 +384,8 @@
     }
 
     if (isEmpty(cfg)) {
+      if (option.xAxis) option.xAxis.show = false;
+      if (option.yAxis) option.yAxis.show = false;
       option.graphic = [{
         type: 'text', left: 'center', top: 'middle', silent: true,
         style: { text: '暂无数据', fill: muted, fontSize: 14 },
@@ -352,11 +411,29 @@
       state.theme = theme;
       state.renderer = cfg.renderer;
       state.root = el.lastElementChild;
+    } else {
+      // A tooltip left open would be re-shown by ECharts after the update from a disposed view.
+      state.chart.dispatchAction({ type: 'hideTip' });
+      state.chart.resize();
     }
-    state.chart.setOption(buildOption(cfg), { notMerge: true });
+    state.chart.setOption(buildOption(cfg, el.clientWidth), { notMerge: true });
+    state.cfg = cfg;
+    state.crowded = isCrowded(cfg, el.clientWidth);
+    restoreImgRole(state);
     setAria(state, summary(cfg));
     state.mode = 'chart';
     el.setAttribute('data-yc-state', 'chart');
+  }
+
+  function relayout(state) {
+    if (state.pending) {
+      render(state);
+    } else if (state.chart) {
+      if (state.cfg && isCrowded(state.cfg, state.el.clientWidth) !== state.crowded) render(state);
+      else state.chart.resize();
+    } else if (state.mode === 'fallback') {
+      syncScrollFocus(state.root);
+    }
   }
 
   function echartsReady() {
@@ -406,10 +483,7 @@
       state.mo.observe(el, { attributes: true, attributeFilter: [ATTR] });
     }
     if (window.ResizeObserver) {
-      state.ro = new ResizeObserver(function () {
-        if (state.pending) render(state);
-        else if (state.chart) state.chart.resize();
-      });
+      state.ro = new ResizeObserver(function () { relayout(state); });
       state.ro.observe(el);
     }
     render(state);
@@ -454,8 +528,7 @@
       resizeQueued = false;
       states.forEach(function (state) {
         try {
-          if (state.pending) render(state);
-          else if (state.chart) state.chart.resize();
+          relayout(state);
         } catch (e) { /* ignore */ }
       });
     });
@@ -464,8 +537,10 @@
   function beforeHistorySave() {
     Array.from(states.values()).forEach(function (state) {
       teardown(state, false);
+      restoreImgRole(state);
       state.el.textContent = '';
       state.el.removeAttribute('data-yc-state');
+      state.el.removeAttribute('_echarts_instance_');
     });
   }
 

@@ -193,10 +193,48 @@
     return el.getClientRects().length > 0 && el.clientWidth > 0;
   }
 
+  // A fallback that scrolls inside its element must be reachable by keyboard.
+  function syncScrollFocus(wrap) {
+    if (!wrap || !wrap.isConnected) return;
+    if (wrap.scrollHeight > wrap.clientHeight + 1 || wrap.scrollWidth > wrap.clientWidth + 1) {
+      wrap.setAttribute('tabindex', '0');
+    } else {
+      wrap.removeAttribute('tabindex');
+    }
+  }
+
+  // The page's own role="img" (and its label) would hide the fallback from assistive technology:
+  // set aside while the fallback shows, put back for the chart.
+  function stashImgRole(state) {
+    const el = state.el;
+    if (!state.stash && el.getAttribute('role') === 'img') {
+      state.stash = { label: el.getAttribute('aria-label') };
+      el.removeAttribute('role');
+      el.removeAttribute('aria-label');
+    }
+  }
+
+  function restoreImgRole(state) {
+    if (!state.stash) return;
+    state.el.setAttribute('role', 'img');
+    if (state.stash.label !== null) state.el.setAttribute('aria-label', state.stash.label);
+    state.stash = null;
+  }
+
   function renderFallback(state, cfg, note) {
     teardown(state, true);
     const el = state.el;
+    stashImgRole(state);
     el.textContent = '';
+    // Scrolls inside an element of fixed height; Bootstrap's dark colours for a dark panel.
+    const wrap = document.createElement('div');
+    wrap.className = 'yc-map-fallback-wrap';
+    wrap.style.maxHeight = '100%';
+    wrap.style.overflow = 'auto';
+    if (cfg && cfg.dark) {
+      wrap.setAttribute('data-bs-theme', 'dark');
+      wrap.className += ' text-body';
+    }
     const ul = document.createElement('ul');
     ul.className = 'yc-map-fallback list-unstyled mb-0';
     (cfg ? cfg.counties : []).forEach(function (c) {
@@ -206,6 +244,7 @@
       if (href) {
         nameNode = document.createElement('a');
         nameNode.href = c.url;
+        nameNode.className = 'link-body-emphasis';
       } else {
         nameNode = document.createElement('span');
       }
@@ -217,12 +256,14 @@
     });
     if (note) {
       const p = document.createElement('p');
-      p.className = 'yc-map-note small text-secondary mb-1';
+      p.className = 'yc-map-note small text-body-secondary mb-1';
       p.textContent = note;
-      el.appendChild(p);
+      wrap.appendChild(p);
     }
-    el.appendChild(ul);
-    state.root = ul;
+    if (ul.childNodes.length) wrap.appendChild(ul);
+    el.appendChild(wrap);
+    syncScrollFocus(wrap);
+    state.root = wrap;
     state.mode = 'fallback';
     el.setAttribute('data-yc-state', 'fallback');
   }
@@ -318,7 +359,8 @@
         name: '事件',
         coordinateSystem: 'geo',
         geoIndex: 0,
-        z: 5,
+        z: 2, // same layer as the map: the county labels stay on top of the points
+        zlevel: 0,
         rippleEffect: { brushType: 'stroke', scale: 3 },
         symbolSize: function (v, p) { return p.data && p.data.level === 1 ? 14 : 11; },
         data: cfg.points.map(function (p) {
@@ -358,8 +400,13 @@
       state.theme = theme;
       state.renderer = cfg.renderer;
       state.root = el.lastElementChild;
+    } else {
+      // A tooltip left open would be re-shown by ECharts after the update from a disposed view.
+      state.chart.dispatchAction({ type: 'hideTip' });
+      state.chart.resize();
     }
     state.chart.setOption(buildOption(cfg), { notMerge: true });
+    restoreImgRole(state);
     setAria(state, summary(cfg));
     state.mode = 'chart';
     el.setAttribute('data-yc-state', 'chart');
@@ -391,6 +438,12 @@
     }
   }
 
+  function relayout(state) {
+    if (state.pending) render(state);
+    else if (state.chart) state.chart.resize();
+    else if (state.mode === 'fallback') syncScrollFocus(state.root);
+  }
+
   function setup(el) {
     let state = states.get(el);
     if (state) {
@@ -410,10 +463,7 @@
       state.mo.observe(el, { attributes: true, attributeFilter: [ATTR] });
     }
     if (window.ResizeObserver) {
-      state.ro = new ResizeObserver(function () {
-        if (state.pending) render(state);
-        else if (state.chart) state.chart.resize();
-      });
+      state.ro = new ResizeObserver(function () { relayout(state); });
       state.ro.observe(el);
     }
     render(state);
@@ -458,8 +508,7 @@
       resizeQueued = false;
       states.forEach(function (state) {
         try {
-          if (state.pending) render(state);
-          else if (state.chart) state.chart.resize();
+          relayout(state);
         } catch (e) { /* ignore */ }
       });
     });
@@ -469,8 +518,10 @@
   function beforeHistorySave() {
     Array.from(states.values()).forEach(function (state) {
       teardown(state, false);
+      restoreImgRole(state);
       state.el.textContent = '';
       state.el.removeAttribute('data-yc-state');
+      state.el.removeAttribute('_echarts_instance_');
     });
   }
 
