@@ -15,9 +15,6 @@ from orgchart.models import County
 
 from .models import Assignment
 
-LEVEL_COLOURS = {1: "#d7263d", 2: "#f46036", 3: "#f2c14e", 4: "#2e86de"}
-
-
 def active_incidents(now=None):
     """The active incidents (reported, assessing, responding), drills apart: (real, drills). Each row
     carries what the overview shows: hours without heat, the 24-hour clock, outage share, casualties,

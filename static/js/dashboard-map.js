@@ -20,7 +20,7 @@
 
   const ATTR = 'data-yc-map';
   const SEL = '[' + ATTR + ']';
-  const LEVEL_COLORS = { 1: '#d7263d', 2: '#f46036', 3: '#f2c14e', 4: '#2e86de' };
+  const LEVEL_COLORS = { 1: '#d0021b', 2: '#f28705', 3: '#f2c200', 4: '#1d6fd1' };  // the level colours of app.css (--level-1…4)
   // Label colour readable on each fill.
   const LEVEL_TEXT = { 1: '#ffffff', 2: '#1d2630', 3: '#1d2630', 4: '#ffffff' };
   const NONE_LIGHT = '#e9edf2';
