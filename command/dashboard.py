@@ -15,6 +15,7 @@ from orgchart.models import County
 
 from .models import Assignment
 
+
 def active_incidents(now=None):
     """The active incidents (reported, assessing, responding), drills apart: (real, drills). Each row
     carries what the overview shows: hours without heat, the 24-hour clock, outage share, casualties,
