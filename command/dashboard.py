@@ -36,7 +36,7 @@ def active_incidents(now=None):
         inc.rec_differs = bool(rec.level and rec.level != inc.level)
         share = inc.outage_share
         inc.share_pct = float(share * 100) if share is not None else None
-        inc.grade_value = inc.grade()
+        inc.grade_value = inc.grade()[0]
         (drills if inc.is_drill else real).append(inc)
     real.sort(key=lambda i: (i.level or 9, -(i.hours or 0)))
     return real, drills

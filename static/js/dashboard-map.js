@@ -304,8 +304,8 @@
       label: {
         show: true,
         color: text,
-        fontSize: 12,
-        lineHeight: 16,
+        fontSize: cfg.dark ? 22 : 12,  // the wall screen is read from five metres
+        lineHeight: cfg.dark ? 28 : 16,
         formatter: function (p) {
           const d = p.data;
           return d && d.count > 0 ? p.name + '\n' + d.count + ' 起' : p.name;

@@ -1,0 +1,261 @@
+"""The dashboard (issue 8) in the browser:
+
+- each command role (office, director, commander, general) lands on the overview with all its panels,
+  the drill listed apart under 【演练】, and the 运城 county map drawn by ECharts (not the fallback list),
+  each of the 13 counties on it and those with an active response in their level's colour; the wall
+  screen (大屏) is dark, without the navbar; a member unit's liaison lands on 我的任务;
+- axe-core (vendored) finds no serious or critical accessibility violation on the main pages.
+
+Screenshots at desktop 1440×900, phone 390×844 and wall 1920×1080 land in var/screenshots/.
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import expect
+
+from tests.conftest import SCREENSHOTS
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ROLES = ("office", "director", "commander", "general")
+SIZES = {
+    "desktop": {"width": 1440, "height": 900},
+    "phone": {"width": 390, "height": 844},
+    "wall": {"width": 1920, "height": 1080},
+}
+PANELS = ("panel-waiting", "panel-totals", "panel-incidents", "panel-map", "panel-tasks", "panel-events")
+AXE = Path(settings.BASE_DIR) / "static" / "vendor" / "axe-core-4.14.1" / "axe.min.js"
+LEVEL_COLORS = {1: "#d0021b", 2: "#f28705", 3: "#f2c200", 4: "#1d6fd1"}  # app.css --level-1…4
+COUNTY_COUNT = 13  # the 13 counties and districts of 运城 (运城开发区 is drawn within 盐湖区)
+
+
+@pytest.fixture
+def sized_page(browser):
+    """sized_page("wall") → a fresh, logged-out page in a zh-CN / Asia/Shanghai context of that size.
+    Reduced motion: ECharts draws without animation, so a screenshot shows the finished map."""
+    contexts = []
+
+    def make(size="desktop"):
+        ctx = browser.new_context(
+            locale="zh-CN", timezone_id="Asia/Shanghai", viewport=SIZES[size], reduced_motion="reduce"
+        )
+        ctx.set_default_timeout(15_000)
+        contexts.append(ctx)
+        return ctx.new_page()
+
+    yield make
+    for ctx in contexts:
+        ctx.close()
+
+
+@pytest.fixture
+def dashboard_data(incident_in):
+    """Active incidents in three counties at Ⅱ, Ⅲ and Ⅳ, one under assessment, and a drill."""
+    from orgchart.models import County
+
+    def county(code):
+        return County.objects.get(code=code)
+
+    return {
+        "two": incident_in("responding", level=2, title="测试：盐湖区主管网破裂"),
+        "three": incident_in("responding", level=3, county=county("yongji"), title="测试：永济热源厂停机"),
+        "four": incident_in("responding", level=4, county=county("hejin"), title="测试：河津小区管网泄漏"),
+        "assessing": incident_in("assessing", county=county("wenxi"), title="测试：闻喜换热站故障"),
+        "drill": incident_in(
+            "responding", level=3, county=county("linyi"), is_drill=True, title="测试：临猗演练"
+        ),
+    }
+
+
+def shoot(screenshot, page, name):
+    page.evaluate("window.scrollTo(0, 0)")
+    return screenshot(page, name)
+
+
+def map_drawn(page):
+    """Waits for ECharts to draw the county map; returns what it drew (features of the registered map,
+    the series data with each county's fill)."""
+    el = page.get_by_test_id("map")
+    expect(el).to_have_attribute("data-yc-state", "chart")
+    expect(el.locator("canvas").first).to_be_visible()
+    return page.evaluate(
+        """() => {
+            const el = document.querySelector('[data-testid=map]');
+            const chart = echarts.getInstanceByDom(el);
+            const map = echarts.getMap('运城');
+            const gj = map.geoJSON || map.geoJson;
+            return {
+                features: gj.features.map(f => f.properties.name),
+                data: chart.getOption().series[0].data.map(d => ({
+                    name: d.name, count: d.count, level: d.level, fill: d.itemStyle.areaColor,
+                })),
+            };
+        }"""
+    )
+
+
+def check_map(page):
+    drawn = map_drawn(page)
+    assert len(drawn["features"]) == COUNTY_COUNT, drawn["features"]
+    by_name = {d["name"]: d for d in drawn["data"]}
+    assert set(by_name) == set(drawn["features"]), "every county of the data is a county of the map"
+    assert (by_name["盐湖区"]["level"], by_name["盐湖区"]["fill"]) == (2, LEVEL_COLORS[2])
+    assert (by_name["永济市"]["level"], by_name["永济市"]["fill"]) == (3, LEVEL_COLORS[3])
+    assert (by_name["河津市"]["level"], by_name["河津市"]["fill"]) == (4, LEVEL_COLORS[4])
+    assert (by_name["闻喜县"]["count"], by_name["闻喜县"]["level"]) == (1, None)  # assessing: no level
+    assert by_name["临猗县"]["count"] == 0, "the drill is not on the map"
+    coloured = {d["name"] for d in drawn["data"] if d["fill"] in LEVEL_COLORS.values()}
+    assert coloured == {"盐湖区", "永济市", "河津市"}
+    return drawn
+
+
+def luminance(css_colour):
+    r, g, b = (int(v) for v in re.findall(r"\d+", css_colour)[:3])
+    return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
+
+
+def check_overview(page, data):
+    for panel in PANELS:
+        expect(page.get_by_test_id(panel)).to_be_visible()
+    expect(page.get_by_test_id("sys-status")).to_be_visible()
+    expect(page.get_by_test_id("wall-link")).to_be_visible()
+    incidents = page.get_by_test_id("panel-incidents")
+    for key in ("two", "three", "four", "assessing"):
+        row = incidents.get_by_test_id(f"dash-incident-{data[key].pk}")
+        expect(row).to_contain_text(data[key].title)
+    expect(incidents.get_by_test_id(f"dash-incident-{data['two'].pk}")).to_contain_text("Ⅱ级")
+    expect(incidents.get_by_test_id(f"dash-incident-{data['three'].pk}")).to_contain_text("永济市")
+    # the drill: apart, under 【演练】, not in the main table
+    expect(incidents.get_by_test_id(f"dash-incident-{data['drill'].pk}")).to_have_count(0)
+    expect(incidents.locator("table")).not_to_contain_text(data["drill"].title)
+    drills = incidents.get_by_test_id("dash-drills")
+    expect(drills).to_contain_text("【演练】" + data["drill"].title)
+    expect(page.get_by_test_id("total-count")).to_have_text("4")
+    fills = {d["name"]: d["fill"] for d in check_map(page)["data"]}
+    assert fills["垣曲县"] == "#e9edf2", "a county without incidents is light grey on the overview"
+
+
+def check_wall(page):
+    expect(page.get_by_test_id("wall-clock")).to_be_visible()
+    expect(page.locator(".app-navbar")).to_have_count(0)
+    expect(page.locator("nav")).to_have_count(0)
+    for panel in ("panel-totals", "panel-incidents", "panel-map", "panel-tasks", "panel-events"):
+        expect(page.get_by_test_id(panel)).to_be_visible()
+    body_bg = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert luminance(body_bg) < 0.2, f"the wall screen is dark, body background is {body_bg}"
+    panel_bg = page.evaluate("getComputedStyle(document.querySelector('#panel-incidents')).backgroundColor")
+    assert luminance(panel_bg) < 0.2, f"the wall's panels are dark, not {panel_bg}"
+    fills = {d["name"]: d["fill"] for d in check_map(page)["data"]}
+    assert fills["垣曲县"] == "#2b3440", "the wall's map is dark: a county without incidents is dark grey"
+
+
+def test_overview_map_and_wall_for_each_role(
+    live_server, sized_page, login, demo, screenshot, dashboard_data
+):
+    data = dashboard_data
+    for role in ROLES:
+        page = login(sized_page("desktop"), role)
+        page.goto(f"{live_server.url}/")
+        check_overview(page, data)
+        if role == "director":
+            shoot(screenshot, page, f"dashboard-desktop-{role}")
+        page.get_by_test_id("wall-link").click()
+        page.wait_for_url(re.compile(r".*/wall/$"))
+        check_wall(page)
+        page.context.close()
+
+    # the director on a phone, and the wall screen at the command hall's 1920×1080
+    phone = login(sized_page("phone"), "director")
+    phone.goto(f"{live_server.url}/")
+    check_overview(phone, data)
+    widths = phone.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert widths[0] <= widths[1], f"the overview is {widths[0]} px wide on a {widths[1]} px phone"
+    shoot(screenshot, phone, "dashboard-phone-director")
+
+    wall = login(sized_page("wall"), "director")
+    wall.goto(f"{live_server.url}/wall/")
+    check_wall(wall)
+    title_px = float(
+        wall.evaluate("parseFloat(getComputedStyle(document.querySelector('.wall-title')).fontSize)")
+    )
+    body_px = float(wall.evaluate("parseFloat(getComputedStyle(document.body).fontSize)"))
+    assert title_px >= 32 and body_px >= 20, (title_px, body_px)  # readable across the hall
+    shoot(screenshot, wall, "wall-1920")
+    wall.screenshot(path=str(SCREENSHOTS / "wall-1920-viewport.png"))  # what the screen itself shows
+
+    # a member unit's liaison lands on 我的任务
+    police = login(sized_page("phone"), "police")
+    police.goto(f"{live_server.url}/")
+    police.wait_for_url(re.compile(r".*/command/tasks/$"))
+    expect(police.locator("h1")).to_contain_text("我的任务")
+
+
+# ---- accessibility: axe-core on the main pages ------------------------------------------------------
+
+
+def axe_violations(page):
+    """Runs the vendored axe-core on the page; returns the serious and critical violations."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def describe(url, violations):
+    lines = []
+    for v in violations:
+        targets = [n["target"] for n in v["nodes"][:3]]
+        summary = v["nodes"][0].get("failureSummary", "").replace("\n", " ")[:300] if v["nodes"] else ""
+        lines.append(
+            f"{url}: {v['id']} ({v['impact']}, {len(v['nodes'])} nodes) {v['help']} — {targets} — {summary}"
+        )
+    return lines
+
+
+def test_no_serious_accessibility_violations(
+    live_server, sized_page, login, demo, dashboard_data, firm_two, user_of
+):
+    from command.services import level_request_submit
+
+    # a request waiting for the director: "待我审批" with its approve / reject forms
+    waiting = firm_two(title="测试：待审批的Ⅱ级请示")
+    level_request_submit(incident_id=waiting.pk, actor=user_of("office"), to_level=2)
+    pk = dashboard_data["two"].pk
+    runs = [
+        (
+            "office",
+            "desktop",
+            [
+                "/",
+                "/wall/",
+                "/command/charts/",
+                "/command/",
+                "/command/tasks/",
+                f"/command/incidents/{pk}/",
+                f"/command/incidents/{pk}/tasks/",
+                "/incidents/",
+                f"/incidents/{pk}/",
+                f"/incidents/{dashboard_data['three'].pk}/",
+                "/org/",
+            ],
+        ),
+        ("office", "wall", ["/wall/"]),
+        ("director", "desktop", ["/", "/command/", f"/incidents/{waiting.pk}/"]),
+        ("police", "phone", ["/command/tasks/"]),
+    ]
+    problems = []
+    for role, size, urls in runs:
+        page = login(sized_page(size), role)
+        for url in urls:
+            page.goto(f"{live_server.url}{url}")
+            page.wait_for_load_state("load")
+            for el in page.locator("[data-yc-map], [data-yc-chart]").all():
+                expect(el).to_have_attribute("data-yc-state", re.compile("chart"))
+            problems += describe(f"{role} {size} {url}", axe_violations(page))
+        page.context.close()
+    print("\n".join(problems))
+    assert not problems, "axe: serious or critical violations:\n" + "\n".join(problems)
