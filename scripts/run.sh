@@ -39,6 +39,15 @@ cleanup() {
   trap - INT TERM EXIT
   echo; say "正在停止 / stopping …"
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  # A worker's warm shutdown waits for its running task; after 15 s it is killed (tasks are acks_late
+  # and idempotent: an interrupted one runs again at the next start).
+  for _ in $(seq 30); do
+    alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.5
+  done
+  for pid in "${pids[@]}"; do pkill -KILL -P "$pid" 2>/dev/null || true; kill -KILL "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   say "已停止 / stopped."
 }
