@@ -81,5 +81,8 @@ def test_base_layout_has_htmx_csrf_header_and_vendored_assets(client, demo_accou
     html = client.get("/").content.decode()
     assert 'hx-headers=\'{"X-CSRFToken": "' in html
     assert "/static/vendor/htmx-2.0.11/htmx.min.js" in html
-    assert "cdn" not in html.lower() and "https://" not in html
+    import re
+
+    page = re.sub(r'"X-CSRFToken": "[^"]*"', "", html)  # a random token may spell "cdn" by chance
+    assert "cdn" not in page.lower() and "https://" not in page
     assert 'name="viewport"' in html
