@@ -296,6 +296,10 @@ class Assignment(models.Model):
         HIGH = "high", _("重要")
         NORMAL = "normal", _("一般")
 
+    class Phase(models.TextChoices):
+        RESPONSE = "response", _("应急响应")
+        AFTERMATH = "aftermath", _("后期处置")  # §7.1 items and tasks issued during aftermath (issue 9)
+
     OPEN_STATES = ("pending", "signed", "in_progress", "returned")
 
     incident = models.ForeignKey("incidents.Incident", on_delete=models.PROTECT, related_name="assignments")
@@ -331,6 +335,7 @@ class Assignment(models.Model):
     done_by_name = models.CharField(_("完成报告人"), max_length=60, blank=True)
     returned_reason = models.TextField(_("退回理由"), blank=True)
     carried_to_aftermath = models.BooleanField(_("转入后期处置"), default=False)
+    phase = models.CharField(_("阶段"), max_length=10, choices=Phase.choices, default=Phase.RESPONSE)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

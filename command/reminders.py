@@ -379,13 +379,14 @@ def _task_name(t):
 
 
 def _plan_tasks(p, c, overdue):
+    # Tasks remind during the response and, for the §7.1 items and carried tasks, during aftermath.
     qs = Assignment.objects.filter(
-        incident__state=State.RESPONDING, state__in=Assignment.OPEN_STATES
+        incident__state__in=(State.RESPONDING, State.AFTERMATH), state__in=Assignment.OPEN_STATES
     ).select_related("incident")
     # The groups each unit works in, per incident: a unit's task escalates to those groups' leaders.
     groups_of = {}
     for incident_id, unit_id, group_id in GroupUnit.objects.filter(
-        activated_group__incident__state=State.RESPONDING
+        activated_group__incident__state__in=(State.RESPONDING, State.AFTERMATH)
     ).values_list("activated_group__incident_id", "unit_id", "activated_group__group_id"):
         groups_of.setdefault((incident_id, unit_id), []).append(group_id)
     for t in qs:

@@ -313,8 +313,9 @@ def task_issue(
         decision = can(user, "task.issue", incident)
         if not decision:
             raise PermissionDenied(decision.reason)
-        if incident.state != State.RESPONDING:
-            raise CommandError(_("只有响应中的事件才能下达任务（响应结束后的工作转入后期处置）。"))
+        if incident.state not in (State.RESPONDING, State.AFTERMATH):
+            raise CommandError(_("只有响应中或后期处置中的事件才能下达任务（§5.3.3、§7.1）。"))
+        aftermath = incident.state == State.AFTERMATH
         if not title:
             raise CommandError(_("请填写任务名称。"))
         if priority not in Assignment.Priority.values:
@@ -330,7 +331,8 @@ def task_issue(
             person=person,
             title=title[:120],
             duties=text or title,
-            clause="§5.3.3(2)",
+            clause="§7.1" if aftermath else "§5.3.3(2)",
+            phase=Assignment.Phase.AFTERMATH if aftermath else Assignment.Phase.RESPONSE,
             level=incident.level,
             priority=priority,
             due_at=due_at,

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "orgchart",
     "incidents",
     "command",
+    "aftermath",
 ]
 
 MIDDLEWARE = [

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from orgchart.models import CompanyType, County, ServiceArea, Unit, UnitKind
 
 from .choices import Category, Facility, IncidentType, ResponseLevel, State
-from .models import Incident, PlanVersion, Recipient, Source, UpwardReport
+from .models import YUNCHENG_BOUNDS, Incident, PlanVersion, Recipient, Source, UpwardReport
 from .rules import yuan_from_wan
 from .services import FOLLOW_UP_FIELDS
 from .templatetags.incident_tags import fmt_number
@@ -442,6 +442,24 @@ class IncidentReportForm(FiguresForm):
         error_messages=_required("service_area", gettext_lazy("选择")),
     )
     address = forms.CharField(label=gettext_lazy("地址（可不填）"), max_length=200, required=False)
+    # Filled by clicking on the map (static/js/dashboard-map.js, pick mode); typed in by hand on a
+    # phone without the map. Both or neither; within Yuncheng (Incident.clean repeats the check).
+    lon = forms.DecimalField(
+        label=gettext_lazy("经度"),
+        required=False,
+        max_digits=9,
+        decimal_places=6,
+        widget=forms.NumberInput(attrs={"step": "0.000001", "inputmode": "decimal"}),
+        error_messages={"invalid": gettext_lazy("经度须为数字，如 111.0074。")},
+    )
+    lat = forms.DecimalField(
+        label=gettext_lazy("纬度"),
+        required=False,
+        max_digits=9,
+        decimal_places=6,
+        widget=forms.NumberInput(attrs={"step": "0.000001", "inputmode": "decimal"}),
+        error_messages={"invalid": gettext_lazy("纬度须为数字，如 35.0263。")},
+    )
     company = forms.ModelChoiceField(
         label=gettext_lazy("涉事供热企业或热源单位（可不填）"),
         queryset=Unit.objects.filter(
@@ -473,6 +491,8 @@ class IncidentReportForm(FiguresForm):
         "service_area",
         "county",
         "address",
+        "lon",
+        "lat",
         "company",
         "description",
         "occurred_at",
@@ -509,6 +529,24 @@ class IncidentReportForm(FiguresForm):
 
     def clean(self):
         cd = super().clean()
+        lon, lat = cd.get("lon"), cd.get("lat")
+        if not self.has_error("lon") and not self.has_error("lat"):
+            if (lon is None) != (lat is None):
+                self.add_error(
+                    "lon" if lon is None else "lat",
+                    ValidationError(_("地图位置须同时填写经度和纬度，或都不填。"), code="point_pair"),
+                )
+            elif lon is not None and not (
+                YUNCHENG_BOUNDS[0] <= lon <= YUNCHENG_BOUNDS[2] and YUNCHENG_BOUNDS[1] <= lat <= YUNCHENG_BOUNDS[3]
+            ):
+                self.add_error(
+                    "lon",
+                    ValidationError(
+                        _("地图位置（%(lon)s, %(lat)s）不在运城市范围内，请在地图上重新点选或清除。")
+                        % {"lon": lon, "lat": lat},
+                        code="point_bounds",
+                    ),
+                )
         occurred, reported = cd.get("occurred_at"), cd.get("reported_at")
         if occurred is not None and reported is not None and occurred > reported:
             self.add_error(

@@ -21,6 +21,19 @@ from orgchart.permissions import can
 from .choices import ResponseLevel, State
 
 
+# What must be done before an incident in aftermath may be archived (§7; issue 9): callables
+# ``check(incident) -> [message, ...]`` registered by the apps that own the records (aftermath).
+# Incidents handled without a response, or dismissed, archive with their reason alone.
+ARCHIVE_CHECKS = []
+
+
+def archive_blockers(incident):
+    """Why this incident in aftermath cannot be archived yet (empty: it can)."""
+    if incident.state != State.AFTERMATH:
+        return []
+    return [message for check in ARCHIVE_CHECKS for message in check(incident)]
+
+
 class TransitionError(Exception):
     """A move the plan does not allow now; the message says why (Chinese first)."""
 
@@ -163,6 +176,10 @@ def _check_conditions(incident, move, kwargs, now):
             failing.append(_("次生、衍生事故的威胁和危害尚未记录为已控制或消除"))
         if failing:
             raise TransitionError(_("不能结束响应（§5.3.6）：%(why)s。") % {"why": "；".join(failing)})
+    if move.name == "archive":
+        failing = archive_blockers(incident)
+        if failing:
+            raise TransitionError(_("不能归档（§7）：%(why)s。") % {"why": "；".join(failing)})
     if move.name == "dismiss" and kwargs.get("merged_into") is not None:
         from .models import Incident
 
@@ -206,7 +223,18 @@ def _post_name(decision):
     return decision.via
 
 
-def perform(
+def perform(incident_id, *, move, **kwargs):
+    """Perform ``move`` on the incident as ``actor``; returns the updated incident (see ``_perform``).
+    Entering and leaving the archive are the only writes an archived incident allows (issue 9)."""
+    if move in ("archive", "reopen"):
+        from .archive import allow_archive_write
+
+        with allow_archive_write():
+            return _perform(incident_id, move=move, **kwargs)
+    return _perform(incident_id, move=move, **kwargs)
+
+
+def _perform(
     incident_id,
     *,
     move,
@@ -269,13 +297,18 @@ def perform(
 
         old_state, old_level = incident.state, incident.level
         fields = []
-        if spec.target is not None and spec.target != incident.state:
-            incident.state = spec.target
+        target = spec.target
+        if move == "reopen" and state == State.ARCHIVED and incident.level is not None:
+            # An incident archived after a response reopens into its aftermath, with its level: the
+            # correction is a new revision of the record there (DOMAIN.md §5, reading; issue 9).
+            target = State.AFTERMATH
+        if target is not None and target != incident.state:
+            incident.state = target
             fields.append("state")
         if move in ("activate", "change_level"):
             incident.level, incident.level_since = int(_level(level)), now
             fields += ["level", "level_since"]
-        if move == "reopen":
+        if move == "reopen" and target == State.ASSESSING:
             incident.level = incident.level_since = incident.merged_into = None
             fields += ["level", "level_since", "merged_into"]
         if move == "dismiss" and merged_into is not None:

@@ -5,6 +5,7 @@ transition table); this module holds the data and the facts derived from it.
 """
 
 from datetime import timedelta
+from decimal import Decimal
 from fractions import Fraction
 
 from django.conf import settings
@@ -98,6 +99,10 @@ class Source(models.TextChoices):
 UNIT_PROVIDERS = []
 
 
+# Yuncheng's extent with a margin (west, south, east, north; degrees): a map point outside it is a slip.
+YUNCHENG_BOUNDS = (Decimal("110.0"), Decimal("34.4"), Decimal("112.3"), Decimal("36.0"))
+
+
 class Incident(models.Model):
     title = models.CharField(_("简述"), max_length=120)
     category = models.CharField(_("事件类别"), max_length=32, choices=Category.choices)
@@ -106,6 +111,10 @@ class Incident(models.Model):
     service_area = models.ForeignKey(ServiceArea, verbose_name=_("供热服务区域"), on_delete=models.PROTECT)
     county = models.ForeignKey(County, verbose_name=_("事发地县（市、区）"), on_delete=models.PROTECT)
     address = models.CharField(_("地址"), max_length=200, blank=True)
+    # A point clicked on the county map when the incident is logged (issue 8); there is no offline
+    # geocoding, so it is optional and only as exact as the click. WGS-84 degrees, both or neither.
+    lon = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    lat = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
     company = models.ForeignKey(
         Unit,
         verbose_name=_("涉事供热企业或热源单位"),
@@ -211,6 +220,16 @@ class Incident(models.Model):
                 condition=Q(restored_at__isnull=True) | Q(outage_started_at__isnull=False),
                 name="incident_restored_needs_outage",
             ),
+            models.CheckConstraint(
+                condition=Q(lon__isnull=True, lat__isnull=True)
+                | Q(
+                    lon__gte=YUNCHENG_BOUNDS[0],
+                    lon__lte=YUNCHENG_BOUNDS[2],
+                    lat__gte=YUNCHENG_BOUNDS[1],
+                    lat__lte=YUNCHENG_BOUNDS[3],
+                ),
+                name="incident_point_in_yuncheng",
+            ),
         ]
 
     def __str__(self):
@@ -251,6 +270,13 @@ class Incident(models.Model):
                 _("停热面积不能大于%(area)s的供热面积（%(total)s 平方米）。")
                 % {"area": self.service_area.name, "total": f"{total:,.0f}"}
             )
+        if (self.lon is None) != (self.lat is None):
+            errors.setdefault("lon", []).append(_("地图位置须同时有经度和纬度。"))
+        elif self.lon is not None and not (
+            YUNCHENG_BOUNDS[0] <= Decimal(self.lon) <= YUNCHENG_BOUNDS[2]
+            and YUNCHENG_BOUNDS[1] <= Decimal(self.lat) <= YUNCHENG_BOUNDS[3]
+        ):
+            errors.setdefault("lon", []).append(_("地图位置不在运城市范围内。"))
         if errors:
             raise ValidationError(errors)
 

@@ -314,14 +314,16 @@ def test_ending_decides_every_open_task_then_moves_to_aftermath(at_two, fresh):
         Assignment.objects.filter(incident=at_two, carried_to_aftermath=True).count() == len(open_tasks) - 1
     )
     assert Assignment.objects.get(pk=done.pk).state == "done"
-    events = list(TimelineEvent.objects.filter(incident=at_two).order_by("-id")[:3])
-    assert events[0].data["move"] == "begin_aftermath" and "随响应结束" in events[0].actor_post
-    assert "关闭1项" in events[1].summary
-    assert events[2].data["move"] == "end_response" and events[2].actor.username == "commander"
-    with pytest.raises(CommandError, match="响应"):
-        tasking.task_issue(
-            incident_id=at_two.pk, user=fresh("office"), title="x", text="", unit_id=done.unit_id
-        )
+    events = list(TimelineEvent.objects.filter(incident=at_two).order_by("-id")[:4])
+    assert "善后处置事项 6 项" in events[0].summary and events[0].clause.startswith("§7.1")
+    assert events[1].data["move"] == "begin_aftermath" and "随响应结束" in events[1].actor_post
+    assert "关闭1项" in events[2].summary
+    assert events[3].data["move"] == "end_response" and events[3].actor.username == "commander"
+    # In aftermath the office still issues tasks: they are aftermath work (§7.1).
+    later = tasking.task_issue(
+        incident_id=at_two.pk, user=fresh("office"), title="回访受影响住户", text="", unit_id=done.unit_id
+    )
+    assert (later.phase, later.clause) == ("aftermath", "§7.1")
 
 
 def test_ending_through_an_approved_request_carries_every_open_task(at_two, fresh):
@@ -332,7 +334,7 @@ def test_ending_through_an_approved_request_carries_every_open_task(at_two, fres
     assert LevelRequest.objects.get(pk=r.pk).status == "approved"
     assert Incident.objects.get(pk=at_two.pk).state == "aftermath"
     assert not Assignment.objects.filter(
-        incident=at_two, state__in=Assignment.OPEN_STATES, carried_to_aftermath=False
+        incident=at_two, state__in=Assignment.OPEN_STATES, carried_to_aftermath=False, phase="response"
     ).exists()
 
 

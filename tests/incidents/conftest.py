@@ -149,11 +149,28 @@ def walk(people):
         incident.begin_aftermath(people.office)
         if state == State.AFTERMATH:
             return incident
+        settle_aftermath(incident, people.office)
         incident.archive(people.office)
         assert state == State.ARCHIVED
         return incident
 
     return go
+
+
+def settle_aftermath(incident, office):
+    """What the archive gate asks (§7; issue 9), done through the services: each open §7.1 item closed
+    as not applicable, the investigation record (if there was an accident) and the office summary
+    submitted."""
+    from aftermath import plan, services
+    from command.models import Assignment
+
+    for task in Assignment.objects.filter(incident=incident, state__in=Assignment.OPEN_STATES):
+        services.item_not_applicable(task_id=task.pk, user=office, reason="测试：本事件不涉及")
+    kinds = (["investigation"] if services.needs_investigation(incident) else []) + ["summary"]
+    for kind in kinds:
+        raw = {f.name: ("0" if f.kind in ("int", "money") else f"测试：{f.label}") for f in plan.FIELDS[kind]}
+        services.save_draft(incident_id=incident.pk, kind=kind, user=office, raw=raw)
+        services.submit(incident_id=incident.pk, kind=kind, user=office)
 
 
 def _mark_ended_conditions(incident):

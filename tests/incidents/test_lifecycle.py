@@ -12,6 +12,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from incidents import lifecycle
+from tests.incidents.conftest import settle_aftermath
 from incidents.choices import State
 from incidents.lifecycle import MOVES, TransitionError
 from incidents.models import FollowUpReport, Incident, TimelineEvent
@@ -76,6 +77,8 @@ def test_state_move_matrix(state, move, allowed, incident_in, authorised, people
     if move == "end_response" and allowed:
         set_figures(incident, hazards_controlled=True)
     kwargs = move_kwargs(move, incident)
+    if move == "archive" and state == "aftermath":
+        settle_aftermath(incident, people.office)  # the archive gate (§7), tested in tests/aftermath
     if allowed:
         actor = authorised(move, incident, kwargs.get("level"))
     else:
@@ -100,18 +103,24 @@ def test_state_move_matrix(state, move, allowed, incident_in, authorised, people
     incident.refresh_from_db()
     spec = MOVES[move]
     expected_state = state if spec.target is None else spec.target
+    # Reopening an incident archived after a response returns it to its aftermath, level kept (issue 9).
+    reopen_to_aftermath = move == "reopen" and state == "archived" and old_level is not None
+    if reopen_to_aftermath:
+        expected_state = "aftermath"
     assert incident.state == expected_state
-    assert TimelineEvent.objects.filter(incident=incident).count() == before[-1] + 1
+    # Entering aftermath also issues the §7.1 items: one more (command) event.
+    added = 2 if move == "begin_aftermath" else 1
+    assert TimelineEvent.objects.filter(incident=incident).count() == before[-1] + added
 
     expected_level = {
         "activate": 3,
         "change_level": 4,
-        "reopen": None,
+        "reopen": old_level if reopen_to_aftermath else None,
     }.get(move, old_level)
     assert incident.level == expected_level
 
     # The timeline event records who, from, to, why and under which clause.
-    event = TimelineEvent.objects.filter(incident=incident).latest("id")
+    event = TimelineEvent.objects.filter(incident=incident).exclude(kind="command").latest("id")
     expected_clause = {
         "start_assessment": "§5.1、附件1",
         "activate": "§5.3.2",
@@ -454,19 +463,33 @@ def test_merging_into_an_incident_merged_into_this_one_is_refused(make_incident,
     assert snapshot(a) == before
 
 
-def test_reopen_clears_the_level_and_returns_to_assessing(incident_in, people):
+def test_reopening_an_archived_response_returns_it_to_aftermath_with_its_level(incident_in, people):
+    """Reading of DOMAIN.md §5 (issue 9): the correction of an incident that had a response is made in
+    its aftermath (a new revision of the record), so the level stays."""
     incident = incident_in("archived", level=2)
     assert incident.level == 2
+    incident.reopen(people.director, reason="调查报告需更正")
+    incident.refresh_from_db()
+    assert (incident.state, incident.level) == ("aftermath", 2)
+    event = incident.timeline.latest("id")
+    assert (event.from_state, event.to_state, event.from_level, event.to_level) == (
+        "archived",
+        "aftermath",
+        2,
+        2,
+    )
+
+
+def test_reopening_an_archive_without_response_clears_the_level_and_returns_to_assessing(
+    incident_in, people
+):
+    incident = incident_in("handled_without_response")
+    incident.archive(people.office)  # its reason alone suffices (issue 9)
     incident.reopen(people.director, reason="发现新的停热区域")
     incident.refresh_from_db()
     assert (incident.state, incident.level, incident.level_since) == ("assessing", None, None)
     event = incident.timeline.latest("id")
-    assert (event.from_state, event.to_state, event.from_level, event.to_level) == (
-        "archived",
-        "assessing",
-        2,
-        None,
-    )
+    assert (event.from_state, event.to_state) == ("archived", "assessing")
 
 
 def test_reopening_a_merged_duplicate_clears_merged_into(make_incident, people):
@@ -725,6 +748,8 @@ SITUATIONS = [pytest.param(s, 3, id=f"{s}-3") for s in State.values if s != "res
 def test_allowed_moves_offers_exactly_what_perform_accepts(state, level, incident_in, people):
     incident = incident_in(state, level=level)
     set_figures(incident, hazards_controlled=True)
+    if state == "aftermath":
+        settle_aftermath(incident, people.office)  # else archive is refused by its gate (§7)
     mismatches = {}
     for name, user in people.items():
         offered = {

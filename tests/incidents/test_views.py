@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from incidents import services
 from incidents.models import FirstMeasure, Incident, PlanVersion, TimelineEvent, UpwardReport
+from tests.incidents.conftest import settle_aftermath
 from orgchart.models import County, ServiceArea
 
 pytestmark = pytest.mark.django_db
@@ -287,6 +288,8 @@ ALLOWED = [
 @pytest.mark.parametrize("move,state,level,role,data,new_state,new_level", ALLOWED)
 def test_state_action_allowed(as_user, user_of, move, state, level, role, data, new_state, new_level):
     incident = set_state(make_incident(user_of("office")), state, level, hazards_controlled=True)
+    if move == "archive":
+        settle_aftermath(incident, user_of("office"))  # the archive gate (§7; tests/aftermath)
     client = as_user(role)
     resp = client.post(
         f"/incidents/{incident.pk}/move/{move}/",
@@ -296,7 +299,7 @@ def test_state_action_allowed(as_user, user_of, move, state, level, role, data, 
     assert resp.status_code == 200
     incident.refresh_from_db()
     assert (incident.state, incident.level) == (new_state, new_level)
-    event = incident.timeline.get()
+    event = incident.timeline.exclude(kind="command").get()  # + the §7.1 items, the gate's records
     assert event.actor == user_of(role) and event.from_state == state and event.to_state == new_state
     assert event.reason == data.get("reason", "")
     assert any("已" in m for m in messages_of(resp))
@@ -314,6 +317,7 @@ REFUSED = [
     ("reopen", "dismissed", None, "office", {"reason": "再看看"}, "“重新打开已结束的事件”须由"),
     ("close_without_response", "assessing", None, "office", {"reason": ""}, "须写明理由"),
     ("archive", "reported", None, "office", {}, "事件当前为“已接报”，不能“归档”。"),
+    ("archive", "aftermath", 3, "office", {}, "不能归档（§7）：办公室总结尚未提交（§7.2）"),
 ]
 
 

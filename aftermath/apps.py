@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AftermathConfig(AppConfig):
+    name = "aftermath"
+    verbose_name = _("后期处置")
+
+    def ready(self):
+        from incidents.lifecycle import ARCHIVE_CHECKS
+
+        from . import receivers  # noqa: F401  (creates the §7.1 items when an incident enters aftermath)
+        from .services import archive_blockers
+
+        if archive_blockers not in ARCHIVE_CHECKS:
+            ARCHIVE_CHECKS.append(archive_blockers)
