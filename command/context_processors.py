@@ -13,4 +13,10 @@ def notifications(request):
 
         return unread_count(user)
 
-    return {"unread_notifications": SimpleLazyObject(count)}
+    def aftermath():
+        from orgchart.permissions import can
+
+        return bool(can(user, "aftermath.manage"))
+
+    # Lazy too: the authority is cached on the user for the request (orgchart.permissions.authority_for).
+    return {"unread_notifications": SimpleLazyObject(count), "may_aftermath": SimpleLazyObject(aftermath)}

@@ -33,6 +33,7 @@ if python manage.py help load_plan >/dev/null 2>&1; then
   python manage.py load_plan --demo
 fi
 python manage.py create_demo_accounts --quiet
+python manage.py load_demo_incidents  # three demo incidents, made through the services (idempotent)
 
 pids=()
 cleanup() {
