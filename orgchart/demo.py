@@ -10,6 +10,8 @@ DEMO_ACCOUNTS = (
     ("commander", "张振华（演示）", "commander", ""),
     ("general", "赵国强（演示）", "general_commander", ""),
     ("police", "刘晓军（演示）", "unit_liaison", "public_security"),
+    # The county government where the demo accident happened: it signs for the §7.1 aftermath items.
+    ("county", "孙丽华（演示）", "county_liaison", "gov-yongji"),
 )
 
 # Shown by `make run` next to each login.
@@ -19,6 +21,7 @@ ROLE_LABELS = {
     "commander": "市指挥部指挥长",
     "general_commander": "市应急救援总指挥部总指挥",
     "unit_liaison": "成员单位联络员（市公安局）",
+    "county_liaison": "县级政府联络员（永济市人民政府）",
 }
 
 
@@ -156,7 +159,7 @@ def load_demo(*, today=None):
             )
         assert CompanyType.HEAT_SOURCE in {c[3] for c in DEMO_COMPANIES}
 
-        # The five demo logins (the one list above), attached to their posts.
+        # The six demo logins (the one list above), attached to their posts.
         by_role = {}
         for username, full_name, role, unit_code in DEMO_ACCOUNTS:
             unit = units.get(unit_code) if unit_code else None
@@ -178,6 +181,7 @@ def load_demo(*, today=None):
         appoint(director, "unit_head", unit=units["city_admin"])
         appoint(by_role["office_staff"], "office_staff")
         appoint(by_role["unit_liaison"], "unit_liaison", unit=units["public_security"])
+        appoint(by_role["county_liaison"], "unit_liaison", unit=units["gov-yongji"])
 
         for unit in Unit.objects.filter(duty_phone="").exclude(kind=UnitKind.ENTERPRISE_CATEGORY):
             unit.duty_phone = f"0359-20{unit.pk:05d}"  # fictitious 运城 (0359) numbers
@@ -196,7 +200,7 @@ def load_demo(*, today=None):
             deputy = person(f"demo-{unit.code}-deputy", demo_name(3 * i + 1), unit=unit, title="分管负责人")
             appoint(deputy, "unit_deputy_head", unit=unit)
             appoint(deputy, "unit_head", unit=unit, role="deputy")  # AB角: acts when the head is away
-            if unit.code != "public_security":
+            if unit.code not in ("public_security", "gov-yongji"):  # the demo logins are their liaisons
                 liaison = person(f"demo-{unit.code}-liaison", demo_name(3 * i + 2), unit=unit, title="联络员")
                 appoint(liaison, "unit_liaison", unit=unit)
         appoint(heads["housing"], "deputy_housing")
