@@ -3,11 +3,13 @@ reuses. Every function runs a fixed number of queries whatever the number of inc
 """
 
 from collections import Counter, defaultdict
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from statistics import median
 
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from incidents.choices import ACTIVE_STATES, Category, ResponseLevel, State
 from incidents.models import Incident, TimelineEvent
@@ -50,11 +52,34 @@ def totals(incidents):
     return {
         "area_m2": area,
         "households": households,
+        # read at a glance in 万 (ten thousands) from 10,000 on: 3473.3 万 rather than 34733404
+        "area_wan": round(area / 10_000, 1) if area >= 10_000 else None,
+        "households_wan": round(households / 10_000, 1) if households >= 10_000 else None,
         "by_level": [(ResponseLevel(lv), by_level.get(lv, 0)) for lv in (1, 2, 3, 4)],
         "count": len(incidents),
         "trapped": sum(i.still_trapped or 0 for i in incidents),
         "deaths": sum(i.deaths or 0 for i in incidents),
     }
+
+
+def capped(items, limit):
+    """A list cut for a screen that must not scroll (the wall) or should read at a glance: (the first
+    ``limit`` items, how many are left out). ``limit`` None: all."""
+    items = list(items)
+    if limit is None:
+        return items, 0
+    return items[:limit], max(len(items) - limit, 0)
+
+
+def left_out(incidents):
+    """What a cut list of incidents leaves out, by level, then by state for those without one yet:
+    [(label, n), …], highest level first."""
+    levels = Counter(i.level for i in incidents if i.level)
+    states = Counter(i.state for i in incidents if not i.level)
+    return [(ResponseLevel(lv).label, levels[lv]) for lv in sorted(levels)] + [
+        (State(st).label, n)
+        for st, n in sorted(states.items(), key=lambda kv: list(State.values).index(kv[0]))
+    ]
 
 
 def county_map(incidents):
@@ -152,86 +177,135 @@ def latest_events(limit=15):
 
 
 # ---- charts (drills excluded) ---------------------------------------------------------------------
+# The period is chosen by calendar day (Asia/Shanghai) and filters on the time of report.
+
+# Buckets of the time-to-response histograms, [from, to) in minutes.
+MINUTE_BUCKETS = (
+    (0, 15, _("<15 分钟")),
+    (15, 30, _("15–30 分钟")),
+    (30, 60, _("30–60 分钟")),
+    (60, 120, _("1–2 小时")),
+    (120, 240, _("2–4 小时")),
+    (240, None, _("≥4 小时")),
+)
+# Buckets of the restoration histogram, [from, to) in hours. 附件4's response conditions hold only when heat
+# is not restored within 24 hours ("24 小时以上", the number included), so 24 h is a boundary: the buckets from
+# RESTORATION_LONG_H on are "24 小时及以上".
+RESTORATION_LONG_H = 24
+HOUR_BUCKETS = (
+    (0, 6, _("<6 小时")),
+    (6, 12, _("6–12 小时")),
+    (12, 24, _("12–24 小时")),
+    (24, 48, _("24–48 小时")),
+    (48, 72, _("48–72 小时")),
+    (72, None, _("≥72 小时")),
+)
+TIME_MEASURES = (  # key, unit, buckets
+    ("to_assessment_min", "min", MINUTE_BUCKETS),
+    ("to_activation_min", "min", MINUTE_BUCKETS),
+    ("restoration_h", "h", HOUR_BUCKETS),
+)
 
 
-def period(start=None, end=None, now=None):
-    now = now or timezone.now()
-    end = end or now
-    start = start or (end - timedelta(days=365))
+def period(first=None, last=None, *, today=None):
+    """The period from day ``first`` to day ``last``, both included (dates, local time): the aware datetimes
+    (start, end), ``end`` exclusive (midnight after ``last``). Default: the 365 days up to today."""
+    today = today or timezone.localdate()
+    last = last or today
+    first = first or (last - timedelta(days=365))
+    start = timezone.make_aware(datetime.combine(first, time.min))
+    end = timezone.make_aware(datetime.combine(last + timedelta(days=1), time.min))
     return start, end
 
 
+def months(start, end):
+    """The months the period touches, as "YYYY-MM" (local time), oldest first."""
+    first, last = timezone.localtime(start), timezone.localtime(end - timedelta(microseconds=1))
+    y, m, out = first.year, first.month, []
+    while (y, m) <= (last.year, last.month):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def _month(at):
+    return timezone.localtime(at).strftime("%Y-%m")
+
+
+def _in_period(start, end):
+    return Incident.objects.filter(is_drill=False, reported_at__gte=start, reported_at__lt=end)
+
+
 def by_category(start, end):
+    """(category label, incidents) for every category of §1.5, zeros included. One query."""
     counts = dict(
-        Incident.objects.filter(is_drill=False, reported_at__gte=start, reported_at__lt=end)
-        .values_list("category")
-        .annotate(n=Count("id"))
-        .values_list("category", "n")
+        _in_period(start, end).values_list("category").annotate(n=Count("id")).values_list("category", "n")
     )
     return [(Category(c).label, counts.get(c, 0)) for c in Category.values]
 
 
 def by_month(start, end):
-    from django.db.models.functions import TruncMonth
-
+    """(month "YYYY-MM", incidents, of which a response was started) for every month of the period, zeros
+    included. One query."""
     rows = (
-        Incident.objects.filter(is_drill=False, reported_at__gte=start, reported_at__lt=end)
+        _in_period(start, end)
         .annotate(m=TruncMonth("reported_at"))
         .values("m")
         .annotate(n=Count("id"), responses=Count("id", filter=Q(level__isnull=False)))
-        .order_by("m")
     )
-    return [
-        (timezone.localtime(r["m"]).strftime("%Y-%m") if r["m"] else "", r["n"], r["responses"]) for r in rows
-    ]
+    found = {_month(r["m"]): (r["n"], r["responses"]) for r in rows if r["m"]}
+    return [(m, *found.get(m, (0, 0))) for m in months(start, end)]
+
+
+def _median(values):
+    return round(median(values), 1) if values else None
+
+
+def response_stats(start, end):
+    """The three times of the response, for the incidents reported in the period (drills excluded):
+
+    - ``to_assessment_min``: minutes from report to the first 启动研判 (start_assessment);
+    - ``to_activation_min``: minutes from report to the first 启动响应 (activate);
+    - ``restoration_h``: hours from the start of the outage to the restoration of heat (restored ones).
+
+    Each: ``{"median", "count", "buckets": [(label, n), …], "months": [(month, median, count), …]}``, every
+    month of the period listed; ``months``: the month labels. One query (an aggregate per incident); the
+    rest is arithmetic here, so the cost does not grow with the number of timeline events fetched."""
+    rows = (
+        _in_period(start, end)
+        .annotate(
+            assessed_at=Min("timeline__at", filter=Q(timeline__data__move="start_assessment")),
+            activated_at=Min("timeline__at", filter=Q(timeline__data__move="activate")),
+        )
+        .values_list("reported_at", "assessed_at", "activated_at", "outage_started_at", "restored_at")
+    )
+    values = {key: defaultdict(list) for key, _unit, _b in TIME_MEASURES}  # key -> month -> [value]
+    for reported, assessed, activated, outage, restored in rows:
+        month = _month(reported)
+        if assessed:  # an event logged before the report time (a corrected report time) counts as 0
+            values["to_assessment_min"][month].append(max((assessed - reported).total_seconds(), 0) / 60)
+        if activated:
+            values["to_activation_min"][month].append(max((activated - reported).total_seconds(), 0) / 60)
+        if outage and restored:
+            values["restoration_h"][month].append(max((restored - outage).total_seconds(), 0) / 3600)
+    labels = months(start, end)
+    stats = {"months": labels}
+    for key, _unit, buckets in TIME_MEASURES:
+        by_m = values[key]
+        every = [v for vs in by_m.values() for v in vs]
+        counts = [0] * len(buckets)
+        for v in every:
+            counts[next(i for i, (_lo, hi, _l) in enumerate(buckets) if hi is None or v < hi)] += 1
+        stats[key] = {
+            "median": _median(every),
+            "count": len(every),
+            "buckets": [(label, n) for (_lo, _hi, label), n in zip(buckets, counts, strict=True)],
+            "months": [(m, _median(by_m.get(m, [])), len(by_m.get(m, []))) for m in labels],
+        }
+    return stats
 
 
 def response_times(start, end):
-    """Minutes from report to assessment and to activation, and hours of outage until restored:
-    (median, count) each. Two queries."""
-    first = {}
-    for incident_id, move, at in (
-        TimelineEvent.objects.filter(
-            incident__is_drill=False,
-            incident__reported_at__gte=start,
-            incident__reported_at__lt=end,
-            data__move__in=["start_assessment", "activate"],
-        )
-        .order_by("at")
-        .values_list("incident_id", "data__move", "at")
-    ):
-        first.setdefault((incident_id, move), at)
-    reported = dict(
-        Incident.objects.filter(is_drill=False, reported_at__gte=start, reported_at__lt=end).values_list(
-            "id", "reported_at"
-        )
-    )
-    to_assess = [
-        (at - reported[i]).total_seconds() / 60
-        for (i, move), at in first.items()
-        if move == "start_assessment" and i in reported
-    ]
-    to_activate = [
-        (at - reported[i]).total_seconds() / 60
-        for (i, move), at in first.items()
-        if move == "activate" and i in reported
-    ]
-    restored = [
-        (r - s).total_seconds() / 3600
-        for s, r in Incident.objects.filter(
-            is_drill=False,
-            reported_at__gte=start,
-            reported_at__lt=end,
-            outage_started_at__isnull=False,
-            restored_at__isnull=False,
-        ).values_list("outage_started_at", "restored_at")
-    ]
-
-    def m(values):
-        return (round(median(values), 1) if values else None, len(values))
-
-    return {
-        "to_assessment_min": m(to_assess),
-        "to_activation_min": m(to_activate),
-        "restoration_h": m(restored),
-    }
+    """(median, count) of each of the three times (see ``response_stats``). One query."""
+    stats = response_stats(start, end)
+    return {key: (stats[key]["median"], stats[key]["count"]) for key, _unit, _b in TIME_MEASURES}

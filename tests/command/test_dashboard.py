@@ -48,20 +48,23 @@ def test_totals_add_areas_not_shares(incident_in):
     a = incident_in("responding", level=4, affected_area_m2=1_000_000, affected_households=5_000)
     b = incident_in("responding", level=3, affected_area_m2=2_500_000, affected_households=12_000)
     real, _drills = dashboard.active_incidents()
-    t = dashboard.totals(real)
-    assert t["area_m2"] == 3_500_000 and t["households"] == 17_000
-    assert dict((int(lv), n) for lv, n in t["by_level"]) == {1: 0, 2: 0, 3: 1, 4: 1}
     assert {a.pk, b.pk} <= {i.pk for i in real}
+    t = dashboard.totals([i for i in real if i.pk in (a.pk, b.pk)])  # the demo set may have its own
+    assert t["area_m2"] == 3_500_000 and t["households"] == 17_000
+    assert (t["area_wan"], t["households_wan"]) == (350.0, 1.7)
+    assert dict((int(lv), n) for lv, n in t["by_level"]) == {1: 0, 2: 0, 3: 1, 4: 1}
 
 
 def test_the_map_colours_each_county_by_its_highest_level(incident_in):
     from orgchart.models import County
 
-    incident_in("responding", level=3, county=County.objects.get(code="yanhu"))
-    incident_in("responding", level=2, county=County.objects.get(code="kaifaqu"))  # drawn within 盐湖区
-    incident_in("responding", level=4, county=County.objects.get(code="yongji"))
+    mine = {
+        incident_in("responding", level=3, county=County.objects.get(code="yanhu")).pk,
+        incident_in("responding", level=2, county=County.objects.get(code="kaifaqu")).pk,  # within 盐湖区
+        incident_in("responding", level=4, county=County.objects.get(code="yongji")).pk,
+    }
     real, _ = dashboard.active_incidents()
-    by_name = {c["name"]: c for c in dashboard.county_map(real)}
+    by_name = {c["name"]: c for c in dashboard.county_map([i for i in real if i.pk in mine])}
     assert by_name["盐湖区"]["level"] == 2 and by_name["盐湖区"]["count"] == 2
     assert by_name["永济市"]["level"] == 4
     assert len(by_name) == 13  # the 13 counties and districts on the map
@@ -121,3 +124,76 @@ def test_the_overview_runs_a_constant_number_of_queries(
         incident_in("archived")
     after = {u: _queries(client, u, headers=HX if "part" in u else {}) for u in urls}
     assert after == before
+
+
+def test_the_wall_cuts_its_lists_and_counts_the_rest(
+    as_user, incident_in, monkeypatch, django_capture_on_commit_callbacks
+):
+    from command import views_dashboard
+
+    monkeypatch.setitem(
+        views_dashboard.LIMITS, "wall", {"incidents": 2, "events": 3, "groups": 1, "units": 1}
+    )
+    with django_capture_on_commit_callbacks(execute=True):  # activation issues the tasks on commit
+        incident_in("responding", level=2)
+        incident_in("responding", level=3)
+        incident_in("responding", level=4)
+        incident_in("assessing")
+    real, _drills = dashboard.active_incidents()  # Ⅱ first … 研判中 last (and the demo set's, if any)
+    shown, hidden = real[:2], real[2:]
+    assert hidden[-1].state == "assessing"
+    client = as_user("director")
+    wall = client.get("/wall/").content.decode()
+    assert all(f'data-testid="dash-incident-{i.pk}"' in wall for i in shown)
+    assert not any(f'data-testid="dash-incident-{i.pk}"' in wall for i in hidden)
+    said = "、".join(f"{label} {n}" for label, n in dashboard.left_out(hidden))
+    assert f'data-testid="more-incidents">另有 {len(hidden)} 起：{said}' in wall
+    assert wall.count('class="py-1 border-bottom"') == 3  # the latest events, cut to 3
+    assert 'data-testid="more-units"' in wall
+    # the overview lists all four (its limit is 10) and says nothing of more
+    page = client.get("/").content.decode()
+    assert all(f'data-testid="dash-incident-{i.pk}"' in page for i in shown + hidden)
+    assert 'data-testid="more-incidents"' not in page
+    # a panel refreshed by htmx keeps the cut
+    part = client.get("/wall/?part=incidents", headers=HX).content.decode()
+    assert f"另有 {len(hidden)} 起" in part and part.count('data-testid="dash-incident-') == 2
+
+
+def test_what_a_cut_list_leaves_out_is_counted_by_level_then_state(incident_in):
+    mine = {
+        incident_in("responding", level=4).pk,
+        incident_in("responding", level=2).pk,
+        incident_in("responding", level=4).pk,
+        incident_in("reported").pk,
+        incident_in("assessing").pk,
+    }
+    real = [i for i in dashboard.active_incidents()[0] if i.pk in mine]
+    shown, more = dashboard.capped(real, 1)
+    assert more == 4 and shown[0].level == 2
+    assert [(str(label), n) for label, n in dashboard.left_out(real[1:])] == [
+        ("Ⅳ级", 2),
+        ("已接报", 1),
+        ("研判中", 1),
+    ]
+    assert dashboard.capped(real, None) == (real, 0)
+
+
+def test_the_wall_clock_refreshes_without_reading_the_data(as_user):
+    client = as_user("office")
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get("/wall/?part=clock", headers=HX).content.decode()
+    assert html.lstrip().startswith('<span id="wall-clock"') and "<html" not in html
+    assert timezone.localtime().strftime("%Y-%m-%d") in html
+    assert not [q for q in ctx.captured_queries if "incidents_" in q["sql"] or "command_" in q["sql"]]
+
+
+def test_totals_read_in_wan(as_user, incident_in):
+    incident_in("responding", level=3, affected_area_m2=24_733_404, affected_households=9_000)
+    t = dashboard.totals(dashboard.active_incidents()[0])  # with the demo set's, if any
+    page = as_user("director").get("/").content.decode()
+    assert t["area_m2"] >= 24_733_404
+    assert f'data-testid="total-area">{t["area_wan"]:.1f}<span class="dash-unit">万</span>' in page
+    if t["households"] < 10_000:
+        assert f'data-testid="total-households">{t["households"]}<' in page  # under 10,000: as it is
+    nothing = dashboard.totals([])
+    assert (nothing["area_wan"], nothing["households_wan"]) == (None, None)
