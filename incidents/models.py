@@ -223,6 +223,9 @@ class Incident(models.Model):
             models.CheckConstraint(
                 condition=Q(lon__isnull=True, lat__isnull=True)
                 | Q(
+                    # NULL compares as unknown and a CHECK lets unknown through: both must be set here.
+                    lon__isnull=False,
+                    lat__isnull=False,
                     lon__gte=YUNCHENG_BOUNDS[0],
                     lon__lte=YUNCHENG_BOUNDS[2],
                     lat__gte=YUNCHENG_BOUNDS[1],

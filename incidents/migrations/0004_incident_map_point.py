@@ -26,6 +26,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('lat__isnull', True), ('lon__isnull', True)), models.Q(('lat__gte', Decimal('34.4')), ('lat__lte', Decimal('36.0')), ('lon__gte', Decimal('110.0')), ('lon__lte', Decimal('112.3'))), _connector='OR'), name='incident_point_in_yuncheng'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('lat__isnull', True), ('lon__isnull', True)), models.Q(('lat__gte', Decimal('34.4')), ('lat__isnull', False), ('lat__lte', Decimal('36.0')), ('lon__gte', Decimal('110.0')), ('lon__isnull', False), ('lon__lte', Decimal('112.3'))), _connector='OR'), name='incident_point_in_yuncheng'),
         ),
     ]

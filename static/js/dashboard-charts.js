@@ -1,8 +1,10 @@
 /*
  * 供热应急指挥平台 · dashboard charts (bar / line / pie) on ECharts 5.
  *
- * Plain ES2017, no build step. Load after ECharts:
+ * Plain ES2017, no build step. Load after ECharts and dashboard-common.js (which runs the element's
+ * life: htmx swaps, resizing, history snapshots, aria), e.g.
  *   <script src="vendor/echarts-5.6.0/echarts.min.js" defer></script>
+ *   <script src="js/dashboard-common.js" defer></script>
  *   <script src="js/dashboard-charts.js" defer></script>
  *
  * Markup: <div data-yc-chart='{"type": "bar", "title": "近7日事件", "categories": ["3日", "4日"],
@@ -13,18 +15,20 @@
  *   "colors": ["#..."], "renderer": "canvas" | "svg", "label": aria-label text.
  * The element's content is replaced. Without ECharts (or with bad JSON) a small <table> is shown;
  * nothing here throws. Re-renders when data-yc-chart changes, initialises new elements after htmx
- * swaps, resizes with the window and with the element. The only global is window.ycCharts = {init}.
+ * swaps, resizes with the window and with the element (dashboard-common.js). Global: window.ycCharts = {init}.
  */
 (function () {
   'use strict';
 
+  if (!window.ycWidgets) return; // dashboard-common.js did not load
+
   const ATTR = 'data-yc-chart';
-  const SEL = '[' + ATTR + ']';
   const TYPES = ['bar', 'line', 'pie'];
   const PALETTE = ['#2e86de', '#f46036', '#2bb673', '#f2c14e', '#8e6cd8', '#d7263d', '#17a2b8', '#7f8c8d'];
   const DEFAULT_HEIGHT = '300px';
 
-  const states = new Map(); // element -> state
+  const escapeHtml = window.ycWidgets.escapeHtml;
+  const reducedMotion = window.ycWidgets.reducedMotion;
 
   function num(v) {
     if (v === null || v === undefined || v === '') return null;
@@ -37,20 +41,6 @@
     const n = typeof v === 'number' ? v : Number(v);
     const s = isFinite(n) ? n.toLocaleString('zh-CN', { maximumFractionDigits: 2 }) : String(v);
     return unit ? s + ' ' + unit : s;
-  }
-
-  function escapeHtml(s) {
-    return String(s).replace(/[&<>"']/g, function (c) {
-      return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
-    });
-  }
-
-  function reducedMotion() {
-    try {
-      return !!(window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches);
-    } catch (e) {
-      return false;
-    }
   }
 
   function parseConfig(raw) {
@@ -127,49 +117,6 @@
     return body ? head + '：' + body : head + '：暂无数据';
   }
 
-  // ---- element state ------------------------------------------------------------------------------
-
-  function teardown(state, keepState) {
-    if (state.chart) {
-      try { state.chart.dispose(); } catch (e) { /* already gone */ }
-      state.chart = null;
-    }
-    state.root = null;
-    if (state.ownHeight) {
-      state.el.style.height = '';
-      state.ownHeight = false;
-    }
-    if (state.ownRole) {
-      state.el.removeAttribute('role');
-      state.ownRole = false;
-    }
-    if (state.ownLabel) {
-      state.el.removeAttribute('aria-label');
-      state.ownLabel = false;
-    }
-    if (!keepState) {
-      if (state.mo) state.mo.disconnect();
-      if (state.ro) state.ro.disconnect();
-      states.delete(state.el);
-    }
-  }
-
-  function setAria(state, text) {
-    const el = state.el;
-    if (!el.hasAttribute('role') || state.ownRole) {
-      el.setAttribute('role', 'img');
-      state.ownRole = true;
-    }
-    if (!el.hasAttribute('aria-label') || state.ownLabel) {
-      el.setAttribute('aria-label', text);
-      state.ownLabel = true;
-    }
-  }
-
-  function isVisible(el) {
-    return el.getClientRects().length > 0 && el.clientWidth > 0;
-  }
-
   function cell(tag, text, scope) {
     const c = document.createElement(tag);
     c.textContent = text;
@@ -177,90 +124,37 @@
     return c;
   }
 
-  // A fallback that scrolls inside its element must be reachable by keyboard.
-  function syncScrollFocus(wrap) {
-    if (!wrap || !wrap.isConnected) return;
-    if (wrap.scrollHeight > wrap.clientHeight + 1 || wrap.scrollWidth > wrap.clientWidth + 1) {
-      wrap.setAttribute('tabindex', '0');
+  // Without ECharts: a small table of the same numbers.
+  function fallback(wrap, cfg) {
+    const table = document.createElement('table');
+    table.className = 'table table-sm caption-top yc-chart-fallback mb-0';
+    if (cfg.title) table.appendChild(cell('caption', cfg.title));
+    const thead = document.createElement('thead');
+    const hr = document.createElement('tr');
+    hr.appendChild(cell('th', '类别', 'col'));
+    const tbody = document.createElement('tbody');
+    const unitSuffix = cfg.unit ? '（' + cfg.unit + '）' : '';
+    if (cfg.type === 'pie') {
+      hr.appendChild(cell('th', (cfg.series[0] ? cfg.series[0].name : '数值') + unitSuffix, 'col'));
+      pieData(cfg).forEach(function (d) {
+        const tr = document.createElement('tr');
+        tr.appendChild(cell('th', d.name, 'row'));
+        tr.appendChild(cell('td', fmt(d.value, '')));
+        tbody.appendChild(tr);
+      });
     } else {
-      wrap.removeAttribute('tabindex');
+      cfg.series.forEach(function (s) { hr.appendChild(cell('th', s.name + unitSuffix, 'col')); });
+      cfg.categories.forEach(function (c, i) {
+        const tr = document.createElement('tr');
+        tr.appendChild(cell('th', c, 'row'));
+        cfg.series.forEach(function (s) { tr.appendChild(cell('td', fmt(valueOf(s.data[i]), ''))); });
+        tbody.appendChild(tr);
+      });
     }
-  }
-
-  // The page's own role="img" (and its label) would hide the fallback from assistive technology:
-  // set aside while the fallback shows, put back for the chart.
-  function stashImgRole(state) {
-    const el = state.el;
-    if (!state.stash && el.getAttribute('role') === 'img') {
-      state.stash = { label: el.getAttribute('aria-label') };
-      el.removeAttribute('role');
-      el.removeAttribute('aria-label');
-    }
-  }
-
-  function restoreImgRole(state) {
-    if (!state.stash) return;
-    state.el.setAttribute('role', 'img');
-    if (state.stash.label !== null) state.el.setAttribute('aria-label', state.stash.label);
-    state.stash = null;
-  }
-
-  function renderFallback(state, cfg, note) {
-    teardown(state, true);
-    const el = state.el;
-    stashImgRole(state);
-    el.textContent = '';
-    // Scrolls inside an element of fixed height; Bootstrap's dark colours for a dark panel.
-    const wrap = document.createElement('div');
-    wrap.className = 'yc-chart-fallback-wrap';
-    wrap.style.maxHeight = '100%';
-    wrap.style.overflow = 'auto';
-    if (cfg && cfg.dark) {
-      wrap.setAttribute('data-bs-theme', 'dark');
-      wrap.className += ' text-body';
-    }
-    if (note) {
-      const p = document.createElement('p');
-      p.className = 'yc-chart-note small text-body-secondary mb-1';
-      p.textContent = note;
-      wrap.appendChild(p);
-    }
-    if (cfg) {
-      const table = document.createElement('table');
-      table.className = 'table table-sm caption-top yc-chart-fallback mb-0';
-      if (cfg.title) table.appendChild(cell('caption', cfg.title));
-      const thead = document.createElement('thead');
-      const hr = document.createElement('tr');
-      hr.appendChild(cell('th', '类别', 'col'));
-      const tbody = document.createElement('tbody');
-      const unitSuffix = cfg.unit ? '（' + cfg.unit + '）' : '';
-      if (cfg.type === 'pie') {
-        hr.appendChild(cell('th', (cfg.series[0] ? cfg.series[0].name : '数值') + unitSuffix, 'col'));
-        pieData(cfg).forEach(function (d) {
-          const tr = document.createElement('tr');
-          tr.appendChild(cell('th', d.name, 'row'));
-          tr.appendChild(cell('td', fmt(d.value, '')));
-          tbody.appendChild(tr);
-        });
-      } else {
-        cfg.series.forEach(function (s) { hr.appendChild(cell('th', s.name + unitSuffix, 'col')); });
-        cfg.categories.forEach(function (c, i) {
-          const tr = document.createElement('tr');
-          tr.appendChild(cell('th', c, 'row'));
-          cfg.series.forEach(function (s) { tr.appendChild(cell('td', fmt(valueOf(s.data[i]), ''))); });
-          tbody.appendChild(tr);
-        });
-      }
-      thead.appendChild(hr);
-      table.appendChild(thead);
-      table.appendChild(tbody);
-      wrap.appendChild(table);
-    }
-    el.appendChild(wrap);
-    syncScrollFocus(wrap);
-    state.root = wrap;
-    state.mode = 'fallback';
-    el.setAttribute('data-yc-state', 'fallback');
+    thead.appendChild(hr);
+    table.appendChild(thead);
+    table.appendChild(tbody);
+    wrap.appendChild(table);
   }
 
   // Category labels that would not fit side by side on a horizontal axis of this width.
@@ -394,176 +288,23 @@
     return option;
   }
 
-  function renderChart(state, cfg) {
-    const el = state.el;
-    const ec = window.echarts;
-    const theme = cfg.dark ? 'dark' : null;
-    if (state.chart && (state.theme !== theme || state.renderer !== cfg.renderer || !el.contains(state.root))) {
-      teardown(state, true);
-    }
-    if (!state.chart) {
-      if (state.mode === 'fallback' || !state.root) el.textContent = '';
-      if (el.clientHeight === 0) {
-        el.style.height = DEFAULT_HEIGHT;
-        state.ownHeight = true;
-      }
-      state.chart = ec.init(el, theme, { renderer: cfg.renderer, locale: 'ZH' });
-      state.theme = theme;
-      state.renderer = cfg.renderer;
-      state.root = el.lastElementChild;
-    } else {
-      // A tooltip left open would be re-shown by ECharts after the update from a disposed view.
-      state.chart.dispatchAction({ type: 'hideTip' });
-      state.chart.resize();
-    }
-    state.chart.setOption(buildOption(cfg, el.clientWidth), { notMerge: true });
-    state.cfg = cfg;
-    state.crowded = isCrowded(cfg, el.clientWidth);
-    restoreImgRole(state);
-    setAria(state, summary(cfg));
-    state.mode = 'chart';
-    el.setAttribute('data-yc-state', 'chart');
-  }
+  const widgets = window.ycWidgets.register({
+    attr: ATTR,
+    prefix: 'yc-chart',
+    height: DEFAULT_HEIGHT,
+    invalid: '图表数据无效',
+    parse: parseConfig,
+    ready: function () {
+      const ec = window.echarts;
+      return !!(ec && typeof ec.init === 'function');
+    },
+    option: function (cfg, state) { return buildOption(cfg, state.el.clientWidth); },
+    label: summary,
+    fallback: fallback,
+    rendered: function (state, cfg) { state.crowded = isCrowded(cfg, state.el.clientWidth); },
+    // Tilted category labels come and go with the width: draw again when that changes.
+    stale: function (state) { return !!state.cfg && isCrowded(state.cfg, state.el.clientWidth) !== state.crowded; },
+  });
 
-  function relayout(state) {
-    if (state.pending) {
-      render(state);
-    } else if (state.chart) {
-      if (state.cfg && isCrowded(state.cfg, state.el.clientWidth) !== state.crowded) render(state);
-      else state.chart.resize();
-    } else if (state.mode === 'fallback') {
-      syncScrollFocus(state.root);
-    }
-  }
-
-  function echartsReady() {
-    const ec = window.echarts;
-    return !!(ec && typeof ec.init === 'function');
-  }
-
-  function render(state) {
-    const el = state.el;
-    const cfg = parseConfig(el.getAttribute(ATTR));
-    state.pending = false;
-    if (!cfg) {
-      renderFallback(state, null, '图表数据无效');
-      return;
-    }
-    if (!echartsReady()) {
-      renderFallback(state, cfg, '');
-      return;
-    }
-    if (!isVisible(el)) {
-      state.pending = true;
-      return;
-    }
-    try {
-      renderChart(state, cfg);
-    } catch (e) {
-      try {
-        renderFallback(state, cfg, '');
-      } catch (e2) { /* give up quietly */ }
-    }
-  }
-
-  function setup(el) {
-    let state = states.get(el);
-    if (state) {
-      if (state.pending || !state.root || !el.contains(state.root)) render(state);
-      return;
-    }
-    state = { el: el, chart: null, root: null, mode: null, pending: false };
-    states.set(el, state);
-    if (el.hasAttribute('_echarts_instance_')) {
-      el.removeAttribute('_echarts_instance_');
-      el.textContent = '';
-    }
-    if (window.MutationObserver) {
-      state.mo = new MutationObserver(function () { render(state); });
-      state.mo.observe(el, { attributes: true, attributeFilter: [ATTR] });
-    }
-    if (window.ResizeObserver) {
-      state.ro = new ResizeObserver(function () { relayout(state); });
-      state.ro.observe(el);
-    }
-    render(state);
-  }
-
-  function cleanup() {
-    Array.from(states.values()).forEach(function (state) {
-      if (!state.el.isConnected) teardown(state, false);
-    });
-  }
-
-  function init(root) {
-    try {
-      cleanup();
-      const scope = root && typeof root.querySelectorAll === 'function' ? root : document;
-      const els = [];
-      if (scope.nodeType === 1 && scope.matches(SEL)) els.push(scope);
-      scope.querySelectorAll(SEL).forEach(function (el) { els.push(el); });
-      els.forEach(function (el) {
-        try {
-          setup(el);
-        } catch (e) { /* one bad element must not stop the others */ }
-      });
-    } catch (e) { /* never throw into the page */ }
-  }
-
-  let scanQueued = false;
-  function scheduleScan() {
-    if (scanQueued) return;
-    scanQueued = true;
-    Promise.resolve().then(function () {
-      scanQueued = false;
-      init(document);
-    });
-  }
-
-  let resizeQueued = false;
-  function onResize() {
-    if (resizeQueued) return;
-    resizeQueued = true;
-    (window.requestAnimationFrame || setTimeout)(function () {
-      resizeQueued = false;
-      states.forEach(function (state) {
-        try {
-          relayout(state);
-        } catch (e) { /* ignore */ }
-      });
-    });
-  }
-
-  function beforeHistorySave() {
-    Array.from(states.values()).forEach(function (state) {
-      teardown(state, false);
-      restoreImgRole(state);
-      state.el.textContent = '';
-      state.el.removeAttribute('data-yc-state');
-      state.el.removeAttribute('_echarts_instance_');
-    });
-  }
-
-  function boot() {
-    const body = document.body;
-    ['htmx:afterSwap', 'htmx:oobAfterSwap', 'htmx:afterSettle', 'htmx:historyRestore', 'htmx:load']
-      .forEach(function (name) { body.addEventListener(name, scheduleScan); });
-    body.addEventListener('htmx:beforeHistorySave', beforeHistorySave);
-    window.addEventListener('resize', onResize);
-    window.addEventListener('load', function () {
-      states.forEach(function (state) {
-        if (state.mode === 'fallback') render(state);
-      });
-      init(document);
-    });
-    init(document);
-  }
-
-  window.ycCharts = { init: init };
-
-  if (document.readyState === 'loading') {
-    document.addEventListener('DOMContentLoaded', boot);
-  } else {
-    boot();
-  }
+  window.ycCharts = { init: widgets.init };
 })();

