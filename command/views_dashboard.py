@@ -8,6 +8,7 @@ import hashlib
 import json
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -96,6 +97,8 @@ def _context(request, now, *, dark=False):
     }
     return {
         "now": now,
+        # How often each panel asks whether it changed (a setting: tests shorten it).
+        "poll_seconds": getattr(settings, "DASHBOARD_POLL_SECONDS", 30),
         "incidents": real,
         "shown_incidents": shown,
         "more_incidents": more,

@@ -319,3 +319,35 @@ def test_no_serious_accessibility_violations(
         page.context.close()
     print("\n".join(problems))
     assert not problems, "axe: serious, critical or heading-order violations:\n" + "\n".join(problems)
+
+
+def test_a_change_in_another_browser_appears_without_reloading(
+    live_server, sized_page, login, demo, dashboard_data, settings
+):
+    """The director watches the overview; in another browser the incident under assessment is put at
+    Ⅳ级响应 from its page; the incidents panel shows the new level within a poll or two, and the page was
+    not reloaded (a marker set in the page survives). While nothing changes the panel is not swapped (the
+    server answers 204). Polling every 2 s here (DASHBOARD_POLL_SECONDS; 30 s in production)."""
+    settings.DASHBOARD_POLL_SECONDS = 2
+    assessing = dashboard_data["assessing"]
+    watcher = login(sized_page("desktop"), "director")
+    watcher.goto(f"{live_server.url}/")
+    row = watcher.get_by_test_id(f"dash-incident-{assessing.pk}")
+    expect(row).to_contain_text("研判中")
+    watcher.evaluate("window.__notReloaded = true")
+
+    # nothing changed: the panel answers 204 and the DOM node stays the same one
+    watcher.evaluate("window.__panel = document.querySelector('[data-testid=panel-incidents]')")
+    watcher.wait_for_timeout(2500)
+    assert watcher.evaluate("window.__panel === document.querySelector('[data-testid=panel-incidents]')")
+
+    # another browser (another session of the office director, who activates Ⅳ, §5.3.1)
+    other = login(sized_page("desktop"), "director")
+    other.goto(f"{live_server.url}/incidents/{assessing.pk}/")
+    form = other.get_by_test_id("move-activate")
+    form.locator("textarea[name=reason]").fill("测试：另一浏览器启动Ⅳ级响应")
+    form.get_by_test_id("activate-4").click()
+    other.wait_for_load_state()
+
+    expect(row.locator(".level-badge")).to_have_text(re.compile("Ⅳ"), timeout=10_000)
+    assert watcher.evaluate("window.__notReloaded === true"), "the overview was reloaded"
