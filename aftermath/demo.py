@@ -75,7 +75,12 @@ def load_demo_incidents():
             lat=Decimal("35.0263"),
         )
         a.start_assessment(office, now=now - timedelta(hours=4, minutes=40))
-        a.activate(director, level=3, reason="演示：停热面积较大、预计停热超过24小时（附件4）", now=now - timedelta(hours=4, minutes=20))
+        a.activate(
+            director,
+            level=3,
+            reason="演示：停热面积较大、预计停热超过24小时（附件4）",
+            now=now - timedelta(hours=4, minutes=20),
+        )
         made.append(a)
 
         b = _report(
@@ -96,7 +101,12 @@ def load_demo_incidents():
             lat=Decimal("34.8671"),
         )
         b.start_assessment(office, now=now - timedelta(hours=29, minutes=40))
-        b.activate(director, level=4, reason="演示：一般事故（附件5），启动Ⅳ级响应", now=now - timedelta(hours=29, minutes=20))
+        b.activate(
+            director,
+            level=4,
+            reason="演示：一般事故（附件5），启动Ⅳ级响应",
+            now=now - timedelta(hours=29, minutes=20),
+        )
         Incident.objects.filter(pk=b.pk).update(hazards_controlled=True)
         made.append(b)
 

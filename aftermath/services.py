@@ -77,7 +77,8 @@ def archive_blockers(incident):
         failing.append(_("伤亡或直接经济损失数字待核定，核定后才能确定是否须调查评估（附件5、§7.2）"))
     if needs_investigation(incident) and Kind.INVESTIGATION not in submitted:
         failing.append(
-            _("有事故等级（%(grade)s），调查评估报告尚未提交（§7.2）") % {"grade": accident_grade(incident).label}
+            _("有事故等级（%(grade)s），调查评估报告尚未提交（§7.2）")
+            % {"grade": accident_grade(incident).label}
         )
     if Kind.SUMMARY not in submitted:
         failing.append(_("办公室总结尚未提交（§7.2）"))
@@ -111,7 +112,9 @@ def create_items(incident, actor, now=None):
     from command.tasking import _notify_new
 
     now = now or timezone.now()
-    if Assignment.objects.filter(incident=incident, phase=Assignment.Phase.AFTERMATH, clause=plan.ITEM_CLAUSE).exists():
+    if Assignment.objects.filter(
+        incident=incident, phase=Assignment.Phase.AFTERMATH, clause=plan.ITEM_CLAUSE
+    ).exists():
         return []
     group = WorkingGroup.objects.filter(code=plan.AFTERMATH_GROUP).first()
     unit = incident.county.government
@@ -132,7 +135,12 @@ def create_items(incident, actor, now=None):
                 created_by=actor,
             )
             TaskNote.objects.create(
-                task=task, at=now, author=actor, author_name=person_name(actor), action="issue", text=task.duties
+                task=task,
+                at=now,
+                author=actor,
+                author_name=person_name(actor),
+                action="issue",
+                text=task.duties,
             )
             created.append(task)
         timeline_add(
@@ -204,7 +212,9 @@ def clean_content(kind, raw):
 
 def _record(incident, kind):
     record, _created = Record.objects.get_or_create(
-        incident=incident, kind=kind, defaults={"team_level": team_level(incident) if kind == "investigation" else ""}
+        incident=incident,
+        kind=kind,
+        defaults={"team_level": team_level(incident) if kind == "investigation" else ""},
     )
     return record
 
@@ -259,7 +269,8 @@ def save_draft(*, incident_id, kind, user, raw, reason="", token="", now=None):
                     incident,
                     actor=user,
                     at=now,
-                    summary=_("开始更正%(kind)s（第%(n)s版）") % {"kind": record.get_kind_display(), "n": number},
+                    summary=_("开始更正%(kind)s（第%(n)s版）")
+                    % {"kind": record.get_kind_display(), "n": number},
                     clause=plan.CLAUSES[kind],
                     reason=reason,
                     data={"record": record.pk, "revision": revision.pk},
@@ -289,7 +300,8 @@ def submit(*, incident_id, kind, user, token="", now=None):
         missing = missing_fields(kind, draft.content, record.team_level)
         if missing:
             raise CommandError(
-                _("不能提交：以下内容尚未填写（§7.2）：%(fields)s。") % {"fields": "、".join(str(f.label) for f in missing)}
+                _("不能提交：以下内容尚未填写（§7.2）：%(fields)s。")
+                % {"fields": "、".join(str(f.label) for f in missing)}
             )
         draft.status = Revision.Status.SUBMITTED
         draft.submitted_at = now
@@ -298,7 +310,10 @@ def submit(*, incident_id, kind, user, token="", now=None):
         with translation.override(settings.LANGUAGE_CODE):
             summary = _("提交%(kind)s") % {"kind": record.get_kind_display()}
             if draft.number > 1:
-                summary = _("提交%(kind)s更正（第%(n)s版）") % {"kind": record.get_kind_display(), "n": draft.number}
+                summary = _("提交%(kind)s更正（第%(n)s版）") % {
+                    "kind": record.get_kind_display(),
+                    "n": draft.number,
+                }
             timeline_add(
                 incident,
                 actor=user,
@@ -322,7 +337,11 @@ def measure_add(*, incident_id, user, text, owner_unit_id, owner_name="", due_on
     errors = {}
     if not text:
         errors["text"] = _("请填写改进措施。")
-    unit = Unit.objects.filter(pk=owner_unit_id, active=True).first() if str(owner_unit_id or "").isdigit() else None
+    unit = (
+        Unit.objects.filter(pk=owner_unit_id, active=True).first()
+        if str(owner_unit_id or "").isdigit()
+        else None
+    )
     if unit is None:
         errors["owner_unit"] = _("请选择责任单位。")
     if due_on is None:

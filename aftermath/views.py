@@ -123,7 +123,9 @@ def _context(request, incident, posted_kind=None, posted=None, errors=None):
                 errors=errors if kind == posted_kind else None,
             )
         )
-    measures = list(Measure.objects.filter(incident=incident).select_related("owner_unit").order_by("due_on", "id"))
+    measures = list(
+        Measure.objects.filter(incident=incident).select_related("owner_unit").order_by("due_on", "id")
+    )
     manage = bool(can(user, "aftermath.manage", incident))
     writable = incident.state == State.AFTERMATH
     return {
@@ -145,7 +147,9 @@ def _context(request, incident, posted_kind=None, posted=None, errors=None):
         "blockers": lifecycle.archive_blockers(incident) if incident.state == State.AFTERMATH else [],
         "may_archive": manage and writable,
         "may_reopen": incident.state == State.ARCHIVED and bool(can(user, "incident.reopen", incident)),
-        "units": Unit.objects.filter(active=True).exclude(kind=UnitKind.ENTERPRISE_CATEGORY).order_by("kind", "order", "code")
+        "units": Unit.objects.filter(active=True)
+        .exclude(kind=UnitKind.ENTERPRISE_CATEGORY)
+        .order_by("kind", "order", "code")
         if manage and writable
         else [],
         "preamble": plan.ITEM_PREAMBLE,
@@ -175,7 +179,12 @@ def record_save(request, pk, kind):
     reason = request.POST.get("reason", "")
     try:
         revision = services.save_draft(
-            incident_id=pk, kind=kind, user=request.user, raw=raw, reason=reason, token=request.POST.get("token", "")
+            incident_id=pk,
+            kind=kind,
+            user=request.user,
+            raw=raw,
+            reason=reason,
+            token=request.POST.get("token", ""),
         )
         if request.POST.get("action") == "submit":
             services.submit(incident_id=pk, kind=kind, user=request.user, token=services.token_of(revision))
@@ -189,7 +198,9 @@ def record_save(request, pk, kind):
         else:
             messages.error(request, _("未保存：请按提示修改。"))
         incident.refresh_from_db()
-        context = _context(request, incident, posted_kind=kind, posted={**raw, "_reason": reason}, errors=errors)
+        context = _context(
+            request, incident, posted_kind=kind, posted={**raw, "_reason": reason}, errors=errors
+        )
         return render(request, "aftermath/incident.html", context, status=400)
     except PermissionDenied as e:
         _refusal(request, e)
@@ -201,7 +212,9 @@ def record_save(request, pk, kind):
 def item_not_applicable(request, task_id):
     task = get_object_or_404(Assignment, pk=task_id)
     try:
-        services.item_not_applicable(task_id=task_id, user=request.user, reason=request.POST.get("reason", ""))
+        services.item_not_applicable(
+            task_id=task_id, user=request.user, reason=request.POST.get("reason", "")
+        )
         messages.success(request, _("已关闭：不适用。"))
     except (CommandError, PermissionDenied, Assignment.DoesNotExist) as e:
         _refusal(request, e)
@@ -295,7 +308,9 @@ def measures(request):
             "page": page,
             "state": state,
             "unit": unit,
-            "units": Unit.objects.filter(pk__in=Measure.objects.values("owner_unit_id")).order_by("order", "code"),
+            "units": Unit.objects.filter(pk__in=Measure.objects.values("owner_unit_id")).order_by(
+                "order", "code"
+            ),
             "counts": counts,
             "today": today,
             "may_manage": bool(can(request.user, "aftermath.manage")),

@@ -537,7 +537,8 @@ class IncidentReportForm(FiguresForm):
                     ValidationError(_("地图位置须同时填写经度和纬度，或都不填。"), code="point_pair"),
                 )
             elif lon is not None and not (
-                YUNCHENG_BOUNDS[0] <= lon <= YUNCHENG_BOUNDS[2] and YUNCHENG_BOUNDS[1] <= lat <= YUNCHENG_BOUNDS[3]
+                YUNCHENG_BOUNDS[0] <= lon <= YUNCHENG_BOUNDS[2]
+                and YUNCHENG_BOUNDS[1] <= lat <= YUNCHENG_BOUNDS[3]
             ):
                 self.add_error(
                     "lon",

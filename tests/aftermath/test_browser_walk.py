@@ -69,7 +69,9 @@ def test_a_newcomer_takes_the_demo_incident_from_response_end_to_the_archive(
     page.wait_for_load_state()
     assert Incident.objects.get(pk=pk).state == "aftermath"
     items = list(Assignment.objects.filter(incident_id=pk, phase="aftermath").order_by("id"))
-    assert len(items) == 6 and {t.unit.code for t in items} == {Incident.objects.get(pk=pk).county.government.code}
+    assert len(items) == 6 and {t.unit.code for t in items} == {
+        Incident.objects.get(pk=pk).county.government.code
+    }
 
     # 2. the office opens the aftermath page: six items waiting, archive refused with the reasons
     page = login(new_page("desktop"), "office")
@@ -130,7 +132,11 @@ def test_a_newcomer_takes_the_demo_incident_from_response_end_to_the_archive(
     expect(page.get_by_test_id("investigation-current")).to_contain_text("生产安全责任事故")
     expect(page.get_by_test_id("investigation-form")).to_be_hidden()  # locked: only "更正" remains
     rev = Revision.objects.get(record__incident_id=pk, record__kind="investigation")
-    assert rev.status == "submitted" and rev.content["deaths"] == 1 and rev.content["direct_loss_yuan"] == "860000.00"
+    assert (
+        rev.status == "submitted"
+        and rev.content["deaths"] == 1
+        and rev.content["direct_loss_yuan"] == "860000.00"
+    )
 
     # 6. the office summary and one improvement measure
     fill(page, "summary", SUMMARY)

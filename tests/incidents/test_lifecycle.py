@@ -480,9 +480,7 @@ def test_reopening_an_archived_response_returns_it_to_aftermath_with_its_level(i
     )
 
 
-def test_reopening_an_archive_without_response_clears_the_level_and_returns_to_assessing(
-    incident_in, people
-):
+def test_reopening_an_archive_without_response_clears_the_level_and_returns_to_assessing(incident_in, people):
     incident = incident_in("handled_without_response")
     incident.archive(people.office)  # its reason alone suffices (issue 9)
     incident.reopen(people.director, reason="发现新的停热区域")

@@ -259,6 +259,39 @@ LOW_LEVEL_GROUPS = (
 )
 
 
+# Approximate county seats (lon, lat), for the optional map point of two generated incidents in three
+# (issue 8): a point within about 5 km of the seat. 运城开发区 is drawn within 盐湖区.
+COUNTY_SEATS = {
+    "yanhu": (111.00, 35.03),
+    "kaifaqu": (111.02, 35.05),
+    "yongji": (110.45, 34.87),
+    "hejin": (110.71, 35.60),
+    "linyi": (110.77, 35.14),
+    "wanrong": (110.84, 35.42),
+    "wenxi": (111.22, 35.36),
+    "jishan": (110.98, 35.60),
+    "xinjiang": (111.22, 35.62),
+    "jiangxian": (111.57, 35.49),
+    "yuanqu": (111.67, 35.30),
+    "xiaxian": (111.22, 35.14),
+    "pinglu": (111.22, 34.84),
+    "ruicheng": (110.69, 34.69),
+}
+
+
+def map_point(county_code, seq):
+    """(lon, lat) near the county seat, or (None, None); its own random stream, so adding points does not
+    change the rest of the generated winter."""
+    seat = COUNTY_SEATS.get(county_code)
+    r = random.Random(seq)
+    if seat is None or r.random() < 1 / 3:
+        return None, None
+    return (
+        Decimal(str(round(seat[0] + r.uniform(-0.05, 0.05), 6))),
+        Decimal(str(round(seat[1] + r.uniform(-0.04, 0.04), 6))),
+    )
+
+
 def round_half_up(x):
     return math.floor(x + 0.5)
 
@@ -797,8 +830,11 @@ class Winter:
         self.seq += 1
         from orgchart.demo import demo_name, demo_phone
 
+        lon, lat = map_point(county.code, self.seq)
         inc = Incident(
             title=f"{MARK}{title}"[:120],
+            lon=lon,
+            lat=lat,
             category=category,
             incident_type=itype,
             facility=facility,
