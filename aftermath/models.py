@@ -83,9 +83,6 @@ class Revision(models.Model):
     def __str__(self):
         return f"{self.record} v{self.number}"
 
-    def _stored_status(self):
-        return type(self).objects.filter(pk=self.pk).values_list("status", flat=True).first()
-
     def save(self, *args, **kwargs):
         if self.pk and self._stored_status() == self.Status.SUBMITTED:
             raise RecordLocked(_("已提交的版本不能修改；更正请新建版本并写明理由。"))
@@ -95,6 +92,9 @@ class Revision(models.Model):
         if self._stored_status() == self.Status.SUBMITTED:
             raise RecordLocked(_("已提交的版本不能删除。"))
         return super().delete(*args, **kwargs)
+
+    def _stored_status(self):
+        return type(self).objects.filter(pk=self.pk).values_list("status", flat=True).first()
 
 
 class Measure(models.Model):

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.apps import apps
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models.signals import pre_delete, pre_save
 from django.utils.translation import gettext_lazy as _
 
@@ -85,7 +85,7 @@ def _paths():
     def owns_incident(model):
         try:
             f = model._meta.get_field("incident")
-        except Exception:  # noqa: BLE001 - FieldDoesNotExist
+        except FieldDoesNotExist:
             return False
         # A forward foreign key only: ``get_field`` also finds reverse relations (PlanVersion.incident).
         return f.concrete and f.many_to_one and f.related_model is Incident
