@@ -20,7 +20,6 @@ from orgchart.permissions import can
 
 from .choices import ResponseLevel, State
 
-
 # What must be done before an incident in aftermath may be archived (§7; issue 9): callables
 # ``check(incident) -> [message, ...]`` registered by the apps that own the records (aftermath).
 # Incidents handled without a response, or dismissed, archive with their reason alone.
