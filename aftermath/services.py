@@ -12,6 +12,7 @@ nothing.
 - ``archive_blockers``: the archive gate (registered in ``incidents.lifecycle.ARCHIVE_CHECKS``).
 """
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -24,7 +25,7 @@ from command.models import Assignment, TaskNote
 from command.services import CommandError, _lock_incident, person_name, timeline_add
 from incidents.archive import ArchivedError
 from incidents.choices import State
-from orgchart.models import Unit, WorkingGroup
+from orgchart.models import Unit, UnitKind, WorkingGroup
 from orgchart.permissions import can
 
 from . import plan
@@ -68,11 +69,13 @@ def archive_blockers(incident):
     open_tasks = Assignment.objects.filter(incident=incident, state__in=Assignment.OPEN_STATES).count()
     if open_tasks:
         failing.append(_("仍有 %(n)s 项善后处置或转入的任务未完成（§7.1）") % {"n": open_tasks})
-    submitted = set(
-        Revision.objects.filter(record__incident=incident, status=Revision.Status.SUBMITTED).values_list(
-            "record__kind", flat=True
-        )
+    statuses = list(Revision.objects.filter(record__incident=incident).values_list("record__kind", "status"))
+    submitted = {kind for kind, status in statuses if status == Revision.Status.SUBMITTED}
+    correcting = sorted(
+        {kind for kind, status in statuses if status == Revision.Status.DRAFT and kind in submitted}
     )
+    for kind in correcting:
+        failing.append(_("%(kind)s有未提交的更正草稿（§7.2）") % {"kind": Kind(kind).label})
     if incident.grade_provisional and not needs_investigation(incident):
         failing.append(_("伤亡或直接经济损失数字待核定，核定后才能确定是否须调查评估（附件5、§7.2）"))
     if needs_investigation(incident) and Kind.INVESTIGATION not in submitted:
@@ -186,7 +189,7 @@ def clean_content(kind, raw):
             continue
         if f.kind == "int":
             text = str(value).strip()
-            if not text.isdigit():
+            if not re.fullmatch(r"[0-9]{1,9}", text):  # ASCII digits: "²".isdigit() is True
                 errors[f.name] = _("%(label)s须为不小于0的整数。") % {"label": f.label}
                 continue
             content[f.name] = int(text)
@@ -338,8 +341,8 @@ def measure_add(*, incident_id, user, text, owner_unit_id, owner_name="", due_on
     if not text:
         errors["text"] = _("请填写改进措施。")
     unit = (
-        Unit.objects.filter(pk=owner_unit_id, active=True).first()
-        if str(owner_unit_id or "").isdigit()
+        Unit.objects.filter(pk=owner_unit_id, active=True).exclude(kind=UnitKind.ENTERPRISE_CATEGORY).first()
+        if re.fullmatch(r"[0-9]{1,12}", str(owner_unit_id or ""))
         else None
     )
     if unit is None:
@@ -398,4 +401,17 @@ def measure_done(*, measure_id, user, note, now=None):
             state=Measure.State.DONE, done_at=now, done_by_name=person_name(user), done_note=note[:MAX_TEXT]
         )
         measure.refresh_from_db()
+        if (
+            measure.incident.state != State.ARCHIVED
+        ):  # an archived timeline is closed; the measure keeps who/when
+            with translation.override(settings.LANGUAGE_CODE):
+                timeline_add(
+                    measure.incident,
+                    actor=user,
+                    at=now,
+                    summary=_("改进措施已完成：%(text)s") % {"text": measure.text[:80]},
+                    clause="§7.2",
+                    reason=note,
+                    data={"measure": measure.pk},
+                )
         return measure

@@ -389,6 +389,12 @@ def _plan_tasks(p, c, overdue):
         activated_group__incident__state__in=(State.RESPONDING, State.AFTERMATH)
     ).values_list("activated_group__incident_id", "unit_id", "activated_group__group_id"):
         groups_of.setdefault((incident_id, unit_id), []).append(group_id)
+    # A §7.1 item names the 善后工作组, which is not activated at Ⅲ/Ⅳ: its unit's head is the leader then.
+    activated = set(
+        ActivatedGroup.objects.filter(incident__state__in=(State.RESPONDING, State.AFTERMATH)).values_list(
+            "incident_id", "group_id"
+        )
+    )
     for t in qs:
         url = reverse("command:task", args=[t.pk])
         if t.state == Assignment.State.PENDING:
@@ -396,6 +402,7 @@ def _plan_tasks(p, c, overdue):
             subject = f"task:{t.pk}:{_ts(base)}"
             doers = [f"liaison:{t.unit_id}"] if t.unit_id else [f"group:{t.incident_id}:{t.group_id}"]
             group_ids = [t.group_id] if t.group_id else groups_of.get((t.incident_id, t.unit_id), [])
+            group_ids = [g for g in group_ids if (t.incident_id, g) in activated or not t.unit_id]
             leaders = [f"group:{t.incident_id}:{g}" for g in group_ids] or [f"unit_head:{t.unit_id}"]
             for step, who in (("liaison", doers), ("leader", leaders), ("office", ["office"])):
                 p.add(

@@ -88,7 +88,8 @@ def _paths():
         except FieldDoesNotExist:
             return False
         # A forward foreign key only: ``get_field`` also finds reverse relations (PlanVersion.incident).
-        return f.concrete and f.many_to_one and f.related_model is Incident
+        # One-to-one too (the on-site HQ).
+        return f.concrete and (f.many_to_one or f.one_to_one) and f.related_model is Incident
 
     models = [
         m
@@ -109,7 +110,8 @@ def _paths():
             if label in INCIDENT_PATHS:
                 continue
             for f in model._meta.concrete_fields:
-                parent = f.related_model._meta.label_lower if f.is_relation and f.many_to_one else None
+                forward = f.is_relation and (f.many_to_one or f.one_to_one)
+                parent = f.related_model._meta.label_lower if forward else None
                 if parent in INCIDENT_PATHS:
                     INCIDENT_PATHS[label] = via(f.attname, INCIDENT_PATHS[parent], f.related_model)
                     changed = True

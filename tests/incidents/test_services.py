@@ -233,7 +233,7 @@ def test_an_incident_concerns_its_company_and_its_county_government(make_inciden
         ("demo-demo-heat-1-liaison", True),  # the company involved
         ("demo-gov-yanhu-liaison", True),  # 事发地县级政府
         ("demo-demo-heat-2-liaison", False),  # another company
-        ("demo-gov-yongji-liaison", False),  # another county
+        ("county", False),  # another county (the demo login: 永济市人民政府 liaison)
         ("police", False),  # 市公安局: not among permission_unit_ids() (company + county government only)
         ("commander", False),
     ],
