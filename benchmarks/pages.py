@@ -72,6 +72,15 @@ def main():
             f"/command/incidents/{hq.incident_id}/tasks/",
             f"/command/incidents/{hq.incident_id}/end/",
         ] + ([f"/command/tasks/{task.pk}/"] if task else [])
+    # The dashboard's other pages, and issue 9's: the fullest aftermath page and the measures list.
+    PAGES[-1:-1] = ["/wall/", "/command/charts/", "/aftermath/measures/"]
+    from aftermath.models import Revision
+
+    rev = Revision.objects.order_by("-id").first()
+    after = Incident.objects.filter(state__in=("aftermath", "archived")).order_by("-id").first()
+    target = rev.record.incident_id if rev else (after.pk if after else None)
+    if target:
+        PAGES.insert(-1, f"/aftermath/incidents/{target}/")
     print(f"{'page':<34}{'status':>7}{'queries':>9}{'median ms':>11}{'p95 ms':>9}")
     for url in PAGES:
         client.get(url)  # warm up
