@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_dashboard, views_reminders, views_tasks
+from . import views, views_dashboard, views_reminders, views_statistics, views_tasks
 
 app_name = "command"
 
@@ -37,4 +37,7 @@ urlpatterns = [
     path("incidents/<int:pk>/tasks/", views_tasks.board, name="board"),
     path("incidents/<int:pk>/tasks/new/", views_tasks.task_issue, name="task_issue"),
     path("incidents/<int:pk>/end/", views_tasks.end_response, name="end"),
+    path("statistics/", views_statistics.statistics, name="statistics"),
+    path("statistics/export.xlsx", views_statistics.export_xlsx, name="statistics_xlsx"),
+    path("statistics/export.csv", views_statistics.export_csv, name="statistics_csv"),
 ]
