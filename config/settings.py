@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "incidents",
     "command",
     "aftermath",
+    "documents",
 ]
 
 MIDDLEWARE = [
@@ -226,4 +227,11 @@ LOGGING = {
 }
 
 SITE_NAME = "供热应急指挥平台"
+
+# --- Documents (issue 10): PDF/DOCX from the templates in templates/documents/ --------------------------
+# The official typefaces are not available; Noto CJK (Debian: fonts-noto-cjk) by default.
+DOCUMENT_FONT = env.str("DOCUMENT_FONT", default="Noto Serif CJK SC")
+DOCUMENT_HEADING_FONT = env.str("DOCUMENT_HEADING_FONT", default="Noto Sans CJK SC")
+DOCUMENT_NUMBER_PREFIX = env.str("DOCUMENT_NUMBER_PREFIX", default="运供应急办")
+DOCUMENT_ISSUER = env.str("DOCUMENT_ISSUER", default="")  # "": the plan's name for the HQ office (§2.1)
 DEMO_MODE = env.bool("DEMO_MODE", default=False)
