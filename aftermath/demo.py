@@ -22,6 +22,28 @@ from orgchart.models import County, ServiceArea
 
 MARK = "（演示）"
 
+# What the office would write for the 永济 demo accident (fictitious): the investigation record (§7.2) and
+# the office summary, as typed in the aftermath page's forms. Used by the walk-through tests.
+DEMO_INVESTIGATION = {
+    "team": "永济市人民政府事故调查组：组长（演示），市应急管理局、市城市管理局、市公安局",
+    "course": "11月27日22时许，城北换热站一次网供水管道焊缝开裂，检修工人在抢修中被高温水烫伤致死。",
+    "cause": "焊缝老化，抢修作业未先行泄压。",
+    "category": "灼烫",
+    "nature": "生产安全责任事故",
+    "deaths": "1",
+    "injuries": "0",
+    "direct_loss_yuan": "860000",
+    "lessons": "抢修作业须先泄压、隔离。",
+    "responsibility": "供热企业安全管理责任落实不到位，建议对相关责任人依规处理。",
+    "prevention": "全面排查老旧管网焊缝；修订抢修作业规程。",
+}
+DEMO_SUMMARY = {
+    "occurrence": "城北换热站爆管，停热约27小时，一人死亡。",
+    "handling": "启动Ⅳ级响应，3小时内隔离故障管段，次日恢复供热。",
+    "lessons": "老旧管网风险排查不足。",
+    "improvements": "一季度内完成全市老旧管网焊缝排查。",
+}
+
 
 def _report(office, *, title, county, hours_ago, **fields):
     from incidents import services

@@ -21,6 +21,7 @@ from incidents.archive import ArchivedError, allow_archive_write
 from incidents.lifecycle import TransitionError
 from incidents.models import FirstMeasure, FollowUpReport, Incident, TimelineEvent, UpwardReport
 from orgchart.models import Unit
+from tests.incidents.test_views import follow_up_data
 
 from .conftest import close_items, full_raw, submit_record, tomorrow
 
@@ -516,29 +517,7 @@ def test_an_archive_without_a_response_reopens_into_assessment(incident_in, fres
 
 # ---- read-only after the archive: over HTTP ----------------------------------------------------------
 
-
-def follow_up_data(incident, **over):
-    def t(v):
-        return f"{timezone.localtime(v):%Y-%m-%dT%H:%M}" if v else ""
-
-    data = {
-        "note": "",
-        "outage_started_at": t(incident.outage_started_at),
-        "estimated_restoration_at": t(incident.estimated_restoration_at),
-        "restored_at": t(incident.restored_at),
-        "affected_area_m2": incident.affected_area_m2 if incident.affected_area_m2 is not None else "",
-        "affected_households": incident.affected_households or "",
-        "deaths": "" if incident.deaths is None else incident.deaths,
-        "serious_injuries": "" if incident.serious_injuries is None else incident.serious_injuries,
-        "direct_loss": "" if incident.direct_loss_yuan is None else incident.direct_loss_yuan,
-        "direct_loss_unit": "yuan",
-        "people_at_risk_peak": incident.people_at_risk_peak,
-        "still_trapped": incident.still_trapped,
-        "still_missing": incident.still_missing,
-        "dead_unrecovered": incident.dead_unrecovered,
-    }
-    data.update(over)
-    return data
+# follow_up_data: the follow-up form's fields, from the incident tests (one definition).
 
 
 def messages_of(resp):

@@ -213,7 +213,7 @@ def walk_demo_to_archive(fresh):
     """The demo incident (永济市, 一般事故, Ⅳ级) walked from the end of its response to the archive through the
     services, as tests/aftermath/test_browser_walk.py does in the browser. Returns the incident."""
     from aftermath import services as aftermath
-    from aftermath.demo import load_demo_incidents
+    from aftermath.demo import DEMO_INVESTIGATION, DEMO_SUMMARY, load_demo_incidents
     from command.models import Assignment
     from command.tasking import response_end
     from incidents.models import Incident
@@ -228,25 +228,7 @@ def walk_demo_to_archive(fresh):
     office = fresh("office")
     for task in Assignment.objects.filter(incident=incident, state__in=Assignment.OPEN_STATES):
         aftermath.item_not_applicable(task_id=task.pk, user=office, reason="无人员受伤")
-    raw = {
-        "team": "永济市人民政府事故调查组：组长（演示），市应急管理局、市城市管理局、市公安局",
-        "course": "11月27日22时许，城北换热站一次网供水管道焊缝开裂，检修工人在抢修中被高温水烫伤致死。",
-        "cause": "焊缝老化，抢修作业未先行泄压。",
-        "category": "灼烫",
-        "nature": "生产安全责任事故",
-        "deaths": "1",
-        "injuries": "0",
-        "direct_loss_yuan": "860000",
-        "lessons": "抢修作业须先泄压、隔离。",
-        "responsibility": "供热企业安全管理责任落实不到位，建议对相关责任人依规处理。",
-        "prevention": "全面排查老旧管网焊缝；修订抢修作业规程。",
-    }
-    summary = {
-        "occurrence": "城北换热站爆管，停热约27小时，一人死亡。",
-        "handling": "启动Ⅳ级响应，3小时内隔离故障管段，次日恢复供热。",
-        "lessons": "老旧管网风险排查不足。",
-        "improvements": "一季度内完成全市老旧管网焊缝排查。",
-    }
+    raw, summary = DEMO_INVESTIGATION, DEMO_SUMMARY
     for kind, content in (("investigation", raw), ("summary", summary)):
         aftermath.save_draft(incident_id=incident.pk, kind=kind, user=office, raw=content)
         aftermath.submit(incident_id=incident.pk, kind=kind, user=office)
