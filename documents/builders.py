@@ -106,10 +106,10 @@ def incident_for_documents(pk):
 
 
 def timeline_events(incident_id, *, newest_first=False):
-    """The incident's timeline (the 大事记), one query. The incident page shows the same events newest
-    first (``incidents.selectors.incident_detail`` prefetches them with this ordering reversed)."""
-    order = ("-at", "-id") if newest_first else ("at", "id")
-    return list(TimelineEvent.objects.filter(incident_id=incident_id).order_by(*order))
+    """The incident's timeline (the 大事记), one query, from the queryset the incident page uses."""
+    from incidents.selectors import timeline_queryset
+
+    return list(timeline_queryset(newest_first=newest_first).filter(incident_id=incident_id))
 
 
 def follow_ups(incident_id):

@@ -85,7 +85,7 @@ def incident_detail(pk):
                     "due_at", "id"
                 ),
             ),
-            Prefetch("timeline", queryset=TimelineEvent.objects.order_by("-at", "-id")),
+            Prefetch("timeline", queryset=timeline_queryset(newest_first=True)),
         )
         .get(pk=pk)
     )
@@ -94,3 +94,10 @@ def incident_detail(pk):
 def incident_for_recommendation(pk):
     """Just what the recommendation panel needs (polled every minute)."""
     return incidents_qs().get(pk=pk)
+
+
+def timeline_queryset(*, newest_first=True):
+    """The timeline in the one order everybody shows it: the incident page newest first, the 大事记 of
+    the documents (issue 10) oldest first — the same events, line for line."""
+    order = ("-at", "-id") if newest_first else ("at", "id")
+    return TimelineEvent.objects.order_by(*order)
