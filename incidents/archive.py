@@ -22,7 +22,9 @@ from .choices import State
 
 _allowed = ContextVar("archive_write_allowed", default=False)
 
-# Apps whose records belong to incidents, and models that are messaging rather than the record.
+# Apps whose records belong to incidents, and models that are messaging rather than the record. The
+# documents' numbering register (documents.DocumentNumber) is the office's filing register, not the
+# incident's record: an archived incident's documents can still be printed (and numbered once).
 RECORD_APPS = ("incidents", "command", "aftermath")
 # Improvement measures are followed up after the archive (they take months): only "done" is written
 # then, by ``aftermath.services.measure_done``.
