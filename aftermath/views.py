@@ -267,6 +267,7 @@ def measure_done(request, measure_id):
 @login_required
 @require_POST
 def archive(request, pk):
+    get_object_or_404(Incident, pk=pk)
     try:
         lifecycle.perform(pk, move="archive", actor=request.user, expected_state=State.AFTERMATH)
         messages.success(request, _("已归档。事件转为只读（§7）。"))
