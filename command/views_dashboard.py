@@ -49,7 +49,11 @@ def _context(request, now, *, dark=False):
     scope = tasking.Scope(user)
     pending = selectors.pending_for(user)
     my_tasks = (
-        scope.filter(tasking.Assignment.objects.filter(state="pending", incident__state="responding")).count()
+        scope.filter(
+            tasking.Assignment.objects.filter(
+                state="pending", incident__state__in=("responding", "aftermath")
+            )
+        ).count()
         if (scope.unit_ids or scope.led_groups)
         else 0
     )
