@@ -200,8 +200,10 @@ def test_progress_with_a_photo_and_the_onsite_commander_ends_the_response(
     assert incident.state == "aftermath"
     closed.refresh_from_db()
     assert (closed.state, closed.carried_to_aftermath) == ("closed", False)
-    others = Assignment.objects.filter(incident=incident).exclude(pk=closed.pk)
+    # the response's other tasks are carried over; the §7.1 items are new (phase "aftermath", issue 9)
+    others = Assignment.objects.filter(incident=incident, phase="response").exclude(pk=closed.pk)
     assert others.count() == len(open_before) - 1
+    assert Assignment.objects.filter(incident=incident, phase="aftermath", clause="§7.1").count() == 6
     assert all(t.carried_to_aftermath and t.state == open_before[t.pk] for t in others)
     assert others.get(pk=task.pk).state == "in_progress"
 
