@@ -62,11 +62,6 @@ def is_archived(incident_id):
     return bool(incident_id) and Incident.objects.filter(pk=incident_id, state=State.ARCHIVED).exists()
 
 
-def check_writable(incident_id):
-    if not _allowed.get() and is_archived(incident_id):
-        raise ArchivedError()
-
-
 INCIDENT_PATHS = {}  # model label -> callable(instance) -> incident id
 
 
