@@ -118,6 +118,9 @@ KINDS = {
     },
 }
 URGENT = {"level_request", "hours_24", "calldown", "report_unassessed"}
+# Planners of other apps: (kind, planner(plan, timings, now)); each registers its kind in KINDS too
+# (aftermath: overdue improvement measures, §7.2).
+EXTRA_PLANNERS = []
 MAX_ATTEMPTS = 3
 UNKNOWN_AFTER = timedelta(minutes=5)  # a send begun this long ago and never finished: outcome unknown
 ETA_HORIZON = timedelta(
@@ -188,6 +191,8 @@ def plan(now=None):
             _plan_follow_ups(p, cfg["no_follow_up"])
             _plan_upward(p, cfg["upward_late"])
             _plan_calldowns(p, cfg["calldown"])
+            for kind, planner in EXTRA_PLANNERS:
+                planner(p, cfg[kind], now)
         scheduled = {
             (r.kind, r.subject, r.step): r.pk
             for r in Reminder.objects.filter(state=Reminder.State.SCHEDULED).only(
