@@ -12,11 +12,11 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from incidents import lifecycle
-from tests.incidents.conftest import settle_aftermath
 from incidents.choices import State
 from incidents.lifecycle import MOVES, TransitionError
 from incidents.models import FollowUpReport, Incident, TimelineEvent
 from orgchart.models import Absence
+from tests.incidents.conftest import settle_aftermath
 
 pytestmark = pytest.mark.django_db
 

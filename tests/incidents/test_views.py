@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from incidents import services
 from incidents.models import FirstMeasure, Incident, PlanVersion, TimelineEvent, UpwardReport
-from tests.incidents.conftest import settle_aftermath
 from orgchart.models import County, ServiceArea
+from tests.incidents.conftest import settle_aftermath
 
 pytestmark = pytest.mark.django_db
 
