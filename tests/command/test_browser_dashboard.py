@@ -26,34 +26,10 @@ from tests.conftest import SCREENSHOTS
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ROLES = ("office", "director", "commander", "general")
-SIZES = {
-    "desktop": {"width": 1440, "height": 900},
-    "phone": {"width": 390, "height": 844},
-    "wall": {"width": 1920, "height": 1080},
-}
 PANELS = ("panel-waiting", "panel-totals", "panel-incidents", "panel-map", "panel-tasks", "panel-events")
 AXE = Path(settings.BASE_DIR) / "static" / "vendor" / "axe-core-4.14.1" / "axe.min.js"
 LEVEL_COLORS = {1: "#d0021b", 2: "#f28705", 3: "#f2c200", 4: "#1d6fd1"}  # app.css --level-1…4
 COUNTY_COUNT = 13  # the 13 counties and districts of 运城 (运城开发区 is drawn within 盐湖区)
-
-
-@pytest.fixture
-def sized_page(browser):
-    """sized_page("wall") → a fresh, logged-out page in a zh-CN / Asia/Shanghai context of that size.
-    Reduced motion: ECharts draws without animation, so a screenshot shows the finished map."""
-    contexts = []
-
-    def make(size="desktop"):
-        ctx = browser.new_context(
-            locale="zh-CN", timezone_id="Asia/Shanghai", viewport=SIZES[size], reduced_motion="reduce"
-        )
-        ctx.set_default_timeout(15_000)
-        contexts.append(ctx)
-        return ctx.new_page()
-
-    yield make
-    for ctx in contexts:
-        ctx.close()
 
 
 @pytest.fixture

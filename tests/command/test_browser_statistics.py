@@ -15,7 +15,6 @@ from playwright.sync_api import expect
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 REASON = "测试：按预案研判决定"
-SIZES = {"desktop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
 PERIOD = "from=2024-12-01&to=2025-01-31"
 AXE = Path(settings.BASE_DIR) / "static" / "vendor" / "axe-core-4.14.1" / "axe.min.js"
 
@@ -30,27 +29,6 @@ def axe_problems(page):
         for v in result["violations"]
         if v["impact"] in ("serious", "critical") or v["id"] == "heading-order"
     ]
-
-
-@pytest.fixture
-def sized_page(browser):
-    contexts = []
-
-    def make(size):
-        ctx = browser.new_context(
-            locale="zh-CN",
-            timezone_id="Asia/Shanghai",
-            viewport=SIZES[size],
-            reduced_motion="reduce",
-            accept_downloads=True,
-        )
-        ctx.set_default_timeout(15_000)
-        contexts.append(ctx)
-        return ctx.new_page()
-
-    yield make
-    for ctx in contexts:
-        ctx.close()
 
 
 @pytest.fixture
@@ -82,7 +60,7 @@ def winter(make_incident, people):
 def test_the_office_reads_the_statistics_and_downloads_the_workbook(
     live_server, sized_page, login, screenshot, winter, tmp_path
 ):
-    page = sized_page("desktop")
+    page = sized_page("desktop", accept_downloads=True)
     login(page, "office")
     page.goto(f"{live_server.url}/command/statistics/?{PERIOD}")
     expect(page.get_by_role("heading", level=1)).to_contain_text("统计分析")

@@ -22,32 +22,7 @@ from tests.incidents.conftest import ensure_plan_version
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SIZES = {"desktop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
 WEST, SOUTH, EAST, NORTH = (float(v) for v in YUNCHENG_BOUNDS)
-
-
-@pytest.fixture
-def sized_page(browser):
-    """sized_page("phone") → a fresh, logged-out zh-CN page of that size, reduced motion;
-    js=False, storage_state=... for a page without JavaScript in a session logged in elsewhere."""
-    contexts = []
-
-    def make(size="desktop", js=True, storage_state=None):
-        ctx = browser.new_context(
-            locale="zh-CN",
-            timezone_id="Asia/Shanghai",
-            viewport=SIZES[size],
-            reduced_motion="reduce",
-            java_script_enabled=js,
-            storage_state=storage_state,
-        )
-        ctx.set_default_timeout(15_000)
-        contexts.append(ctx)
-        return ctx.new_page()
-
-    yield make
-    for ctx in contexts:
-        ctx.close()
 
 
 def local(value):
