@@ -134,6 +134,18 @@ def demo(db):
 
 
 @pytest.fixture
+def as_user(client, demo, user_of):
+    """as_user("office") → the Django test client logged in as that demo account."""
+
+    def login(username):
+        client.logout()
+        client.force_login(user_of(username))
+        return client
+
+    return login
+
+
+@pytest.fixture
 def user_of():
     from django.contrib.auth import get_user_model
 

@@ -4,7 +4,6 @@ signature polling, totals summed as areas (never shares), drills apart, and a co
 import re
 from datetime import timedelta
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -13,16 +12,6 @@ from command import dashboard
 from command.services import level_request_submit
 
 HX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def as_user(client, demo, user_of):
-    def login(username):
-        client.logout()
-        client.force_login(user_of(username))
-        return client
-
-    return login
 
 
 def test_roles_land_where_they_need_to(as_user):

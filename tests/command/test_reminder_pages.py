@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
 from command.models import Delivery, ReminderPolicy
@@ -10,16 +9,6 @@ from command.reminders import deliver, plan
 from orgchart.models import OrgChange
 
 HX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def as_user(client, demo, user_of):
-    def login(username):
-        client.logout()
-        client.force_login(user_of(username))
-        return client
-
-    return login
 
 
 def _due(make_incident):

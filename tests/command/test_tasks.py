@@ -34,16 +34,6 @@ def at_two(incident_in, django_capture_on_commit_callbacks, settings, tmp_path):
         return incident_in("responding", level=2)
 
 
-@pytest.fixture
-def as_user(client, demo, user_of):
-    def login(username):
-        client.logout()
-        client.force_login(user_of(username))
-        return client
-
-    return login
-
-
 def unit_task(incident, code):
     return Assignment.objects.get(incident=incident, unit__code=code, kind="assignment")
 

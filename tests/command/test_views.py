@@ -17,16 +17,6 @@ HX = {"HX-Request": "true"}
 
 
 @pytest.fixture
-def as_user(client, demo, user_of):
-    def login(username):
-        client.logout()
-        client.force_login(user_of(username))
-        return client
-
-    return login
-
-
-@pytest.fixture
 def at_two(incident_in, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         return incident_in("responding", level=2)

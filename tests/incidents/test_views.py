@@ -21,15 +21,6 @@ pytestmark = pytest.mark.django_db
 ROLES = ["office", "director", "commander", "general", "police"]
 
 
-@pytest.fixture
-def as_user(client, demo, user_of):
-    def login(username):
-        client.force_login(user_of(username))
-        return client
-
-    return login
-
-
 def make_incident(actor, title="热力站爆管", **kw):
     now = timezone.now()
     values = {

@@ -9,15 +9,6 @@ from orgchart.models import County, Expert, OrgChange, ServiceArea
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def as_user(client, demo, user_of):
-    def login(username):
-        client.force_login(user_of(username))
-        return client
-
-    return login
-
-
 def test_office_adds_a_county_service_area_and_it_is_recorded(as_user):
     client = as_user("office")
     yongji = County.objects.get(code="yongji")

@@ -29,15 +29,6 @@ YEAR, MONTH = 2031, 2  # no demo roster there; 28 days
 
 
 @pytest.fixture
-def as_user(client, demo, user_of):
-    def login(username):
-        client.force_login(user_of(username))
-        return client
-
-    return login
-
-
-@pytest.fixture
 def police_person(demo):
     return Person.objects.get(user__username="police")
 

@@ -24,15 +24,6 @@ PAGES = [
 ]
 
 
-@pytest.fixture
-def as_user(client, demo, user_of):
-    def login(username):
-        client.force_login(user_of(username))
-        return client
-
-    return login
-
-
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_opens_for_every_role(as_user, role):
     client = as_user(role)
