@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import server  # noqa: E402
+import server
 
 USERS = ["director", "office", "commander", "general", "police", "county"]
 
@@ -34,7 +34,7 @@ def percentile(values, p):
     values = sorted(values)
     if not values:
         return float("nan")
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
 class Tab(threading.Thread):
@@ -61,7 +61,11 @@ class Tab(threading.Thread):
                 time.sleep(max(0.0, next_at - time.monotonic()))
                 try:
                     status, body, t = server.get(
-                        self.port, self.poll_url, session=self.session, headers={"HX-Request": "true"}, conn=conn
+                        self.port,
+                        self.poll_url,
+                        session=self.session,
+                        headers={"HX-Request": "true"},
+                        conn=conn,
                     )
                 except OSError as exc:
                     conn.close()
@@ -90,7 +94,9 @@ def changer(every, stop_at, done):
     from incidents.models import Incident
 
     office = get_user_model().objects.get(username="office")
-    targets = list(Incident.objects.filter(state="responding", is_drill=False).values_list("pk", flat=True)[:20])
+    targets = list(
+        Incident.objects.filter(state="responding", is_drill=False).values_list("pk", flat=True)[:20]
+    )
     while time.monotonic() + every < stop_at and targets:
         time.sleep(every)
         pk = random.choice(targets)
@@ -118,7 +124,15 @@ def main():
             begin = time.monotonic() + args.interval  # the pages load during the first interval
             stop_at = begin + args.seconds
             tabs = [
-                Tab(srv.port, key, begin + random.uniform(0, args.interval), stop_at, args.interval, results, lock)
+                Tab(
+                    srv.port,
+                    key,
+                    begin + random.uniform(0, args.interval),
+                    stop_at,
+                    args.interval,
+                    results,
+                    lock,
+                )
                 for key in sessions
             ]
             for i, tab in enumerate(tabs):
@@ -126,7 +140,9 @@ def main():
                 time.sleep(args.interval / args.tabs / 2 if i < args.tabs - 1 else 0)
             made = []  # incidents the changer wrote to
             if args.change_every:
-                writer = threading.Thread(target=changer, args=(args.change_every, stop_at, made), daemon=True)
+                writer = threading.Thread(
+                    target=changer, args=(args.change_every, stop_at, made), daemon=True
+                )
                 writer.start()
             for tab in tabs:
                 tab.join(timeout=max(1.0, stop_at - time.monotonic() + args.interval + 30))
@@ -138,9 +154,11 @@ def main():
 
 def report(args, results, alive, load0):
     load1 = os.getloadavg()
-    print(f"{args.tabs} tabs, one poll each per {args.interval:g} s for {args.seconds:g} s"
-          f"{f', a change every {args.change_every:g} s' if args.change_every else ''}; "
-          f"load average {load0[0]:.2f} → {load1[0]:.2f} on {os.cpu_count()} cores")
+    print(
+        f"{args.tabs} tabs, one poll each per {args.interval:g} s for {args.seconds:g} s"
+        f"{f', a change every {args.change_every:g} s' if args.change_every else ''}; "
+        f"load average {load0[0]:.2f} → {load1[0]:.2f} on {os.cpu_count()} cores"
+    )
     for kind in ("page", "poll"):
         rows = [(s, t) for k, s, t in results if k == kind]
         times = [t * 1000 for s, t in rows if isinstance(s, int) and s < 500]
@@ -148,8 +166,10 @@ def report(args, results, alive, load0):
         errors = sum(n for s, n in statuses.items() if not (isinstance(s, int) and s < 500))
         print(f"{kind}: {len(rows)} requests, statuses {dict(statuses)}, errors {errors}")
         if times:
-            print(f"  ms: p50 {statistics.median(times):.1f}  p95 {percentile(times, 95):.1f}  "
-                  f"p99 {percentile(times, 99):.1f}  max {max(times):.1f}")
+            print(
+                f"  ms: p50 {statistics.median(times):.1f}  p95 {percentile(times, 95):.1f}  "
+                f"p99 {percentile(times, 99):.1f}  max {max(times):.1f}"
+            )
     if alive:
         print(f"{alive} tabs still running at the end (counted as errors)")
 

@@ -46,7 +46,7 @@ class Server:
     def __init__(self, database_url, *, workers=3, threads=4, log=None):
         self.database_url, self.workers, self.threads = database_url, workers, threads
         self.port = free_port()
-        self.log = log or open(os.devnull, "w")  # noqa: SIM115 (closed with the server)
+        self.log = log or open(os.devnull, "w")
         self.proc = None
 
     def __enter__(self):

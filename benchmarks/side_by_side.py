@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import server  # noqa: E402
+import server
 
 BELL = "/command/notifications/bell/"
 _READY = False
@@ -139,8 +139,10 @@ def main():
     ratios = {}
     for name in args.db:
         pages, info, results = run_database(name, rounds=args.rounds, n=args.n)
-        print(f"\n## {name}  (incident page: #{info['incident']}; command page and board: #{info['hq']}, "
-              f"{info['hq_tasks']} tasks)")
+        print(
+            f"\n## {name}  (incident page: #{info['incident']}; command page and board: #{info['hq']}, "
+            f"{info['hq_tasks']} tasks)"
+        )
         print(f"{'page':<24}{'status':>7}{'KB':>8}{'median ms':>11}{'bell ms':>9}{'ratio':>7}")
         for label, _user, path in pages:
             rec = results[label]
@@ -148,8 +150,10 @@ def main():
             bell_ms = statistics.median(rec["bell"]) * 1000
             ratio = page_ms / bell_ms
             ratios.setdefault(label, {})[name] = ratio
-            print(f"{label:<24}{rec['status']:>7}{rec['bytes'] / 1024:>8.1f}{page_ms:>11.1f}{bell_ms:>9.1f}"
-                  f"{ratio:>6.1f}×   {path}")
+            print(
+                f"{label:<24}{rec['status']:>7}{rec['bytes'] / 1024:>8.1f}{page_ms:>11.1f}{bell_ms:>9.1f}"
+                f"{ratio:>6.1f}×   {path}"
+            )
     if len(args.db) > 1:
         first, last = args.db[0], args.db[-1]
         print(f"\nratio at {last} ÷ ratio at {first} (flat in the history's size: ≤ 1.3)")
