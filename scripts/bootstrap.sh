@@ -32,9 +32,18 @@ want="$(sha256sum pyproject.toml | cut -c1-16)-${EXTRAS:-none}"
 stamp="$VENV/.installed"
 have="$(cat "$stamp" 2>/dev/null || true)"
 if [ "${SKIP_INSTALL:-0}" != 1 ] && ! grep -qx -- "$want" <<<"$have" && ! grep -qx -- "$(sha256sum pyproject.toml | cut -c1-16)-dev" <<<"$have"; then
-  say "安装依赖 / installing dependencies${EXTRAS:+ [$EXTRAS]} …"
+  say "安装依赖 / installing dependencies${EXTRAS:+ [$EXTRAS]}（首次约需 2–3 分钟 / the first time takes 2–3 minutes）…"
   "$VENV/bin/python" -m pip install --quiet --upgrade pip
-  "$VENV/bin/python" -m pip install --quiet -e ".${EXTRAS:+[$EXTRAS]}" || die "依赖安装失败 / pip install failed"
+  # One line per package as it comes, so a long first install shows that it moves.
+  set +o pipefail
+  "$VENV/bin/python" -m pip install --progress-bar off -e ".${EXTRAS:+[$EXTRAS]}" 2>&1 |
+    { grep -E --line-buffered "^(Collecting|Successfully installed|ERROR)" || true; } |
+    sed -u -e 's/^Successfully installed.*/  完成 \/ done/' -e 's/^Collecting /  · /'
+  rc=${PIPESTATUS[0]}
+  set -o pipefail
+  [ "$rc" -eq 0 ] || die "依赖安装失败 / pip install failed"
   echo "$want" > "$stamp"
+else
+  say "依赖未变，跳过安装 / dependencies unchanged, install skipped"
 fi
 export PATH="$PWD/$VENV/bin:$PATH"

@@ -35,46 +35,25 @@ fi
 python manage.py create_demo_accounts --quiet
 python manage.py load_demo_incidents  # three demo incidents, made through the services (idempotent)
 
-pids=()
-cleanup() {
-  trap - INT TERM EXIT
-  echo; say "正在停止 / stopping …"
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  # A worker's warm shutdown waits for its running task; after 15 s it is killed (tasks are acks_late
-  # and idempotent: an interrupted one runs again at the next start).
-  for _ in $(seq 30); do
-    alive=0
-    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-    [ "$alive" = 0 ] && break
-    sleep 0.5
-  done
-  for pid in "${pids[@]}"; do pkill -KILL -P "$pid" 2>/dev/null || true; kill -KILL "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  say "已停止 / stopped."
-}
-trap cleanup EXIT
-trap 'exit 0' INT TERM  # Ctrl-C is the normal way to stop: exit cleanly, EXIT runs cleanup
-
-celery -A config worker --loglevel=INFO --concurrency=2 --hostname="worker@%h" &
-pids+=($!)
-celery -A config beat --loglevel=INFO --schedule="$VAR_DIR/celerybeat-schedule" &
-pids+=($!)
-gunicorn config.wsgi:application --bind "$HOST:$PORT" --workers 2 --threads 4 \
-  --access-logfile - --error-logfile - --graceful-timeout 5 --no-control-socket &
-pids+=($!)
-
+say "启动网站、Celery worker 与 beat / starting the web server, the Celery worker and beat …"
 read -r db broker < <(python -c 'import django; django.setup()
 from django.db import connection; from config.celery import app
 print(connection.vendor, app.conf.broker_url.split("://")[0])' 2>/dev/null || echo "? ?")
-cat <<MSG
+export RUN_BANNER_FILE="$VAR_DIR/run-banner.txt"
+cat > "$RUN_BANNER_FILE" <<MSG
 
 $(say "供热应急指挥平台已启动 / running:  http://$HOST:$PORT/")
   数据库 database: $db    消息队列 broker: $broker    状态 health: http://$HOST:$PORT/healthz
   演示账号 demo logins (用户名 username / 密码 password / 身份 role):
 $(python manage.py create_demo_accounts)
   按 Ctrl-C 停止 / press Ctrl-C to stop.
-
 MSG
-# Stop everything as soon as any one of them dies.
-wait -n "${pids[@]}"
-die "有进程意外退出，见上方日志 / a process exited, see the log above"
+# scripts/serve.py watches the three processes; Ctrl-C stops them all and exits 0. On a terminal, job
+# control gives serve.py the terminal as a job of its own, so Ctrl-C reaches it and not make (which
+# would otherwise die of the signal and report an error).
+if [ -t 0 ]; then
+  set -m
+  python scripts/serve.py "$HOST" "$PORT" "$VAR_DIR"
+  exit $?
+fi
+exec python scripts/serve.py "$HOST" "$PORT" "$VAR_DIR"
