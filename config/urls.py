@@ -10,6 +10,8 @@ urlpatterns = [
     path("", command_dashboard.overview, name="home"),
     path("wall/", command_dashboard.wall, name="wall"),
     path("healthz", views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico on their own: send them to the icon in static/.
+    path("favicon.ico", views.favicon),
     path("org/", include("orgchart.urls")),
     path("incidents/", include("incidents.urls")),
     path("command/", include("command.urls")),

@@ -95,7 +95,9 @@ def test_make_run_embedded_serves_login_and_fresh_heartbeat(tmp_path):
     out = (tmp_path / "run.log").read_text()
     # Ctrl-C is the normal way to stop: a clean exit 0, no error message (issue 17 point 14).
     assert proc.returncode == 0, out[-3000:]
-    assert "已停止 / stopped." in out and "错误" not in out and "Error" not in out.split("正在停止")[-1], out[-3000:]
+    assert "已停止 / stopped." in out and "错误" not in out and "Error" not in out.split("正在停止")[-1], out[
+        -3000:
+    ]
     assert get(f"{base}/healthz")[0] is None, "web server still answering after Ctrl-C"
     leftover = subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True).stdout.strip()
     assert not leftover, f"processes left running: {leftover}"

@@ -71,3 +71,14 @@ def test_healthz_503_when_broker_down(client, settings):
 
 def test_healthz_needs_no_login_and_only_get(client):
     assert client.post("/healthz").status_code == 405
+
+
+def test_favicon_is_served_not_a_404(client):
+    """Every page links the icon, and a browser's own request for /favicon.ico finds it (issue 17 point 12)."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    icon = client.get(response["Location"])
+    assert icon.status_code == 200
+    assert b"<svg" in b"".join(icon.streaming_content if icon.streaming else [icon.content])
+    login = client.get("/login/")
+    assert b'rel="icon"' in login.content
