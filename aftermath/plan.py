@@ -25,7 +25,9 @@ ITEMS = (
     ("rebuild", _("灾后恢复和重建"), "灾后恢复和重建。"),
     ("pollutants", _("污染物收集、清理与处理"), "污染物收集、清理与处理。"),
 )
-ITEM_PREAMBLE = "善后处置工作由事发地政府负责组织（§7.1）；善后工作组：做好家属安抚、伤亡赔偿和应急补偿、恢复重建工作，处理其他有关善后事宜（附件3）。本项："
+# Shown above the items; each item's duty text is this, then "本项：" and the item's own words.
+ITEM_CONTEXT = "善后处置工作由事发地政府负责组织（§7.1）；善后工作组：做好家属安抚、伤亡赔偿和应急补偿、恢复重建工作，处理其他有关善后事宜（附件3）。"
+ITEM_PREAMBLE = ITEM_CONTEXT + "本项："
 
 # Who investigates, by the accident grade (附件5). §7.2 says "按照事故等级和有关规定，市、县政府相应成立事故
 # 调查组"; the "有关规定" is 《生产安全事故报告和调查处理条例》第十九条: 一般 → 县级, 较大 → 设区的市级,

@@ -152,7 +152,7 @@ def _context(request, incident, posted_kind=None, posted=None, errors=None):
         .order_by("kind", "order", "code")
         if manage and writable
         else [],
-        "preamble": plan.ITEM_PREAMBLE,
+        "preamble": plan.ITEM_CONTEXT,
     }
 
 

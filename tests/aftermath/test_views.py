@@ -49,6 +49,8 @@ def test_the_office_sees_the_items_the_forms_and_the_blockers(in_aftermath, clie
     assert 'data-testid="measure-form"' in html and f"/aftermath/incidents/{incident.pk}/archive/" in html
     assert "一般事故" in html and str(plan.TEAM_LABELS["county"]) in html
     assert "仍有 6 项" in html and "调查评估报告尚未提交" in html and "办公室总结尚未提交" in html
+    # The items' common context stands alone: no dangling "本项：" (issue 17 point 11).
+    assert plan.ITEM_CONTEXT in html and plan.ITEM_CONTEXT + "本项：" not in html
 
 
 def test_without_an_accident_there_is_no_investigation_form(in_aftermath, client, fresh):
