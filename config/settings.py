@@ -48,6 +48,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: forwarding headers are believed from the trusted proxy only (config/proxy.py).
+    "config.proxy.TrustedProxyMiddleware",
+    "config.limits.RequestSizeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -138,7 +141,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "config.views.locked_out"
-AXES_IPWARE_META_PRECEDENCE_ORDER = env.list("AXES_IP_HEADERS", default=["REMOTE_ADDR"])
+# The client's address is REMOTE_ADDR, which config/proxy.py sets from the trusted proxy's
+# X-Forwarded-For; a header sent by anyone else is never read (anyone could lock the commander out).
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
 # --- i18n / time ---------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -173,6 +178,9 @@ SECURE_SSL_REDIRECT = HTTPS and env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
+# The reverse proxy's addresses (or networks): only requests from them may carry X-Forwarded-For and
+# X-Forwarded-Proto (config/proxy.py strips both from anyone else). BEHIND_PROXY=1 needs at least one.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 if env.bool("BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REFERRER_POLICY = "same-origin"
@@ -180,6 +188,11 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 # /healthz must answer over plain HTTP inside the compose network and to load balancers.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# --- Upload limits (config/limits.py), in Django itself and not only at the proxy ----------------
+MAX_REQUEST_BYTES = env.int("MAX_REQUEST_BYTES", default=100 * 1024 * 1024)  # six files of 15 MB + form
+DATA_UPLOAD_MAX_NUMBER_FILES = 10  # the task form takes six; more is refused before the files are read
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
 # --- Email ---------------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

@@ -116,6 +116,8 @@ RULES = {
             reading=True,
         ),
         Rule("roster.edit", OFFICE, "DOMAIN.md §4 值班表", "编排值班表", reading=True),
+        # Not a clause of the plan: the system's own rule, kept with the others so the page lists it.
+        Rule("account.unlock", ("office_director",), "系统安全规定", "提前解除登录锁定", reading=True),
     )
 }
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import urls_edit, views
+from . import urls_edit, views, views_accounts
 
 app_name = "orgchart"
 urlpatterns = [
@@ -12,5 +12,7 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("contacts/", views.contact_sheet, name="contacts"),
     path("authority/", views.authority, name="authority"),
+    path("lockouts/", views_accounts.lockouts, name="lockouts"),
+    path("lockouts/unlock/", views_accounts.unlock, name="unlock"),
     *urls_edit.urlpatterns,
 ]

@@ -196,4 +196,5 @@ def authority(request):
                 "mine": bool(can(request.user, rule.action)) if rule.scope == "none" else None,
             }
         )
-    return render(request, "orgchart/authority.html", {"rows": rows})
+    may_unlock = bool(can(request.user, "account.unlock"))
+    return render(request, "orgchart/authority.html", {"rows": rows, "may_unlock": may_unlock})
