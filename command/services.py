@@ -753,6 +753,9 @@ def calldown_confirm(*, token=None, calldown_id=None, what, user=None, recorded_
             and user.person.pk == cd.person_id
         ):
             how = _("本人确认")
+        elif token and user is not None and getattr(user, "is_authenticated", False):
+            # A forwarded link opened by another logged-in person: record who really confirmed it.
+            how = _("由%(who)s代为确认（转发的链接）") % {"who": person_name(user)}
         elif token:
             how = _("本人通过链接确认")
         else:

@@ -41,6 +41,21 @@ def test_received_then_arrived_from_the_link(at_two):
     assert TimelineEvent.objects.filter(incident=at_two, data__calldown=cd.pk).count() == 2
 
 
+def test_a_forwarded_link_confirmed_by_someone_else_says_who(at_two, fresh):
+    """Issue 16 point 8: the link forwarded to a colleague who is logged in records that colleague."""
+    cd = CallDown.objects.get(
+        incident=at_two, role="deputy", person__user__username="demo-deputy-secretary-general"
+    )
+    calldown_confirm(token=cd.token, what="arrived", user=fresh("police"))
+    cd.refresh_from_db()
+    assert cd.arrived_recorded_by.startswith("由") and cd.arrived_recorded_by.endswith(
+        "代为确认（转发的链接）"
+    )
+    assert "本人" not in cd.arrived_recorded_by
+    event = TimelineEvent.objects.filter(incident=at_two, data__calldown=cd.pk).get()
+    assert "代为确认" in event.summary and event.actor == fresh("police")
+
+
 def test_arriving_implies_received(at_two):
     cd = CallDown.objects.filter(incident=at_two, role="unit_head").first()
     calldown_confirm(token=cd.token, what="arrived")
