@@ -27,7 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import server
 
-USERS = ["director", "office", "commander", "general", "police", "county"]
+# The command roles, whose home page is the overview (a member unit lands on 我的任务).
+USERS = ["director", "office", "commander", "general"]
 
 
 def percentile(values, p):
@@ -52,9 +53,9 @@ class Tab(threading.Thread):
         try:
             status, body, t = server.get(self.port, "/", session=self.session, conn=conn)
             self.record("page", status, t)
-            self.poll_url = (server.attr(body, "data-poll-url") or "").replace("&amp;", "&") or None
+            self.poll_url = server.poll_url(body)
             if not self.poll_url:
-                self.record("page", "no data-poll-url", 0)
+                self.record("page", "no #dash-poll", 0)
                 return
             next_at = self.start_at
             while next_at < self.stop_at:
@@ -74,9 +75,7 @@ class Tab(threading.Thread):
                 else:
                     self.record("poll", status, t)
                     if status == 200:
-                        self.poll_url = (server.attr(body, "data-poll-url") or "").replace(
-                            "&amp;", "&"
-                        ) or self.poll_url
+                        self.poll_url = server.poll_url(body) or self.poll_url
                 next_at += self.interval
         finally:
             conn.close()

@@ -140,6 +140,14 @@ def get(port, path, *, session=None, headers=None, conn=None):
             conn.close()
 
 
+def poll_url(body):
+    """The overview's one poll request as the page would send it: the ``hx-get`` of its ``#dash-poll``
+    element (which carries the version the page was rendered at), or None."""
+    m = re.search(rb'<[^>]*id="dash-poll"[^>]*>', body)
+    url = attr(m.group(0), "hx-get") if m else None
+    return url.replace("&amp;", "&") if url else None
+
+
 def attr(body, name):
     """The first value of HTML attribute ``name`` in ``body`` (bytes), or None."""
     m = re.search(rb'%s="([^"]*)"' % re.escape(name.encode()), body)

@@ -70,12 +70,9 @@ def targets():
 
 def poll_path(port, session):
     """The overview's own poll request for an unchanged dashboard, as a tab would send it: the URL in the
-    page's ``data-poll-url`` attribute (which carries the version the page was rendered at)."""
+    page's ``#dash-poll`` element (which carries the version the page was rendered at)."""
     status, body, _t = server.get(port, "/", session=session)
-    url = server.attr(body, "data-poll-url")
-    if status != 200 or not url:
-        return None
-    return url.replace("&amp;", "&")
+    return server.poll_url(body) if status == 200 else None
 
 
 def time_pages(port, sessions, pages, *, rounds, n):
