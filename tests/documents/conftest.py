@@ -47,6 +47,36 @@ SUMMARY = {
 MEASURE = "一季度内完成全市老旧管网焊缝排查"
 
 
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """Stored documents (issue 15) go to a folder of the test's own, not var/media."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return tmp_path / "media"
+
+
+def run_queued_renders():
+    """Run the renders the requests enqueued, as the worker would (Celery's ``apply``, in this process).
+    In a ``db`` test the after-commit enqueue never runs, so the queued rows are the work to do.
+    Returns what each render did (ready, failed, skipped)."""
+    from documents.models import StoredDocument
+    from documents.tasks import render_document
+
+    queued = StoredDocument.objects.filter(state=StoredDocument.State.QUEUED, job__isnull=False)
+    return [render_document.apply(args=(row.pk, str(row.job))).get() for row in queued]
+
+
+def download(client, url):
+    """A download as a person makes it: the first GET asks for the file (202, 生成中…), the worker
+    renders it, the next GET streams it. Returns the last response, its body read into ``.body``."""
+    response = client.get(url)
+    if response.status_code == 202:
+        assert "生成中" in response.content.decode()
+        run_queued_renders()
+        response = client.get(url)
+    response.body = response.getvalue()  # a stored file is streamed (FileResponse): read it once
+    return response
+
+
 @pytest.fixture
 def fresh():
     """A fresh user object (permissions are cached per user object, i.e. per request)."""
