@@ -48,7 +48,8 @@ def rendered(incident, kind, item=None):
         with row.file.open("rb") as f:
             files.append(f.read())
     _html, doc = render.render_html(kind, incident.pk, item, assign=False)  # the number from the register
-    assert doc.number == (str(row.number and numbers.format_number(row.number.year, row.number.serial) or ""))
+    n = row.number
+    assert doc.number == (numbers.format_number(n.year, n.serial) if n else "")
     return files[0], files[1], doc
 
 
