@@ -40,7 +40,8 @@ from .models import StoredDocument
 logger = logging.getLogger("documents")
 
 # Bump when the templates or the renderer change what a document looks like: every stored file is
-# then stale and is rendered again on request.
+# then stale and is rendered again on request. (A change of the documents' settings, conf.py, does so
+# by itself: they are part of the fingerprint.)
 RENDER_VERSION = "1"
 
 CONTENT_TYPES = {
@@ -98,7 +99,8 @@ def versions(incident_id):
 def fingerprint_of(facts, kind, now=None):
     """The fingerprint of one kind of document from ``versions``' row."""
     *data, state, restored_at = facts
-    parts = [RENDER_VERSION, *(str(v) for v in data)]
+    settings = (conf.issuer(), conf.number_prefix(), conf.body_font(), conf.heading_font(), conf.language())
+    parts = [RENDER_VERSION, *settings, *(str(v) for v in data)]
     if (
         kind == builders.RECORD
         and restored_at is None
