@@ -20,10 +20,11 @@ the same 发文字号.
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -34,6 +35,7 @@ from orgchart.permissions import can
 from . import builders, conf, numbers, stored
 
 FORMATS = ("pdf", "docx")
+MISSING = '<span class="doc-slot small text-danger" role="alert" data-state="missing">{why}</span>'
 
 
 def is_office_or_command(user):
@@ -146,6 +148,8 @@ def _ask(request, pk, kind, fmt, item, *, retry=False):
     """Enqueue the render (idempotent) of an existing document; (incident, row, current) or a 404 page."""
     incident = _incident(pk)
     why = _why_not(incident, kind, item)
+    if why and request.htmx:  # the button's slot says why (htmx swaps only a 2xx answer)
+        return incident, None, HttpResponse(format_html(MISSING, why=why))
     if why:
         return (
             incident,

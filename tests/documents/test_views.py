@@ -84,6 +84,10 @@ def test_a_missing_document_is_a_clear_page(client, people, incident_in):
     assert response.status_code == 404 and "调查评估报告尚未提交" in response.content.decode()
     response = client.post(f"/documents/incidents/{incident.pk}/investigation/pdf/render/")
     assert response.status_code == 404 and "调查评估报告尚未提交" in response.content.decode()
+    response = client.post(
+        f"/documents/incidents/{incident.pk}/investigation/pdf/render/", HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200 and 'data-state="missing"' in response.content.decode()  # in the slot
     assert client.get(f"/documents/incidents/{incident.pk}/nonsense/pdf/").status_code == 404
     assert client.get(f"/documents/incidents/{incident.pk}/notice/999999/pdf/").status_code == 404
     assert client.get(f"/documents/incidents/{incident.pk}/follow-up/pdf/").status_code == 404
