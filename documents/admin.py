@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import DocumentNumber
+from .models import DocumentNumber, StoredDocument
 
 
 @admin.register(DocumentNumber)
@@ -17,4 +17,19 @@ class DocumentNumberAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StoredDocument)
+class StoredDocumentAdmin(admin.ModelAdmin):
+    """The rendered files (issue 15): read-only; a file is replaced by asking for the document again."""
+
+    list_display = ("incident", "kind", "item", "fmt", "state", "size", "rendered_at", "error_code")
+    list_filter = ("state", "fmt", "kind")
+    readonly_fields = [f.name for f in StoredDocument._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

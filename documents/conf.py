@@ -48,3 +48,18 @@ def number_prefix():
 
 def language():
     return getattr(settings, "DOCUMENT_LANGUAGE", "") or settings.LANGUAGE_CODE
+
+
+# Rendering on the worker (issue 15; documents/stored.py, documents/tasks.py).
+RENDER_SOFT_LIMIT = 180  # seconds a render may take before it is stopped and shown as failed (超时)
+RENDER_HARD_LIMIT = 240
+# A render queued or running longer than this is taken as lost (its worker died and the message is
+# gone): the next request asks again with a new job. Longer than the hard limit plus a queue's wait.
+RENDER_STUCK_SECONDS = 600
+# The status partial polls this often while a render is queued or running, and hints after this long
+# that the worker may be busy or not running.
+POLL_SECONDS = 2
+SLOW_HINT_SECONDS = 30
+# The record (应急处置记录) prints the figures "now" (hours without heat, the recommendation): while
+# heating is not restored, a stored record older than this hour bucket is stale.
+RECORD_REFRESH_SECONDS = 3600

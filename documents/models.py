@@ -41,3 +41,69 @@ class DocumentNumber(models.Model):
 
     def __str__(self):
         return f"{self.year}-{self.serial}{' (drill)' if self.is_drill else ''}"
+
+
+class StoredDocument(models.Model):
+    """One rendered file of a document (issue 15): rendered on a Celery worker
+    (``documents.tasks.render_document``), kept in MEDIA_ROOT through Django's storage, streamed by the
+    download view, which never renders.
+
+    One row per (incident, kind, item, format); a re-render replaces its file. ``fingerprint`` names the
+    version of the incident's data the row's state refers to (``documents.stored.fingerprint``): the
+    file's when ``ready``, the failed attempt's when ``failed``. A ready row whose fingerprint is not the
+    incident's current one is *stale*: shown so, and rendered again when somebody asks for it. ``job``
+    is the render asked for last: a task for another job (a duplicate, or one superseded) does nothing.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RENDERING = "rendering", _("生成中")
+        READY = "ready", _("已生成")
+        FAILED = "failed", _("生成失败")
+
+    class Format(models.TextChoices):
+        PDF = "pdf", "PDF"
+        DOCX = "docx", "DOCX"
+
+    incident = models.ForeignKey(
+        "incidents.Incident", verbose_name=_("事件"), on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("文种"), max_length=24)
+    item = models.PositiveIntegerField(_("续报或决定"), default=0)  # 0: the incident's own document
+    fmt = models.CharField(_("格式"), max_length=4, choices=Format.choices)
+    state = models.CharField(_("状态"), max_length=12, choices=State.choices, default=State.QUEUED)
+    job = models.UUIDField(null=True, blank=True)
+    fingerprint = models.CharField(_("数据版本"), max_length=64, blank=True)
+    number = models.ForeignKey(
+        DocumentNumber,
+        verbose_name=_("发文字号"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    file = models.FileField(_("文件"), upload_to="documents/", max_length=200, blank=True)
+    filename = models.CharField(_("下载文件名"), max_length=200, blank=True)
+    size = models.PositiveIntegerField(_("大小（字节）"), default=0)
+    rendered_at = models.DateTimeField(_("生成时间"), null=True, blank=True)
+    requested_at = models.DateTimeField(_("请求时间"), default=timezone.now)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    error_code = models.CharField(max_length=16, blank=True)  # renderer, not_available, timeout, error
+    error = models.TextField(_("错误信息"), blank=True)
+
+    class Meta:
+        verbose_name = _("已生成的公文")
+        verbose_name_plural = _("已生成的公文")
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "kind", "item", "fmt"], name="stored_document_once"),
+            models.CheckConstraint(
+                condition=Q(state__in=["queued", "rendering", "ready", "failed"]),
+                name="stored_document_state_valid",
+            ),
+            models.CheckConstraint(condition=Q(fmt__in=["pdf", "docx"]), name="stored_document_fmt_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.incident_id} {self.kind}{'/' + str(self.item) if self.item else ''}.{self.fmt}"

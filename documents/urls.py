@@ -20,4 +20,12 @@ urlpatterns = [
     path("incidents/<int:pk>/", views.incident_documents, name="incident"),
     path("incidents/<int:pk>/<slug:kind>/<docfmt:fmt>/", views.download, name="download"),
     path("incidents/<int:pk>/<slug:kind>/<int:item>/<docfmt:fmt>/", views.download, name="download_item"),
+    path("incidents/<int:pk>/<slug:kind>/<docfmt:fmt>/render/", views.render_document, name="render"),
+    path(
+        "incidents/<int:pk>/<slug:kind>/<int:item>/<docfmt:fmt>/render/",
+        views.render_document,
+        name="render_item",
+    ),
+    path("incidents/<int:pk>/<slug:kind>/<docfmt:fmt>/status/", views.status, name="status"),
+    path("incidents/<int:pk>/<slug:kind>/<int:item>/<docfmt:fmt>/status/", views.status, name="status_item"),
 ]

@@ -1,4 +1,5 @@
-"""The documents pages: an incident's documents with their PDF/DOCX links, and the downloads.
+"""The documents pages: an incident's documents with the state of each file, asking for a file, the
+status partial the page polls, and the download.
 
 Who may download (issue 10; ``may_download``):
 - the office and the command — ``task.view_all`` (office staff and director, the duty officers, the
@@ -9,28 +10,32 @@ Who may download (issue 10; ``may_download``):
   incident helps to write.
 Drafts of the §7.2 records are not documents: only submitted revisions are printed.
 
-A download numbers the document (``numbers.assign``, idempotent): the first one gives it the next 发文字号
-of the year, every later one prints the same.
+Rendering (issue 15): no request here runs WeasyPrint or python-docx. Asking for a document
+(``render``, a POST; or a GET of the download address while no current file is stored) enqueues one
+render on a Celery worker (``stored.request``, idempotent); the page shows 生成中… and polls ``status``
+(a few queries, whatever the incident's size) until the link is there. ``download`` streams the stored
+file. The first render numbers the document (``numbers.assign``, idempotent): every later one prints
+the same 发文字号.
 """
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
-from django.shortcuts import render
-from django.utils.http import content_disposition_header
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
 from incidents.models import Incident
 from orgchart.permissions import can
 
-from . import builders, conf, numbers
-from . import render as renderer
+from . import builders, conf, numbers, stored
 
-CONTENT_TYPES = {
-    "pdf": "application/pdf",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-}
+FORMATS = ("pdf", "docx")
+MISSING = '<span class="doc-slot small text-danger" role="alert" data-state="missing">{why}</span>'
 
 
 def is_office_or_command(user):
@@ -49,16 +54,68 @@ def _incident(pk):
         raise Http404(_("没有这个事件。")) from None
 
 
+def _check(request, kind, fmt):
+    """404 for an unknown kind or a format the kind has not; 403 for a document the user may not have."""
+    if kind not in builders.KINDS:
+        raise Http404(_("没有这种文件。"))
+    if not may_download(request.user, kind):
+        raise PermissionDenied(_("该文件仅供市指挥部办公室和指挥人员下载（事件信息报告除外）。"))
+    if fmt == "docx" and not builders.KINDS[kind].docx:
+        raise Http404(_("该文件只提供PDF。"))
+
+
+def slot(incident_id, kind, item, fmt, row, current, now=None):
+    """What the page shows for one file of one document (``documents/_slot.html``)."""
+    now = now or timezone.now()
+    state = stored.status(row, current, now)
+    args = [incident_id, kind] + ([item] if item else []) + [fmt]
+    name = "documents:download_item" if item else "documents:download"
+    waiting = state == "queued" and (now - row.requested_at).total_seconds() > conf.SLOW_HINT_SECONDS
+    return {
+        "kind": kind,
+        "item": item or 0,
+        "fmt": fmt,
+        "state": state,
+        "row": row,
+        "slow": waiting,
+        "testid": f"{fmt}-{kind}" + (f"-{item}" if item else ""),
+        "download": reverse(name, args=args),
+        "render": reverse(name.replace("download", "render"), args=args),
+        "status": reverse(name.replace("download", "status"), args=args),
+        "docx": reverse(name, args=[*args[:-1], "docx"])
+        if fmt == "pdf" and builders.KINDS[kind].docx
+        else "",
+        "poll": conf.POLL_SECONDS,
+    }
+
+
 @login_required
 def incident_documents(request, pk):
     incident = _incident(pk)
     rows, drafts = builders.catalogue(incident)
     full = is_office_or_command(request.user)
     known = numbers.assigned([r["key"] for r in rows if r["key"]])
+    files = stored.of_incident(incident.pk)
+    facts, now = stored.versions(incident.pk), timezone.now()
     for r in rows:
         n = known.get(r["key"])
         r["number"] = numbers.format_number(n.year, n.serial) if n else ""
         r["allowed"] = full or r["public"]
+        if r["available"] and r["allowed"]:
+            current = stored.fingerprint_of(facts, r["kind"], now)
+            r["slots"] = [
+                slot(
+                    incident.pk,
+                    r["kind"],
+                    r["item"],
+                    fmt,
+                    files.get((r["kind"], r["item"] or 0, fmt)),
+                    current,
+                    now,
+                )
+                for fmt in FORMATS
+                if fmt == "pdf" or r["docx"]
+            ]
     return render(
         request,
         "documents/list.html",
@@ -75,37 +132,90 @@ def incident_documents(request, pk):
     )
 
 
+def _why_not(incident, kind, item):
+    """Why the document does not exist (yet), or "" when it does (the catalogue: three queries)."""
+    spec = builders.KINDS[kind]
+    if spec.per_item and item is None:
+        return _("请选择具体的续报或响应决定。")
+    rows, _drafts = builders.catalogue(incident)
+    for r in rows:
+        if r["kind"] == kind and (r["item"] == item or not spec.per_item):
+            return r["why"]
+    return _("没有这项响应决定。") if kind == builders.NOTICE else _("没有这份续报。")
+
+
+def _ask(request, pk, kind, fmt, item, *, retry=False):
+    """Enqueue the render (idempotent) of an existing document; (incident, row, current) or a 404 page."""
+    incident = _incident(pk)
+    why = _why_not(incident, kind, item)
+    if why and request.htmx:  # the button's slot says why (htmx swaps only a 2xx answer)
+        return incident, None, HttpResponse(format_html(MISSING, why=why))
+    if why:
+        return (
+            incident,
+            None,
+            render(request, "documents/not_available.html", {"incident": incident, "why": why}, status=404),
+        )
+    row, current = stored.request(incident.pk, kind, item, fmt, user=request.user, retry=retry)
+    return incident, (row, current), None
+
+
 @never_cache
+@require_POST
+@login_required
+def render_document(request, pk, kind, fmt, item=None):
+    """The page's button: ask for the file, answer the slot (htmx) or go back to the list."""
+    _check(request, kind, fmt)
+    incident, asked, refused = _ask(request, pk, kind, fmt, item, retry=request.POST.get("retry") == "1")
+    if refused:
+        return refused
+    if not request.htmx:
+        return redirect(
+            reverse("documents:incident", args=[incident.pk]) + f"#doc-{kind}" + (f"-{item}" if item else "")
+        )
+    row, current = asked
+    return render(request, "documents/_slot.html", {"s": slot(incident.pk, kind, item, fmt, row, current)})
+
+
+@never_cache
+@require_GET
+@login_required
+def status(request, pk, kind, fmt, item=None):
+    """The slot of one file, polled while it is rendered: two queries past the login and permission."""
+    _check(request, kind, fmt)
+    current = stored.fingerprint(pk, kind)
+    if current is None:
+        raise Http404(_("没有这个事件。"))
+    row = stored.find(pk, kind, item, fmt)
+    return render(request, "documents/_slot.html", {"s": slot(pk, kind, item, fmt, row, current)})
+
+
+@never_cache
+@require_GET
 @login_required
 def download(request, pk, kind, fmt, item=None):
-    if kind not in builders.KINDS:
-        raise Http404(_("没有这种文件。"))
-    incident = _incident(pk)
-    if not may_download(request.user, kind):
-        raise PermissionDenied(_("该文件仅供市指挥部办公室和指挥人员下载（事件信息报告除外）。"))
-    if fmt == "docx" and not builders.KINDS[kind].docx:
-        raise Http404(_("该文件只提供PDF。"))
-    try:
-        html, doc = renderer.render_html(kind, incident.pk, item, user=request.user)
-    except builders.NotAvailable as e:
-        return render(
-            request, "documents/not_available.html", {"incident": incident, "why": str(e)}, status=404
+    """The stored file, streamed; while there is none of the current version, the render is asked for
+    and a page says 生成中… until the link is there (202)."""
+    _check(request, kind, fmt)
+    current = stored.fingerprint(pk, kind)
+    if current is None:
+        raise Http404(_("没有这个事件。"))
+    row = stored.find(pk, kind, item, fmt)
+    if stored.servable(row, current):
+        response = FileResponse(
+            row.file.open("rb"),
+            as_attachment=True,
+            filename=row.filename,
+            content_type=stored.CONTENT_TYPES[fmt],
         )
-    if fmt == "pdf":
-        try:
-            data = renderer.pdf_bytes(html)
-        except renderer.RendererUnavailable as e:
-            return render(
-                request,
-                "documents/unavailable.html",
-                {"incident": incident, "detail": str(e), "kind": kind, "item": item},
-                status=503,
-            )
-    else:
-        data = renderer.docx_bytes(html, doc)
-    response = HttpResponse(data, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=renderer.filename(doc, incident, fmt)
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+    incident, asked, refused = _ask(request, pk, kind, fmt, item)
+    if refused:
+        return refused
+    row, current = asked
+    s = slot(incident.pk, kind, item, fmt, row, current)
+    spec = builders.KINDS[kind]
+    return render(
+        request, "documents/generating.html", {"incident": incident, "s": s, "label": spec.label}, status=202
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response

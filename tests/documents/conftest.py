@@ -2,12 +2,19 @@
 the demo incident walked to the archive, and readers for what the documents contain (PDF text through
 pypdf, DOCX through python-docx, the incident page's timeline through the Django test client)."""
 
+import os
 import re
+import signal
+import subprocess
+import time
 from datetime import timedelta
 from decimal import Decimal
 from io import BytesIO
+from pathlib import Path
+from urllib.parse import quote
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from tests.incidents.conftest import (  # noqa: F401  (fixtures, requested by name)
@@ -45,6 +52,36 @@ SUMMARY = {
     "improvements": "一季度内完成全市老旧管网焊缝排查。",
 }
 MEASURE = "一季度内完成全市老旧管网焊缝排查"
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """Stored documents (issue 15) go to a folder of the test's own, not var/media."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return tmp_path / "media"
+
+
+def run_queued_renders():
+    """Run the renders the requests enqueued, as the worker would (Celery's ``apply``, in this process).
+    In a ``db`` test the after-commit enqueue never runs, so the queued rows are the work to do.
+    Returns what each render did (ready, failed, skipped)."""
+    from documents.models import StoredDocument
+    from documents.tasks import render_document
+
+    queued = StoredDocument.objects.filter(state=StoredDocument.State.QUEUED, job__isnull=False)
+    return [render_document.apply(args=(row.pk, str(row.job))).get() for row in queued]
+
+
+def download(client, url):
+    """A download as a person makes it: the first GET asks for the file (202, 生成中…), the worker
+    renders it, the next GET streams it. Returns the last response, its body read into ``.body``."""
+    response = client.get(url)
+    if response.status_code == 202:
+        assert "生成中" in response.content.decode()
+        run_queued_renders()
+        response = client.get(url)
+    response.body = response.getvalue()  # a stored file is streamed (FileResponse): read it once
+    return response
 
 
 @pytest.fixture
@@ -243,6 +280,93 @@ def walk_demo_to_archive(fresh):
     incident.archive(office)
     incident.refresh_from_db()
     return incident
+
+
+# ---- a real worker (issue 15) ------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _test_database_url():
+    s = connection.settings_dict
+    auth = quote(s["USER"] or "", safe="")
+    if s.get("PASSWORD"):
+        auth += ":" + quote(s["PASSWORD"], safe="")
+    host = s.get("HOST") or "127.0.0.1"
+    port = f":{s['PORT']}" if s.get("PORT") else ""
+    return f"postgres://{auth + '@' if auth else ''}{host}{port}/{s['NAME']}"
+
+
+def wait_for(predicate, timeout, what, log):
+    """Wait until ``predicate()``; on a timeout fail with the end of the worker's log."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.3)
+    pytest.fail(
+        f"timed out after {timeout}s waiting for {what}\n--- worker log ---\n{log.read_text()[-4000:]}"
+    )
+
+
+@pytest.fixture
+def worker(tmp_path, settings):
+    """A real `celery -A config worker` process on the test database and this run's own queue, sharing
+    this test's MEDIA_ROOT (as docker-compose's worker shares the media volume with web); stopped
+    afterwards. Yields its log file. Needs a transactional test (the worker reads committed rows)."""
+    log = tmp_path / "worker.log"
+    env = dict(
+        os.environ,
+        DATABASE_URL=_test_database_url(),
+        MEDIA_ROOT=str(settings.MEDIA_ROOT),
+        PYTHONUNBUFFERED="1",
+    )
+    from command.models import Heartbeat
+    from config.celery import app
+
+    assert env["REDIS_URL"] == app.conf.broker_url
+    app.control.purge()  # messages left by earlier tests in this run's queue
+    before = Heartbeat.objects.filter(source="worker_ready").values_list("count", flat=True).first() or 0
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [
+                str(ROOT / ".venv/bin/celery"),
+                "-A",
+                "config",
+                "worker",
+                "--pool=solo",
+                "--concurrency=1",
+                "-Q",
+                app.conf.task_default_queue,
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel=INFO",
+                "-n",
+                f"documents-{os.getpid()}@%h",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+
+            def ready():
+                assert proc.poll() is None, log.read_text()[-4000:]
+                now = Heartbeat.objects.filter(source="worker_ready").values_list("count", flat=True).first()
+                return (now or 0) > before
+
+            wait_for(ready, 60, "the worker to be ready", log)
+            yield log
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)  # warm shutdown
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait(timeout=10)
 
 
 # ---- reading documents back ------------------------------------------------------------------------

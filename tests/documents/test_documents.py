@@ -28,6 +28,7 @@ from .conftest import (
     page_timeline,
     pdf_pages,
     pdf_text,
+    run_queued_renders,
     squash,
 )
 
@@ -35,9 +36,21 @@ pytestmark = [pytest.mark.django_db]
 
 
 def rendered(incident, kind, item=None):
-    """(pdf bytes, docx bytes, doc) of one document, numbered as a download numbers it."""
-    html, doc = render.render_html(kind, incident.pk, item)
-    return render.pdf_bytes(html), render.docx_bytes(html, doc), doc
+    """(pdf bytes, docx bytes, doc) of one document as the worker renders and stores it (issue 15: the
+    task, run in this process), numbered as the first render numbers it."""
+    from documents import stored
+
+    files = []
+    for fmt in ("pdf", "docx"):
+        row, _current = stored.request(incident.pk, kind, item, fmt)
+        assert run_queued_renders() == ["ready"]
+        row.refresh_from_db()
+        with row.file.open("rb") as f:
+            files.append(f.read())
+    _html, doc = render.render_html(kind, incident.pk, item, assign=False)  # the number from the register
+    n = row.number
+    assert doc.number == (numbers.format_number(n.year, n.serial) if n else "")
+    return files[0], files[1], doc
 
 
 def available(incident):
