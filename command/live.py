@@ -52,8 +52,10 @@ def _incr():
 def bump(using=None):
     """Add one to the version when the current transaction commits (at once outside a transaction)."""
     connection = transaction.get_connection(using)
-    if connection.in_atomic_block and any(entry[1] is _incr for entry in connection.run_on_commit):
-        return  # already due at this commit
+    if connection.in_atomic_block:
+        level = set(connection.savepoint_ids)
+        if any(sids == level and func is _incr for sids, func, *_robust in connection.run_on_commit):
+            return  # already due when this (sub)transaction commits
     transaction.on_commit(_incr, using=using)
 
 

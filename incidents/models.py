@@ -104,7 +104,13 @@ YUNCHENG_BOUNDS = (Decimal("110.0"), Decimal("34.4"), Decimal("112.3"), Decimal(
 
 
 # The stored derived facts of an incident (``Incident.derive_facts``), written by every save.
-FACT_FIELDS = ("fact_grade", "fact_grade_provisional", "fact_rec_level", "fact_rec_status", "fact_rec_firm_at")
+FACT_FIELDS = (
+    "fact_grade",
+    "fact_grade_provisional",
+    "fact_rec_level",
+    "fact_rec_status",
+    "fact_rec_firm_at",
+)
 
 
 class Incident(models.Model):
@@ -253,6 +259,13 @@ class Incident(models.Model):
 
     def __str__(self):
         return f"{'【演练】' if self.is_drill else ''}{self.title}"
+
+    def save(self, *args, **kwargs):
+        """Every write stores the derived facts again (``derive_facts``), in the same transaction."""
+        self.derive_facts()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], *FACT_FIELDS}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("incidents:detail", args=[self.pk])
@@ -418,15 +431,13 @@ class Incident(models.Model):
         """The 附件4 status read from the stored facts at ``now``: a provisional one whose firm time has
         passed is firm (nothing else changes with time alone). Equals ``recommendation(now).status``."""
         status = self.fact_rec_status
-        if status == "provisional" and self.fact_rec_firm_at and (now or timezone.now()) >= self.fact_rec_firm_at:
+        if (
+            status == "provisional"
+            and self.fact_rec_firm_at
+            and (now or timezone.now()) >= self.fact_rec_firm_at
+        ):
             return "firm"
         return status
-
-    def save(self, *args, **kwargs):
-        self.derive_facts()
-        if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], *FACT_FIELDS}
-        super().save(*args, **kwargs)
 
     # ---- state changes: see lifecycle.py -----------------------------------------------------
 

@@ -162,3 +162,15 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _dashboard_version():
+    """Each test starts with no dashboard version in the cache (command/live.py): the cache is Redis,
+    shared by the tests of this run; only that key is removed (the broker lives in the same database)."""
+    from django.core.cache import cache
+
+    from command import live
+
+    cache.delete(live.KEY)
+    yield
