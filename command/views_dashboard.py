@@ -9,7 +9,6 @@ is hidden. The hours without heat, the 24-hour clock and the wall's clock tick i
 (static/js/dashboard-live.js) from the timestamps in the page. A unit's people land on 我的任务 instead
 (they only need their tasks)."""
 
-import hashlib
 import json
 from datetime import date, timedelta
 
@@ -18,26 +17,16 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents.choices import CATEGORY_SHORT, Category
 from orgchart.permissions import authority_for, can
 
-from . import dashboard, live, selectors, tasking
+from . import dashboard, live, panels
 
-PANELS = ("waiting", "incidents", "totals", "map", "tasks", "events")
-WALL_PANELS = ("incidents", "totals", "map", "tasks", "events")
-# How many rows each panel lists: the wall screen (1920×1080, read from five metres) must fit one screen
-# without scrolling; the overview should read at a glance. What is left out is counted ("另有 N 起").
-LIMITS = {
-    "overview": {"incidents": 10, "events": 12, "groups": None, "units": 12},
-    "wall": {"incidents": 8, "events": 6, "groups": 5, "units": 5},
-}
-# The order of the outages (longest first) moves with time alone; the lists are read again this often
-# (seconds) even when nothing was written. The hours themselves tick in the browser.
-RESORT_SECONDS = 600
+# Kept here for the tests that shorten the lists (the panels module reads the same dict).
+LIMITS = panels.LIMITS
 # Vendored under static/ (no CDN): ECharts, the 运城 county map, and our small scripts.
 DASHBOARD_SCRIPTS = (
     "vendor/echarts-5.6.0/echarts.min.js",
@@ -49,119 +38,24 @@ DASHBOARD_SCRIPTS = (
 )
 
 
-def _sig(value):
-    return hashlib.sha1(value.encode()).hexdigest()[:12]
-
-
-def _map_data(counties, points, dark):
-    return {
-        "map": "运城",
-        "counties": [
-            {
-                "name": c["name"],
-                "level": c["level"],
-                "count": c["count"],
-                "url": reverse("incidents:list") + "?" + "&".join(f"county={code}" for code in c["codes"]),
-            }
-            for c in counties
-        ],
-        # The optional points clicked on the map when the incidents were logged (issue 8).
-        "points": [
-            {
-                "name": f"{timezone.localtime(p['reported_at']):%Y}-{p['pk']:05d} {p['title']}",
-                "lon": float(p["lon"]),
-                "lat": float(p["lat"]),
-                "level": p["level"],
-                "url": reverse("incidents:detail", args=[p["pk"]]),
-            }
-            for p in points
-        ],
-        "dark": dark,
-    }
-
-
-def _waiting(user):
-    """The per-user panel: requests waiting for my decision, my tasks to sign for, my call-downs."""
-    scope = tasking.Scope(user)
-    pending = selectors.pending_for(user)
-    my_tasks = (
-        scope.filter(
-            tasking.Assignment.objects.filter(
-                state="pending", incident__state__in=("responding", "aftermath")
-            )
-        ).count()
-        if (scope.unit_ids or scope.led_groups)
-        else 0
-    )
-    calls = selectors.my_calldowns(user)
-    return {
-        "pending": pending,
-        "my_tasks": my_tasks,
-        "calls": calls,
-        "may_view_all": scope.all,
-        "sig": _sig(repr([(r.pk, r.stage) for r in pending] + [c.pk for c in calls] + [my_tasks])),
-    }
-
-
-def _shared(now, dark):
-    """What every user sees the same: the incidents, totals, map, task rates and latest events, counted in
-    SQL and cut in SQL; with each panel's signature and the time the content next changes by itself."""
-    limits = LIMITS["wall" if dark else "overview"]
-    shown, drills = dashboard.active_incidents(now, limit=limits["incidents"])
-    totals = dashboard.totals(now=now)
-    more = max(totals["count"] - len(shown), 0)
-    breakdown = dashboard.left_out(shown) if more else []
-    counties = dashboard.county_map()
-    map_data = _map_data(counties, dashboard.map_points(), dark)
-    rates = dashboard.task_rates(now)
-    events = dashboard.latest_events(limits["events"])
-    groups, more_groups = dashboard.capped(rates["groups"], limits["groups"])
-    units, more_units = dashboard.capped(rates["units"], limits["units"])
-    rows = [(i.pk, i.state, i.level, i.updated_at, i.rec_status, i.fact_rec_level) for i in shown]
-    times = [t for t in (totals["next_firm"], rates["next_due"]) if t]
-    sigs = {
-        "incidents": _sig(
-            repr([rows, more, breakdown, [(i.pk, i.state, i.level, i.updated_at) for i in drills]])
-        ),
-        "totals": _sig(repr({k: v for k, v in totals.items() if k != "next_firm"})),
-        "map": _sig(json.dumps(map_data, ensure_ascii=False, sort_keys=True)),
-        "tasks": _sig(repr([rates["all"], groups, more_groups, units, more_units])),
-        "events": _sig(repr([e.pk for e in events])),
-    }
-    return {
-        "shown_incidents": shown,
-        "more_incidents": more,
-        "more_breakdown": breakdown,
-        "drills": drills,
-        "totals": totals,
-        "map_json": json.dumps(map_data, ensure_ascii=False),
-        "counties": counties,
-        "rates": rates,
-        "groups": groups,
-        "units": units,
-        "more_groups": more_groups,
-        "more_units": more_units,
-        "events": events,
-        "sigs": sigs,
-        "due": min([*times, now + timedelta(seconds=RESORT_SECONDS)]),
-    }
-
-
-def _context(request, now, *, dark=False):
-    waiting = None if dark else _waiting(request.user)  # the wall shows no personal panel
+def _context(request, now, *, wall=False):
+    found = panels.shared(now, wall)
     context = {
         "now": now,
+        "wall": wall,
         # How often the page asks whether it changed (a setting: tests shorten it).
         "poll_seconds": getattr(settings, "DASHBOARD_POLL_SECONDS", 30),
-        "version": live.current(),
+        "version": found["version"],
         "dashboard_scripts": DASHBOARD_SCRIPTS,
-        **_shared(now, dark),
+        "panels": {part: panels.html(found, part) for part in panels.SHARED},
+        "sigs": dict(found["sigs"]),
+        "due": found["due"],
+        "found": found,
     }
-    if waiting:
-        context.update(waiting)
-        context["sigs"]["waiting"] = waiting["sig"]
-    else:
-        context["may_view_all"] = bool(can(request.user, "task.view_all"))
+    if not wall:  # the wall shows no personal panel
+        mine = panels.waiting(request.user)
+        context.update(mine)
+        context["sigs"]["waiting"] = mine["sig"]
     context["due_ts"] = int(context["due"].timestamp())
     context["sig_token"] = "-".join(f"{k}.{v}" for k, v in sorted(context["sigs"].items()))
     return context
@@ -185,15 +79,16 @@ def _unchanged(request, now):
 
 def _poll(request, now, wall):
     """Only the panels whose signature differs from the tab's (htmx out-of-band swaps) and a new poller."""
-    context = _context(request, now, dark=wall)
-    context["wall"] = wall
+    context = _context(request, now, wall=wall)
     had = dict(pair.split(".", 1) for pair in request.GET.get("s", "").split("-") if "." in pair)
-    html = [render_to_string("command/_dashboard_panels.html#poller", context, request=request)]
-    context["oob"] = True
-    for part in WALL_PANELS if wall else PANELS:
+    out = [render_to_string(panels.TEMPLATE.format("poller"), context, request=request)]
+    for part in panels.SHARED:
         if had.get(part) != context["sigs"][part]:
-            html.append(render_to_string(f"command/_dashboard_panels.html#{part}", context, request=request))
-    return HttpResponse("".join(html))
+            out.append(panels.html(context["found"], part, oob=True))
+    if not wall and had.get("waiting") != context["sigs"]["waiting"]:
+        context["oob"] = True
+        out.append(render_to_string(panels.TEMPLATE.format("waiting"), context, request=request))
+    return HttpResponse("".join(out))
 
 
 @login_required
@@ -209,13 +104,14 @@ def overview(request, wall=False):
         return redirect("command:my_tasks")
     if request.htmx and request.GET.get("part") == "clock":  # the wall's clock: no data needed
         return render(request, "command/_dashboard_panels.html#clock", {"now": now})
-    context = _context(request, now, dark=wall)
-    context["wall"] = wall
+    context = _context(request, now, wall=wall)
     part = request.GET.get("part")
     if request.htmx and part in context["sigs"]:  # one panel (kept for links and tests)
         if request.GET.get("sig") == context["sigs"][part]:
             return HttpResponse(status=204)
-        return render(request, f"command/_dashboard_panels.html#{part}", context)
+        if part in panels.SHARED:
+            return HttpResponse(context["panels"][part])
+        return render(request, panels.TEMPLATE.format(part), context)
     from config.health import health_report
     from orgchart.selectors import on_duty
 
