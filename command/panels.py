@@ -14,11 +14,14 @@ import json
 from datetime import timedelta
 
 from django.core.cache import cache
+from django.db.models import Min, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
+
+from orgchart.models import Absence
 
 from . import dashboard, live, selectors, tasking
 
@@ -68,7 +71,7 @@ def map_data(counties, points, dark):
 
 
 def waiting(user):
-    """The per-user panel: requests waiting for my decision, my tasks to sign for, my call-downs."""
+    """The per-user panel's data: requests waiting for my decision, my tasks to sign for, my call-downs."""
     scope = tasking.Scope(user)
     pending = selectors.pending_for(user)
     my_tasks = (
@@ -89,6 +92,15 @@ def waiting(user):
     }
 
 
+def next_absence_change(now):
+    """When an absence next starts or ends: who may decide (AB角, DOMAIN.md §5) changes then, so what
+    waits for whom (等我处理) may change without a write. One query."""
+    found = Absence.objects.aggregate(
+        starts=Min("starts_at", filter=Q(starts_at__gt=now)), ends=Min("ends_at", filter=Q(ends_at__gt=now))
+    )
+    return min((t for t in found.values() if t), default=None)
+
+
 def shared_context(now, wall):
     """What every user sees the same, counted and cut in SQL; with each panel's signature and the time
     the content next changes by itself (``due``)."""
@@ -104,7 +116,7 @@ def shared_context(now, wall):
     groups, more_groups = dashboard.capped(rates["groups"], limits["groups"])
     units, more_units = dashboard.capped(rates["units"], limits["units"])
     rows = [(i.pk, i.state, i.level, i.updated_at, i.rec_status, i.fact_rec_level) for i in shown]
-    times = [t for t in (totals["next_firm"], rates["next_due"]) if t]
+    times = [t for t in (totals["next_firm"], rates["next_due"], next_absence_change(now)) if t]
     sigs = {
         "incidents": signature(
             repr([rows, more, breakdown, [(i.pk, i.state, i.level, i.updated_at) for i in drills]])
@@ -152,6 +164,27 @@ def shared(now, wall):
     }
     cache.set(key, found, timeout=RESORT_SECONDS * 2)
     return found
+
+
+def mine(user, found, lands_on_tasks):
+    """The personal panel of ``user`` at the version of ``found`` (the shared panels): ``{"html":
+    {"waiting": html}, "sigs": {"waiting": sig}, "lands_on_tasks": bool, "due"}``, cached per user and
+    version like the shared ones. ``lands_on_tasks(user)``: whether the home page sends them to 我的任务."""
+    key = f"dashboard:mine:{user.pk}:{get_language()}:{found['version']}"
+    entry = cache.get(key)
+    now = timezone.now()
+    if entry is not None and now < entry["due"]:
+        return entry
+    context = {"now": now, **waiting(user)}
+    context["sigs"] = {"waiting": context["sig"]}
+    entry = {
+        "html": {"waiting": render_to_string(TEMPLATE.format("waiting"), context)},
+        "sigs": context["sigs"],
+        "lands_on_tasks": lands_on_tasks(user),
+        "due": found["due"],
+    }
+    cache.set(key, entry, timeout=RESORT_SECONDS * 2)
+    return entry
 
 
 def html(found, part, *, oob=False):

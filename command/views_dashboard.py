@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -38,7 +39,19 @@ DASHBOARD_SCRIPTS = (
 )
 
 
+# The system's health on the home page is read at most this often (seconds): it asks the broker.
+HEALTH_SECONDS = 15
+
+
+def _lands_on_tasks(user):
+    """A member unit's liaison, head or deputy head without a command post: 我的任务 first."""
+    authority = authority_for(user)
+    posts = {g.position for g in authority.grants}
+    return bool(posts) and posts <= {"unit_liaison", "unit_head", "unit_deputy_head"}
+
+
 def _context(request, now, *, wall=False):
+    """The shared panels and, on the overview, the personal one — from the cache at this version."""
     found = panels.shared(now, wall)
     context = {
         "now": now,
@@ -53,19 +66,12 @@ def _context(request, now, *, wall=False):
         "found": found,
     }
     if not wall:  # the wall shows no personal panel
-        mine = panels.waiting(request.user)
-        context.update(mine)
-        context["sigs"]["waiting"] = mine["sig"]
+        mine = context["mine"] = panels.mine(request.user, found, _lands_on_tasks)
+        context["panels"]["waiting"] = panels.html(mine, "waiting")
+        context["sigs"]["waiting"] = mine["sigs"]["waiting"]
     context["due_ts"] = int(context["due"].timestamp())
     context["sig_token"] = "-".join(f"{k}.{v}" for k, v in sorted(context["sigs"].items()))
     return context
-
-
-def _lands_on_tasks(user):
-    """A member unit's liaison, head or deputy head without a command post: 我的任务 first."""
-    authority = authority_for(user)
-    posts = {g.position for g in authority.grants}
-    return bool(posts) and posts <= {"unit_liaison", "unit_head", "unit_deputy_head"}
 
 
 def _unchanged(request, now):
@@ -86,8 +92,7 @@ def _poll(request, now, wall):
         if had.get(part) != context["sigs"][part]:
             out.append(panels.html(context["found"], part, oob=True))
     if not wall and had.get("waiting") != context["sigs"]["waiting"]:
-        context["oob"] = True
-        out.append(render_to_string(panels.TEMPLATE.format("waiting"), context, request=request))
+        out.append(panels.html(context["mine"], "waiting", oob=True))
     return HttpResponse("".join(out))
 
 
@@ -100,22 +105,21 @@ def overview(request, wall=False):
         if _unchanged(request, now):
             return HttpResponse(status=204)
         return _poll(request, now, wall)
-    if not wall and _lands_on_tasks(request.user) and not request.GET.get("overview"):
-        return redirect("command:my_tasks")
     if request.htmx and request.GET.get("part") == "clock":  # the wall's clock: no data needed
         return render(request, "command/_dashboard_panels.html#clock", {"now": now})
     context = _context(request, now, wall=wall)
+    if not wall and context["mine"]["lands_on_tasks"] and not request.GET.get("overview"):
+        return redirect("command:my_tasks")
     part = request.GET.get("part")
     if request.htmx and part in context["sigs"]:  # one panel (kept for links and tests)
         if request.GET.get("sig") == context["sigs"][part]:
             return HttpResponse(status=204)
-        if part in panels.SHARED:
-            return HttpResponse(context["panels"][part])
-        return render(request, panels.TEMPLATE.format(part), context)
+        return HttpResponse(context["panels"][part])
     from config.health import health_report
     from orgchart.selectors import on_duty
 
-    context["health"], context["on_duty"] = health_report(), on_duty(now)
+    context["health"] = cache.get_or_set("dashboard:health", health_report, HEALTH_SECONDS)
+    context["on_duty"] = on_duty(now)
     template = "command/wall.html" if wall else "command/overview.html"
     return render(request, template, context)
 

@@ -227,3 +227,43 @@ def test_stored_facts_equal_computed_after_each_kind_of_write(make_incident, peo
         now + timedelta(days=2),
     ):
         stored_equals_computed(fresh, later)
+
+
+def test_the_personal_panel_follows_each_users_own_data(
+    as_user, client, firm_two, people, incident_in, django_capture_on_commit_callbacks
+):
+    """待我处理 is per user: a request waiting for the director, a call-down for someone else — each sees
+    their own in the next poll; the other's panel is not swapped."""
+    cap = django_capture_on_commit_callbacks
+    with cap(execute=True):
+        incident = firm_two()
+        two = incident_in("responding", level=2)
+    director = as_user("director")
+    director_poll = poll_url(director.get("/").content.decode())
+    from django.test import Client
+
+    from command.models import CallDown
+    from orgchart.models import Person
+
+    called = CallDown.objects.filter(incident=two).values("person_id")
+    person = (
+        Person.objects.filter(user__isnull=False).exclude(pk__in=called).exclude(user=people.director).first()
+    )
+    other = Client()  # someone not yet called to the scene
+    other.force_login(person.user)
+    other_poll = poll_url(other.get("/?overview=1").content.decode())
+
+    with cap(execute=True):
+        level_request_submit(incident_id=incident.pk, actor=people.office, to_level=2)
+    html = director.get(director_poll, headers=HX).content.decode()
+    assert re.search(r'<section id="panel-waiting"[^>]*hx-swap-oob="true"', html)
+    assert "待我审批 1 件" in html
+    html = other.get(other_poll, headers=HX).content.decode()
+    assert 'id="panel-waiting"' not in html  # nothing new for them
+    other_poll = poll_url(html)
+
+    with cap(execute=True):
+        calldown_add(incident_id=two.pk, actor=people.office, person_ids=[person.pk])
+    html = other.get(other_poll, headers=HX).content.decode()
+    assert re.search(r'<section id="panel-waiting"[^>]*hx-swap-oob="true"', html)
+    assert "到岗通知待确认" in html
