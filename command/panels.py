@@ -22,6 +22,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from orgchart.models import Absence
+from orgchart.selectors import on_duty
 
 from . import dashboard, live, selectors, tasking
 
@@ -37,6 +38,8 @@ LIMITS = {
 # (seconds) even when nothing was written. The hours themselves tick in the browser.
 RESORT_SECONDS = 600
 TEMPLATE = "command/_dashboard_panels.html#{}"
+# Part of the cache keys: change it when what is cached changes shape (a deploy then starts afresh).
+FORMAT = 1
 
 
 def signature(value):
@@ -148,10 +151,11 @@ def shared_context(now, wall):
 
 
 def shared(now, wall):
-    """The shared panels at the current version: ``{"version", "html": {part: html}, "sigs", "due"}``,
-    from the cache while the version holds and ``due`` has not passed; rendered (and cached) otherwise."""
+    """The shared panels at the current version: ``{"version", "html": {part: html}, "sigs", "due",
+    "on_duty"}`` (``on_duty``: the shift in force, overview only), from the cache while the version holds
+    and ``due`` has not passed; rendered (and cached) otherwise. Roster edits bump the version too."""
     version = live.current()
-    key = f"dashboard:panels:{'wall' if wall else 'overview'}:{get_language()}:{version}"
+    key = f"dashboard:panels:{FORMAT}:{'wall' if wall else 'overview'}:{get_language()}:{version}"
     found = cache.get(key)
     if found is not None and now < found["due"]:
         return found
@@ -161,7 +165,12 @@ def shared(now, wall):
         "html": {part: render_to_string(TEMPLATE.format(part), context) for part in SHARED},
         "sigs": context["sigs"],
         "due": context["due"],
+        "on_duty": None,
     }
+    if not wall:  # who is on duty (值班表), shown on the overview: read again when the shift ends
+        found["on_duty"] = shift = on_duty(now)
+        if shift is not None:
+            found["due"] = min(found["due"], shift.ends_at)
     cache.set(key, found, timeout=RESORT_SECONDS * 2)
     return found
 
@@ -170,7 +179,7 @@ def mine(user, found, lands_on_tasks):
     """The personal panel of ``user`` at the version of ``found`` (the shared panels): ``{"html":
     {"waiting": html}, "sigs": {"waiting": sig}, "lands_on_tasks": bool, "due"}``, cached per user and
     version like the shared ones. ``lands_on_tasks(user)``: whether the home page sends them to 我的任务."""
-    key = f"dashboard:mine:{user.pk}:{get_language()}:{found['version']}"
+    key = f"dashboard:mine:{FORMAT}:{user.pk}:{get_language()}:{found['version']}"
     entry = cache.get(key)
     now = timezone.now()
     if entry is not None and now < entry["due"]:

@@ -116,10 +116,9 @@ def overview(request, wall=False):
             return HttpResponse(status=204)
         return HttpResponse(context["panels"][part])
     from config.health import health_report
-    from orgchart.selectors import on_duty
 
     context["health"] = cache.get_or_set("dashboard:health", health_report, HEALTH_SECONDS)
-    context["on_duty"] = on_duty(now)
+    context["on_duty"] = context["found"]["on_duty"]
     template = "command/wall.html" if wall else "command/overview.html"
     return render(request, template, context)
 
