@@ -15,6 +15,7 @@ The cache is Redis when REDIS_URL is set, files under var/ in the embedded mode 
 the web processes and the Celery worker see the same number.
 """
 
+import logging
 import time
 
 from django.apps import apps
@@ -22,6 +23,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
+log = logging.getLogger(__name__)
 KEY = "dashboard:version"
 WATCHED_APPS = ("incidents", "command", "orgchart")
 IGNORED = {"command.heartbeat", "command.reminder", "command.delivery", "command.notification"}
@@ -33,13 +35,34 @@ def _fresh():
     return time.time_ns() // 1000  # microseconds: above any number bumped before a flush
 
 
+def get(key):
+    """A cache read that never fails the page: None when the cache cannot be reached (logged)."""
+    try:
+        return cache.get(key)
+    except Exception:  # any backend error: the dashboard reads the database instead
+        log.warning("dashboard cache unavailable (get %s)", key, exc_info=True)
+        return None
+
+
+def put(key, value, timeout):
+    try:
+        cache.set(key, value, timeout=timeout)
+    except Exception:  # any backend error
+        log.warning("dashboard cache unavailable (set %s)", key, exc_info=True)
+
+
 def current():
-    """The dashboard's version now (an int). One cache read."""
-    version = cache.get(KEY)
-    if version is None:
-        cache.add(KEY, _fresh(), timeout=TIMEOUT)
+    """The dashboard's version now (an int), or None when the cache cannot be reached (then every poll
+    is answered from the database). One cache read."""
+    try:
         version = cache.get(KEY)
-    return version
+        if version is None:
+            cache.add(KEY, _fresh(), timeout=TIMEOUT)
+            version = cache.get(KEY)
+        return version
+    except Exception:  # any backend error
+        log.warning("dashboard cache unavailable (version)", exc_info=True)
+        return None
 
 
 def _incr():
@@ -49,14 +72,22 @@ def _incr():
         cache.set(KEY, _fresh(), timeout=TIMEOUT)
 
 
+def _bump_now():
+    """After the commit: a cache that cannot be reached must not turn a saved write into an error."""
+    try:
+        _incr()
+    except Exception:  # any backend error
+        log.warning("dashboard version not bumped: cache unavailable", exc_info=True)
+
+
 def bump(using=None):
     """Add one to the version when the current transaction commits (at once outside a transaction)."""
     connection = transaction.get_connection(using)
     if connection.in_atomic_block:
         level = set(connection.savepoint_ids)
-        if any(sids == level and func is _incr for sids, func, *_robust in connection.run_on_commit):
+        if any(sids == level and func is _bump_now for sids, func, *_robust in connection.run_on_commit):
             return  # already due when this (sub)transaction commits
-    transaction.on_commit(_incr, using=using)
+    transaction.on_commit(_bump_now, using=using)
 
 
 def _changed(sender, using=None, **kwargs):

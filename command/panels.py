@@ -13,7 +13,6 @@ import hashlib
 import json
 from datetime import timedelta
 
-from django.core.cache import cache
 from django.db.models import Min, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -156,7 +155,7 @@ def shared(now, wall):
     and ``due`` has not passed; rendered (and cached) otherwise. Roster edits bump the version too."""
     version = live.current()
     key = f"dashboard:panels:{FORMAT}:{'wall' if wall else 'overview'}:{get_language()}:{version}"
-    found = cache.get(key)
+    found = live.get(key) if version is not None else None
     if found is not None and now < found["due"]:
         return found
     context = shared_context(now, wall)
@@ -171,7 +170,8 @@ def shared(now, wall):
         found["on_duty"] = shift = on_duty(now)
         if shift is not None:
             found["due"] = min(found["due"], shift.ends_at)
-    cache.set(key, found, timeout=RESORT_SECONDS * 2)
+    if version is not None:
+        live.put(key, found, RESORT_SECONDS * 2)
     return found
 
 
@@ -180,7 +180,7 @@ def mine(user, found, lands_on_tasks):
     {"waiting": html}, "sigs": {"waiting": sig}, "lands_on_tasks": bool, "due"}``, cached per user and
     version like the shared ones. ``lands_on_tasks(user)``: whether the home page sends them to 我的任务."""
     key = f"dashboard:mine:{FORMAT}:{user.pk}:{get_language()}:{found['version']}"
-    entry = cache.get(key)
+    entry = live.get(key) if found["version"] is not None else None
     now = timezone.now()
     if entry is not None and now < entry["due"]:
         return entry
@@ -192,7 +192,8 @@ def mine(user, found, lands_on_tasks):
         "lands_on_tasks": lands_on_tasks(user),
         "due": found["due"],
     }
-    cache.set(key, entry, timeout=RESORT_SECONDS * 2)
+    if found["version"] is not None:
+        live.put(key, entry, RESORT_SECONDS * 2)
     return entry
 
 

@@ -14,7 +14,6 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -41,6 +40,7 @@ DASHBOARD_SCRIPTS = (
 
 # The system's health on the home page is read at most this often (seconds): it asks the broker.
 HEALTH_SECONDS = 15
+HEALTH_KEY = "dashboard:health"
 
 
 def _lands_on_tasks(user):
@@ -117,7 +117,10 @@ def overview(request, wall=False):
         return HttpResponse(context["panels"][part])
     from config.health import health_report
 
-    context["health"] = cache.get_or_set("dashboard:health", health_report, HEALTH_SECONDS)
+    context["health"] = live.get(HEALTH_KEY)
+    if context["health"] is None:
+        context["health"] = health_report()
+        live.put(HEALTH_KEY, context["health"], HEALTH_SECONDS)
     context["on_duty"] = context["found"]["on_duty"]
     template = "command/wall.html" if wall else "command/overview.html"
     return render(request, template, context)

@@ -267,3 +267,24 @@ def test_the_personal_panel_follows_each_users_own_data(
     html = other.get(other_poll, headers=HX).content.decode()
     assert re.search(r'<section id="panel-waiting"[^>]*hx-swap-oob="true"', html)
     assert "到岗通知待确认" in html
+
+
+def test_without_the_cache_the_dashboard_still_answers_and_writes_still_succeed(
+    as_user, make_incident, people, settings, django_capture_on_commit_callbacks
+):
+    """Redis unreachable: the overview and the wall are read from the database, a poll is answered with
+    the panels (never a 204 it cannot vouch for), and a committed write is not turned into an error."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        }
+    }
+    assert live.current() is None
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = make_incident(title="测试：缓存不可用时的接报")
+    client = as_user("director")
+    for page in ("/", "/wall/"):
+        html = client.get(page).content.decode()
+        assert f'data-testid="dash-incident-{incident.pk}"' in html, page
+        assert client.get(poll_url(html), headers=HX).status_code == 200, page
