@@ -189,62 +189,82 @@ def map_points(incidents=None):
     )
 
 
+FIGURES = ("total", "signed", "done", "overdue", "pending")
+
+
 def _rate(row):
     n = row["total"]
     return {
-        **{k: row[k] for k in ("total", "signed", "done", "overdue", "pending")},
+        **{k: row[k] for k in FIGURES},
         "signed_pct": round(100 * row["signed"] / n) if n else None,
         "done_pct": round(100 * row["done"] / n) if n else None,
     }
 
 
+def _add(into, row):
+    for k in FIGURES:
+        into[k] = into.get(k, 0) + row[k]
+
+
 def task_rates(now=None):
     """Sign-for and completion per group and per unit over the active responses, overdue first; counted
-    in SQL (GROUP BY group, GROUP BY unit, and one aggregate of all), three queries. ``next_due``: the
-    earliest time an open task becomes overdue (the panel changes then)."""
+    in SQL in one query (GROUP BY the task's group and unit: as many rows as pairs of them, bounded by the
+    org chart, whatever the number of tasks), added up here per group, per unit and in all — each task is
+    in exactly one pair. ``next_due``: the earliest time an open task becomes overdue (the panel changes
+    then)."""
     now = now or timezone.now()
-    tasks = Assignment.objects.filter(incident__state=State.RESPONDING, incident__is_drill=False).exclude(
-        state=Assignment.State.CLOSED
-    )
     open_ = Q(state__in=Assignment.OPEN_STATES)
-    figures = {
-        "total": Count("id"),
-        "signed": Count("id", filter=Q(state__in=("signed", "in_progress", "done"))),
-        "done": Count("id", filter=Q(state="done")),
-        "overdue": Count("id", filter=Q(due_at__lt=now) & open_),
-        "pending": Count("id", filter=Q(state="pending")),
-    }
-    groups = [
-        ({"pk": r["group_id"], "name": r["group__name"], "order": r["group__order"]}, _rate(r))
-        for r in tasks.filter(group__isnull=False)
-        .values("group_id", "group__name", "group__order")
-        .annotate(**figures)
-        .order_by()
-    ]
-    units = [
-        (
-            {
-                "pk": r["unit_id"],
-                "display_name": r["unit__current_name"] or r["unit__name"],
-                "order": r["unit__order"],
-            },
-            _rate(r),
+    rows = (
+        Assignment.objects.filter(incident__state=State.RESPONDING, incident__is_drill=False)
+        .exclude(state=Assignment.State.CLOSED)
+        .values(
+            "group_id",
+            "group__name",
+            "group__order",
+            "unit_id",
+            "unit__name",
+            "unit__current_name",
+            "unit__order",
         )
-        for r in tasks.filter(unit__isnull=False)
-        .values("unit_id", "unit__name", "unit__current_name", "unit__order")
-        .annotate(**figures)
+        .annotate(
+            total=Count("id"),
+            signed=Count("id", filter=Q(state__in=("signed", "in_progress", "done"))),
+            done=Count("id", filter=Q(state="done")),
+            overdue=Count("id", filter=Q(due_at__lt=now) & open_),
+            pending=Count("id", filter=Q(state="pending")),
+            next_due=Min("due_at", filter=Q(due_at__gte=now) & open_),
+        )
         .order_by()
-    ]
-    every = tasks.aggregate(**figures, next_due=Min("due_at", filter=Q(due_at__gte=now) & open_))
+    )
+    groups, units, every, dues = {}, {}, {}, []
+    for r in rows:
+        _add(every, r)
+        if r["next_due"]:
+            dues.append(r["next_due"])
+        if r["group_id"]:
+            g = groups.setdefault(
+                r["group_id"],
+                ({"pk": r["group_id"], "name": r["group__name"], "order": r["group__order"]}, {}),
+            )
+            _add(g[1], r)
+        if r["unit_id"]:
+            name = r["unit__current_name"] or r["unit__name"]
+            u = units.setdefault(
+                r["unit_id"], ({"pk": r["unit_id"], "display_name": name, "order": r["unit__order"]}, {})
+            )
+            _add(u[1], r)
 
-    def key(kv):
-        return (-kv[1]["overdue"], -kv[1]["pending"], kv[0]["order"], kv[0]["pk"])
+    def ranked(items):
+        rated = [(who, _rate(figures)) for who, figures in items.values()]
+        return sorted(
+            rated, key=lambda kv: (-kv[1]["overdue"], -kv[1]["pending"], kv[0]["order"], kv[0]["pk"])
+        )
 
     return {
-        "groups": sorted(groups, key=key),
-        "units": sorted(units, key=key),
-        "all": _rate(every),
-        "next_due": every["next_due"],
+        "groups": ranked(groups),
+        "units": ranked(units),
+        "all": _rate({k: every.get(k, 0) for k in FIGURES}),
+        "next_due": min(dues, default=None),
     }
 
 
