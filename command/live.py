@@ -25,6 +25,7 @@ from django.db.models.signals import post_delete, post_save
 
 log = logging.getLogger(__name__)
 KEY = "dashboard:version"
+HEALTH_KEY = "dashboard:health"  # the home page's system status, kept a few seconds (views_dashboard)
 WATCHED_APPS = ("incidents", "command", "orgchart")
 IGNORED = {"command.heartbeat", "command.reminder", "command.delivery", "command.notification"}
 # The cache must keep the version for good: a lost key is set again from the clock (always newer).

@@ -40,7 +40,6 @@ DASHBOARD_SCRIPTS = (
 
 # The system's health on the home page is read at most this often (seconds): it asks the broker.
 HEALTH_SECONDS = 15
-HEALTH_KEY = "dashboard:health"
 
 
 def _lands_on_tasks(user):
@@ -117,10 +116,10 @@ def overview(request, wall=False):
         return HttpResponse(context["panels"][part])
     from config.health import health_report
 
-    context["health"] = live.get(HEALTH_KEY)
+    context["health"] = live.get(live.HEALTH_KEY)
     if context["health"] is None:
         context["health"] = health_report()
-        live.put(HEALTH_KEY, context["health"], HEALTH_SECONDS)
+        live.put(live.HEALTH_KEY, context["health"], HEALTH_SECONDS)
     context["on_duty"] = context["found"]["on_duty"]
     template = "command/wall.html" if wall else "command/overview.html"
     return render(request, template, context)
