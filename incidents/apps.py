@@ -10,3 +10,11 @@ class IncidentsConfig(AppConfig):
         from . import archive
 
         archive.connect()  # archived incidents are read-only in the models (issue 9)
+
+        from django.db.models.signals import post_save
+
+        from orgchart.models import ServiceArea
+
+        from .models import rederive_service_area
+
+        post_save.connect(rederive_service_area, sender=ServiceArea, dispatch_uid="incidents.rederive_area")

@@ -103,6 +103,16 @@ UNIT_PROVIDERS = []
 YUNCHENG_BOUNDS = (Decimal("110.0"), Decimal("34.4"), Decimal("112.3"), Decimal("36.0"))
 
 
+# The stored derived facts of an incident (``Incident.derive_facts``), written by every save.
+FACT_FIELDS = (
+    "fact_grade",
+    "fact_grade_provisional",
+    "fact_rec_level",
+    "fact_rec_status",
+    "fact_rec_firm_at",
+)
+
+
 class Incident(models.Model):
     title = models.CharField(_("简述"), max_length=120)
     category = models.CharField(_("事件类别"), max_length=32, choices=Category.choices)
@@ -190,6 +200,18 @@ class Incident(models.Model):
     created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
+    # Derived facts stored on every save (``derive_facts``), so that the dashboard reads them instead of
+    # grading every active incident on every request (issue 15). ``grade()`` and ``recommendation()``
+    # stay the source of truth; these are copies written in the same transaction as the figures.
+    fact_grade = models.CharField(_("事故等级（附件5，存储）"), max_length=16, blank=True, editable=False)
+    fact_grade_provisional = models.BooleanField(_("事故等级暂定"), default=False, editable=False)
+    fact_rec_level = models.PositiveSmallIntegerField(
+        _("建议响应级别（附件4，存储）"), choices=ResponseLevel.choices, null=True, editable=False
+    )
+    fact_rec_status = models.CharField(_("建议状态（附件4）"), max_length=16, blank=True, editable=False)
+    # A provisional recommendation becomes firm at this time (outage start + 24 h) unless written again.
+    fact_rec_firm_at = models.DateTimeField(_("建议转为确定的时间"), null=True, editable=False)
+
     class Meta:
         verbose_name = _("突发事件")
         verbose_name_plural = _("突发事件")
@@ -237,6 +259,13 @@ class Incident(models.Model):
 
     def __str__(self):
         return f"{'【演练】' if self.is_drill else ''}{self.title}"
+
+    def save(self, *args, **kwargs):
+        """Every write stores the derived facts again (``derive_facts``), in the same transaction."""
+        self.derive_facts()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], *FACT_FIELDS}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("incidents:detail", args=[self.pk])
@@ -383,6 +412,32 @@ class Incident(models.Model):
             deaths=self.deaths,  # "可依第4项立即启动" where people are dead, verified or not
             rules=self.rules_data,
         )
+
+    # ---- stored derived facts (issue 15) ------------------------------------------------------
+
+    def derive_facts(self, now=None):
+        """Copy the grade (附件5) and the 附件4 recommendation into the ``fact_*`` fields (computed now)."""
+        now = now or timezone.now()
+        grade, _reasons = self.grade()
+        rec = self.recommendation(now)
+        self.fact_grade = grade.value if grade else ""
+        self.fact_grade_provisional = bool(self.grade_provisional)
+        self.fact_rec_level = int(rec.level) if rec.level else None
+        self.fact_rec_status = rec.status
+        # 附件4: a provisional recommendation becomes firm once the outage has lasted 24 h (plan data).
+        self.fact_rec_firm_at = self.firm_at() if rec.status == "provisional" else None
+
+    def stored_rec_status(self, now=None):
+        """The 附件4 status read from the stored facts at ``now``: a provisional one whose firm time has
+        passed is firm (nothing else changes with time alone). Equals ``recommendation(now).status``."""
+        status = self.fact_rec_status
+        if (
+            status == "provisional"
+            and self.fact_rec_firm_at
+            and (now or timezone.now()) >= self.fact_rec_firm_at
+        ):
+            return "firm"
+        return status
 
     # ---- state changes: see lifecycle.py -----------------------------------------------------
 
@@ -552,3 +607,18 @@ class TimelineEvent(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.summary}"
+
+
+def rederive_service_area(sender, instance, **kwargs):
+    """The outage share (附件4) divides by the service area's heated area: when the office edits an area,
+    store the facts again for its incidents that are not archived (archived ones are read-only)."""
+    incidents = list(
+        Incident.objects.filter(service_area=instance)
+        .exclude(state=State.ARCHIVED)
+        .select_related("service_area", "plan_version")
+    )
+    now = timezone.now()
+    for incident in incidents:
+        incident.service_area = instance
+        incident.derive_facts(now)
+    Incident.objects.bulk_update(incidents, FACT_FIELDS, batch_size=500)

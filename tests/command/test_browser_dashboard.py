@@ -327,3 +327,37 @@ def test_a_change_in_another_browser_appears_without_reloading(
 
     expect(row.locator(".level-badge")).to_have_text(re.compile("Ⅳ"), timeout=10_000)
     assert watcher.evaluate("window.__notReloaded === true"), "the overview was reloaded"
+
+
+def test_the_hours_and_the_clock_tick_in_the_browser(live_server, sized_page, login, incident_in):
+    """The hours without heat, their 24-hour badges and the wall's clock move with the browser's clock
+    from the timestamps in the page (issue 15): an hour later on the page's clock (Playwright's fake
+    clock), without a reload and without asking the server for the clock."""
+    now = timezone.now()
+    incident = incident_in(
+        "responding",
+        level=3,
+        occurred_at=now - timedelta(hours=20),
+        reported_at=now - timedelta(hours=20),
+        outage_started_at=now - timedelta(hours=19, minutes=30),
+    )
+    page = sized_page("wall")
+    page.clock.install()
+    login(page, "commander")
+    page.goto(f"{live_server.url}/wall/")
+    hours = page.get_by_test_id(f"dash-incident-{incident.pk}").locator("[data-live-hours]")
+    expect(hours).to_contain_text("19.5 h")
+    expect(hours).not_to_contain_text("近24h")
+    clock = page.get_by_test_id("wall-clock").inner_text()
+    asked = []
+    page.on("request", lambda r: asked.append(r.url))
+    page.evaluate("window.__notReloaded = true")
+    page.clock.fast_forward("01:00:00")
+    expect(hours).to_contain_text("20.5 h")
+    expect(hours).to_contain_text("近24h")
+    page.clock.fast_forward("04:00:00")
+    expect(hours).to_contain_text("24.5 h")
+    expect(hours.locator(".text-bg-danger")).to_have_text("≥24h")
+    assert page.get_by_test_id("wall-clock").inner_text() != clock
+    assert page.evaluate("window.__notReloaded === true")
+    assert not [url for url in asked if "part=clock" in url]

@@ -1816,6 +1816,8 @@ class Winter:
                 name = getattr(p.inc, "_linked_name", None)
                 if name:
                     p.inc.linked_event = linked[name]
+            for p in self.plans:  # bulk_create skips save(): store the derived facts here (issue 15)
+                p.inc.derive_facts(self.now)
             Incident.objects.bulk_create([p.inc for p in self.plans], batch_size=b)
             LevelSetup.objects.bulk_create(self.rows["setups"], batch_size=b)
             ChecklistItem.objects.bulk_create(self.rows["checklist"], batch_size=b)
