@@ -197,6 +197,8 @@ class Incident(models.Model):
         indexes = [
             models.Index(fields=["state", "-reported_at"]),
             models.Index(fields=["is_drill", "-reported_at"]),
+            # The charts and statistics count a period by the time of report, drills in or out (issue 15).
+            models.Index(fields=["reported_at"], name="incident_reported_at"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(state__in=State.values), name="incident_state_valid"),
@@ -549,6 +551,14 @@ class TimelineEvent(AppendOnlyModel):
         verbose_name = _("时间线")
         verbose_name_plural = _("时间线")
         ordering = ["at", "id"]
+        indexes = [
+            # The times of the response (command/stats_times.py, issue 15) read only these moves.
+            models.Index(
+                fields=["incident", "at"],
+                condition=Q(data__move__in=["start_assessment", "activate", "change_level", "end_response"]),
+                name="timeline_response_moves",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.summary}"

@@ -1,0 +1,253 @@
+"""Counting for the charts and the statistics in the database (issue 15): the 附件5 grade as a SQL ``CASE``,
+and the times of the response (count, median, mean, longest, histogram) aggregated in SQL, so a page costs
+the same whatever the number of incidents, events and tasks.
+
+The medians use PostgreSQL's ordered-set aggregates; SQLite (the embedded ``make run``) has none, so there
+the same figures are computed here from the rows, with the same arithmetic: a time is
+``max(seconds, 0) / per`` in double precision (the seconds exact), the median is the mean of the two middle
+values (``statistics.median``), the rest is rounded when it is shown. Both paths give the same results
+(tests/command/test_statistics_sql.py runs both on the same data).
+"""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import Case, F, FloatField, Func, Q, Value, When
+from django.db.models import CharField as TextOutput
+
+from incidents.choices import AccidentGrade
+from incidents.plan_rules import RULES_2021
+
+
+def in_sql():
+    """Whether the medians are computed by the database (PostgreSQL) or here (SQLite)."""
+    return connection.vendor == "postgresql"
+
+
+# ---- 附件5: the accident grade as a CASE over the verified figures ------------------------------------
+
+FIGURES = (  # the figure, its 待核定 flag
+    ("deaths", "deaths_pending"),
+    ("serious_injuries", "serious_injuries_pending"),
+    ("direct_loss_yuan", "direct_loss_pending"),
+)
+
+
+def _reaches(band):
+    """附件5: any one verified figure reaching the band (或者); "以上"包括本数 (``[number, inclusive]``). A figure
+    待核定 is left out, as ``Incident.verified_figures`` leaves it out; an unknown one (NULL) never matches."""
+    q = Q()
+    for figure, pending in FIGURES:
+        number, inclusive = Decimal(band[figure][0]), band[figure][1]
+        q |= Q(**{pending: False, f"{figure}__{'gte' if inclusive else 'gt'}": number})
+    return q
+
+
+def _grade_whens(rules):
+    bands = sorted(rules["accident_grades"], key=lambda b: AccidentGrade(b["grade"]).rank, reverse=True)
+    return [When(_reaches(band), then=Value(band["grade"])) for band in bands]  # highest first
+
+
+def grade_case(versions):
+    """The grade (``AccidentGrade`` value, NULL when none) as ``incidents.rules.grade_accident`` gives it from
+    the verified figures, under the rules of each incident's plan version. ``versions``: {pk: rules}.
+    When every version grades alike, one CASE; otherwise one per version."""
+    default = RULES_2021["accident_grades"]
+    distinct = {repr(r["accident_grades"]) for r in versions.values()}
+    if not versions or distinct == {repr(default)}:
+        return Case(*_grade_whens(RULES_2021), default=None, output_field=TextOutput())
+    whens = []
+    for pk, rules in sorted(versions.items()):
+        for when in _grade_whens(rules):
+            whens.append(When(Q(plan_version_id=pk) & when.condition, then=when.result))
+    return Case(*whens, default=None, output_field=TextOutput())
+
+
+def provisional():
+    """A figure 待核定: the grade is provisional (``Incident.grade_provisional``)."""
+    return Q(deaths_pending=True) | Q(serious_injuries_pending=True) | Q(direct_loss_pending=True)
+
+
+def verified(figure, pending, output_field):
+    """The figure when it is verified, else 0 (what the totals add up)."""
+    return Case(When(**{pending: False}, then=F(figure)), default=Value(0), output_field=output_field)
+
+
+# ---- the times: count, two middle values, sum, longest, histogram -------------------------------------
+
+
+class Elapsed(Func):
+    """``max(b - a in seconds, 0) / per`` in double precision; NULL when either is NULL. PostgreSQL only:
+    EXTRACT(EPOCH …) is an exact numeric, so the float is the one ``timedelta.total_seconds()`` gives."""
+
+    arity = 2
+    output_field = FloatField()
+
+    def __init__(self, a, b, per):
+        super().__init__(F(a), F(b))
+        self.per = per
+
+    def as_sql(self, compiler, connection, **extra):
+        (a, a_params), (b, b_params) = (compiler.compile(e) for e in self.source_expressions)
+        seconds = f"(EXTRACT(EPOCH FROM {b}) - EXTRACT(EPOCH FROM {a}))::double precision"
+        params = [*b_params, *a_params]  # in the order they appear
+        # CASE, not GREATEST: GREATEST ignores a NULL and would turn "no such event" into 0.
+        sql = f"(CASE WHEN {seconds} < 0 THEN 0 ELSE {seconds} END) / {float(self.per)!r}::double precision"
+        return sql, params * 2
+
+
+def elapsed(a, b, per):
+    """What ``Elapsed`` computes, here: ``a`` and ``b`` datetimes or None."""
+    if a is None or b is None:
+        return None
+    return max((b - a).total_seconds(), 0) / per
+
+
+def _bucket_index(value, buckets):
+    return next(i for i, (_lo, hi, _l) in enumerate(buckets) if hi is None or value < hi)
+
+
+def _raw(values, buckets):
+    """The raw figures of ``values`` as the database gives them (see ``summarise``)."""
+    ordered = sorted(values)
+    n = len(ordered)
+    counts = [0] * len(buckets)
+    for v in values:
+        counts[_bucket_index(v, buckets)] += 1
+    return {
+        "count": n,
+        "low": ordered[(n - 1) // 2] if n else None,
+        "high": ordered[n // 2] if n else None,
+        "sum": sum(values) if n else None,
+        "max": ordered[-1] if n else None,
+        "buckets": counts,
+    }
+
+
+def summarise(qs, measures, *, by=(), flags=None):
+    """Per group of ``by`` (fields or expressions, by name) and for all rows together (group ``None``):
+    ``{"rows": n, "flags": {name: n}, key: {"count", "low", "high", "sum", "max", "buckets"}}`` for each
+    ``key: (start field, end field, seconds per unit, buckets)`` of ``measures``; ``low``/``high``: the two
+    middle values (equal when the count is odd). ``flags``: {name: Q}, rows counted where it holds.
+    One query."""
+    flags = flags or {}
+    if in_sql():
+        return _summarise_sql(qs, measures, by, flags)
+    return _summarise_rows(qs, measures, by, flags)
+
+
+def _group_names(by):
+    return [f"stat_g{i}" for i in range(len(by))]
+
+
+def _annotated(qs, by, extra):
+    groups = {name: F(e) if isinstance(e, str) else e for name, e in zip(_group_names(by), by, strict=True)}
+    return qs.annotate(**groups, **extra)
+
+
+def _summarise_rows(qs, measures, by, flags):
+    from django.db.models import BooleanField, ExpressionWrapper
+
+    flag_exprs = {f"stat_f_{k}": ExpressionWrapper(q, output_field=BooleanField()) for k, q in flags.items()}
+    fields = sorted({f for a, b, _p, _bk in measures.values() for f in (a, b)})
+    names = _group_names(by)
+    rows = _annotated(qs, by, flag_exprs).values_list(*names, *flag_exprs, *fields).order_by()
+    values = defaultdict(lambda: defaultdict(list))
+    counted = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        group = tuple(row[: len(names)])
+        flag_values = row[len(names) : len(names) + len(flag_exprs)]
+        got = dict(zip(fields, row[len(names) + len(flag_exprs) :], strict=True))
+        for g in (group, None) if names else (None,):
+            counted[g]["rows"] += 1
+            for k, on in zip(flags, flag_values, strict=True):
+                counted[g][k] += bool(on)
+            for key, (a, b, per, _bk) in measures.items():
+                v = elapsed(got[a], got[b], per)
+                if v is not None:
+                    values[g][key].append(v)
+    out = {}
+    for g in counted.keys() | {None}:
+        out[g] = {"rows": counted[g]["rows"], "flags": {k: counted[g][k] for k in flags}}
+        for key, (_a, _b, _p, buckets) in measures.items():
+            out[g][key] = _raw(values[g][key], buckets)
+    return out
+
+
+def _aggregates(column, buckets):
+    parts = [
+        f"COUNT({column})",
+        f"percentile_disc(0.5) WITHIN GROUP (ORDER BY {column})",
+        f"percentile_disc(0.5) WITHIN GROUP (ORDER BY {column} DESC)",
+        f"SUM({column})",
+        f"MAX({column})",
+    ]
+    for lo, hi, _label in buckets:
+        upper = f" AND {column} < {float(hi)!r}" if hi is not None else ""
+        parts.append(f"COUNT(*) FILTER (WHERE {column} >= {float(lo)!r}{upper})")
+    return parts
+
+
+def _summarise_sql(qs, measures, by, flags):
+    from django.db.models import BooleanField, ExpressionWrapper
+
+    extra = {f"stat_v_{k}": Elapsed(a, b, per) for k, (a, b, per, _bk) in measures.items()}
+    extra |= {f"stat_f_{k}": ExpressionWrapper(q, output_field=BooleanField()) for k, q in flags.items()}
+    names = _group_names(by)
+    inner = _annotated(qs, by, extra).values(*names, *extra).order_by()
+    sql, params = inner.query.sql_with_params()
+    select = [*(f"t.{n}" for n in names), "COUNT(*)"]
+    select += [f'COUNT(*) FILTER (WHERE t."stat_f_{k}")' for k in flags]
+    for key, (_a, _b, _p, buckets) in measures.items():
+        select += _aggregates(f't."stat_v_{key}"', buckets)
+    group = ""
+    if names:
+        select.append(f"GROUPING({', '.join(f't.{n}' for n in names)})")
+        group = f" GROUP BY GROUPING SETS (({', '.join(f't.{n}' for n in names)}), ())"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(select)} FROM ({sql}) AS t{group}", params)
+        rows = cursor.fetchall()
+    out = {}
+    for row in rows:
+        row = list(row)
+        overall = row.pop() if names else 1
+        group = tuple(row[: len(names)])
+        rest = row[len(names) :]
+        entry = {"rows": rest[0], "flags": dict(zip(flags, rest[1 : 1 + len(flags)], strict=True))}
+        i = 1 + len(flags)
+        for key, (_a, _b, _p, buckets) in measures.items():
+            count, low, high, total, longest = rest[i : i + 5]
+            entry[key] = {
+                "count": count,
+                "low": low,
+                "high": high,
+                "sum": total,
+                "max": longest,
+                "buckets": list(rest[i + 5 : i + 5 + len(buckets)]),
+            }
+            i += 5 + len(buckets)
+        out[None if overall else group] = entry
+    if None not in out:  # no rows at all: PostgreSQL still answers the grand total (count 0)
+        out[None] = _empty(measures, flags)
+    return out
+
+
+def _empty(measures, flags):
+    entry = {"rows": 0, "flags": dict.fromkeys(flags, 0)}
+    for key, (_a, _b, _p, buckets) in measures.items():
+        entry[key] = _raw([], buckets)
+    return entry
+
+
+def median(raw):
+    """The median of a measure's raw figures, to one decimal (None without values)."""
+    return round((raw["low"] + raw["high"]) / 2, 1) if raw["count"] else None
+
+
+def mean(raw):
+    return round(raw["sum"] / raw["count"], 1) if raw["count"] else None
+
+
+def longest(raw):
+    return round(raw["max"], 1) if raw["count"] else None
