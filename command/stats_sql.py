@@ -9,15 +9,29 @@ values (``statistics.median``), the rest is rounded when it is shown. Both paths
 (tests/command/test_statistics_sql.py runs both on the same data).
 """
 
+import re
 from collections import defaultdict
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Case, F, FloatField, Func, Q, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    Max,
+    Min,
+    Q,
+    Value,
+    When,
+)
 from django.db.models import CharField as TextOutput
 
 from incidents.choices import AccidentGrade
 from incidents.plan_rules import RULES_2021
+
+MOVE_NAME = re.compile(r"[a-z_]+")
 
 
 def in_sql():
@@ -77,24 +91,12 @@ def verified(figure, pending, output_field):
 # ---- the times: count, two middle values, sum, longest, histogram -------------------------------------
 
 
-class Elapsed(Func):
-    """``max(b - a in seconds, 0) / per`` in double precision; NULL when either is NULL. PostgreSQL only:
-    EXTRACT(EPOCH …) is an exact numeric, so the float is the one ``timedelta.total_seconds()`` gives."""
-
-    arity = 2
-    output_field = FloatField()
-
-    def __init__(self, a, b, per):
-        super().__init__(F(a), F(b))
-        self.per = per
-
-    def as_sql(self, compiler, connection, **extra):
-        (a, a_params), (b, b_params) = (compiler.compile(e) for e in self.source_expressions)
-        seconds = f"(EXTRACT(EPOCH FROM {b}) - EXTRACT(EPOCH FROM {a}))::double precision"
-        params = [*b_params, *a_params]  # in the order they appear
-        # CASE, not GREATEST: GREATEST ignores a NULL and would turn "no such event" into 0.
-        sql = f"(CASE WHEN {seconds} < 0 THEN 0 ELSE {seconds} END) / {float(self.per)!r}::double precision"
-        return sql, params * 2
+def _elapsed_sql(a, b, per):
+    """``max(b - a in seconds, 0) / per`` in double precision, NULL when either is NULL. EXTRACT(EPOCH …) is
+    an exact numeric, so the float is the one ``timedelta.total_seconds()`` gives (``elapsed``). CASE, not
+    GREATEST: GREATEST ignores a NULL and would turn "no such event" into 0."""
+    seconds = f"(EXTRACT(EPOCH FROM {b}) - EXTRACT(EPOCH FROM {a}))::double precision"
+    return f"(CASE WHEN {seconds} < 0 THEN 0 ELSE {seconds} END) / {float(per)!r}::double precision"
 
 
 def elapsed(a, b, per):
@@ -125,16 +127,17 @@ def _raw(values, buckets):
     }
 
 
-def summarise(qs, measures, *, by=(), flags=None):
+def summarise(qs, measures, *, by=(), flags=None, events=None):
     """Per group of ``by`` (fields or expressions, by name) and for all rows together (group ``None``):
     ``{"rows": n, "flags": {name: n}, key: {"count", "low", "high", "sum", "max", "buckets"}}`` for each
-    ``key: (start field, end field, seconds per unit, buckets)`` of ``measures``; ``low``/``high``: the two
-    middle values (equal when the count is odd). ``flags``: {name: Q}, rows counted where it holds.
-    One query."""
-    flags = flags or {}
+    ``key: (start, end, seconds per unit, buckets)`` of ``measures``; ``low``/``high``: the two middle
+    values (equal when the count is odd). ``flags``: {name: Q}, rows counted where it holds. ``events``
+    (incidents only): {name: (timeline move, "min" or "max")}, the time of the first or last such move,
+    usable as a start or an end. One query."""
+    flags, events = flags or {}, events or {}
     if in_sql():
-        return _summarise_sql(qs, measures, by, flags)
-    return _summarise_rows(qs, measures, by, flags)
+        return _summarise_sql(qs, measures, by, flags, events)
+    return _summarise_rows(qs, measures, by, flags, events)
 
 
 def _group_names(by):
@@ -146,13 +149,32 @@ def _annotated(qs, by, extra):
     return qs.annotate(**groups, **extra)
 
 
-def _summarise_rows(qs, measures, by, flags):
-    from django.db.models import BooleanField, ExpressionWrapper
+def _flag_exprs(flags):
+    return {f"stat_f_{k}": ExpressionWrapper(q, output_field=BooleanField()) for k, q in flags.items()}
 
-    flag_exprs = {f"stat_f_{k}": ExpressionWrapper(q, output_field=BooleanField()) for k, q in flags.items()}
+
+def _with_events(qs, events):
+    """The incidents with their first/last move times, read by a join on those moves of the timeline."""
+    if not events:
+        return qs
+    moves = FilteredRelation(
+        "timeline", condition=Q(timeline__data__move__in=sorted({m for m, _how in events.values()}))
+    )
+    how = {"min": Min, "max": Max}
+    return qs.annotate(stat_moves=moves).annotate(
+        **{
+            name: how[agg]("stat_moves__at", filter=Q(stat_moves__data__move=move))
+            for name, (move, agg) in events.items()
+        }
+    )
+
+
+def _summarise_rows(qs, measures, by, flags, events):
+    flag_exprs = _flag_exprs(flags)
     fields = sorted({f for a, b, _p, _bk in measures.values() for f in (a, b)})
     names = _group_names(by)
-    rows = _annotated(qs, by, flag_exprs).values_list(*names, *flag_exprs, *fields).order_by()
+    qs = _annotated(_with_events(qs, events), by, flag_exprs)
+    rows = qs.values_list(*names, *flag_exprs, *fields).order_by()
     values = defaultdict(lambda: defaultdict(list))
     counted = defaultdict(lambda: defaultdict(int))
     for row in rows:
@@ -189,48 +211,76 @@ def _aggregates(column, buckets):
     return parts
 
 
-def _summarise_sql(qs, measures, by, flags):
-    from django.db.models import BooleanField, ExpressionWrapper
+def _event_joins(events):
+    """{name: SQL column}, [LEFT JOIN …]: per move, its first or last time per incident, from the
+    timeline's partial index of that move (``incidents.TimelineEvent.Meta.indexes``), read once."""
+    from incidents.models import TimelineEvent
 
-    extra = {f"stat_v_{k}": Elapsed(a, b, per) for k, (a, b, per, _bk) in measures.items()}
-    extra |= {f"stat_f_{k}": ExpressionWrapper(q, output_field=BooleanField()) for k, q in flags.items()}
+    table = connection.ops.quote_name(TimelineEvent._meta.db_table)
+    refs, joins = {}, []
+    for i, (name, (move, agg)) in enumerate(events.items()):
+        if not MOVE_NAME.fullmatch(move) or agg not in ("min", "max"):
+            raise ValueError(f"not a timeline move: {move!r} {agg!r}")
+        refs[name] = f"e{i}.at"
+        joins.append(
+            f"LEFT JOIN (SELECT incident_id, {agg.upper()}(at) AS at FROM {table} "
+            f"WHERE (data -> 'move') = '\"{move}\"'::jsonb GROUP BY incident_id) AS e{i} "
+            f"ON e{i}.incident_id = t.stat_id"
+        )
+    return refs, joins
+
+
+def _summarise_sql(qs, measures, by, flags, events):
     names = _group_names(by)
-    inner = _annotated(qs, by, extra).values(*names, *extra).order_by()
+    flag_exprs = _flag_exprs(flags)
+    fields = sorted({f for a, b, _p, _bk in measures.values() for f in (a, b)} - set(events))
+    columns = {f"stat_c_{f}": F(f) for f in fields} | {"stat_id": F("pk")}
+    inner = _annotated(qs, by, flag_exprs | columns).values(*names, *flag_exprs, *columns).order_by()
     sql, params = inner.query.sql_with_params()
-    select = [*(f"t.{n}" for n in names), "COUNT(*)"]
-    select += [f'COUNT(*) FILTER (WHERE t."stat_f_{k}")' for k in flags]
+    refs, joins = _event_joins(events)
+    refs |= {f: f't."stat_c_{f}"' for f in fields}
+    values = [f'{_elapsed_sql(refs[a], refs[b], per)} AS "v_{k}"' for k, (a, b, per, _bk) in measures.items()]
+    carried = [f"t.{n}" for n in names] + [f't."{f}"' for f in flag_exprs]
+    # OFFSET 0 keeps this a subquery: each time is computed once per row, not once per aggregate.
+    rows_sql = f"SELECT {', '.join(carried + values)} FROM ({sql}) AS t {' '.join(joins)} OFFSET 0"
+    select = [*(f"x.{n}" for n in names), "COUNT(*)"]
+    select += [f'COUNT(*) FILTER (WHERE x."stat_f_{k}")' for k in flags]
     for key, (_a, _b, _p, buckets) in measures.items():
-        select += _aggregates(f't."stat_v_{key}"', buckets)
+        select += _aggregates(f'x."v_{key}"', buckets)
     group = ""
     if names:
-        select.append(f"GROUPING({', '.join(f't.{n}' for n in names)})")
-        group = f" GROUP BY GROUPING SETS (({', '.join(f't.{n}' for n in names)}), ())"
+        select.append(f"GROUPING({', '.join(f'x.{n}' for n in names)})")
+        group = f" GROUP BY GROUPING SETS (({', '.join(f'x.{n}' for n in names)}), ())"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(select)} FROM ({sql}) AS t{group}", params)
+        cursor.execute(f"SELECT {', '.join(select)} FROM ({rows_sql}) AS x{group}", params)
         rows = cursor.fetchall()
     out = {}
     for row in rows:
         row = list(row)
         overall = row.pop() if names else 1
         group = tuple(row[: len(names)])
-        rest = row[len(names) :]
-        entry = {"rows": rest[0], "flags": dict(zip(flags, rest[1 : 1 + len(flags)], strict=True))}
-        i = 1 + len(flags)
-        for key, (_a, _b, _p, buckets) in measures.items():
-            count, low, high, total, longest = rest[i : i + 5]
-            entry[key] = {
-                "count": count,
-                "low": low,
-                "high": high,
-                "sum": total,
-                "max": longest,
-                "buckets": list(rest[i + 5 : i + 5 + len(buckets)]),
-            }
-            i += 5 + len(buckets)
-        out[None if overall else group] = entry
+        out[None if overall else group] = _entry(row[len(names) :], measures, flags)
     if None not in out:  # no rows at all: PostgreSQL still answers the grand total (count 0)
         out[None] = _empty(measures, flags)
     return out
+
+
+def _entry(figures, measures, flags):
+    """One group's row of the query above, as ``summarise`` gives it."""
+    entry = {"rows": figures[0], "flags": dict(zip(flags, figures[1 : 1 + len(flags)], strict=True))}
+    i = 1 + len(flags)
+    for key, (_a, _b, _p, buckets) in measures.items():
+        count, low, high, total, most = figures[i : i + 5]
+        entry[key] = {
+            "count": count,
+            "low": low,
+            "high": high,
+            "sum": total,
+            "max": most,
+            "buckets": list(figures[i + 5 : i + 5 + len(buckets)]),
+        }
+        i += 5 + len(buckets)
+    return entry
 
 
 def _empty(measures, flags):

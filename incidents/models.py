@@ -552,11 +552,17 @@ class TimelineEvent(AppendOnlyModel):
         verbose_name_plural = _("时间线")
         ordering = ["at", "id"]
         indexes = [
-            # The times of the response (command/stats_times.py, issue 15) read only these moves.
+            # The charts and statistics (command/stats_times.py, issue 15) read the first or last of these
+            # moves per incident; their own partial indexes let them read nothing else.
+            *(
+                models.Index(fields=["incident", "at"], condition=Q(data__move=move), name=f"timeline_{move}")
+                for move in ("start_assessment", "activate", "end_response")
+            ),
+            # The levels used (§5.3): the level moves of the incidents of a period.
             models.Index(
                 fields=["incident", "at"],
-                condition=Q(data__move__in=["start_assessment", "activate", "change_level", "end_response"]),
-                name="timeline_response_moves",
+                condition=Q(data__move__in=["activate", "change_level"]),
+                name="timeline_level_moves",
             ),
         ]
 
