@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, IntegerField, Q, Sum
+from django.db.models import BooleanField, Count, DecimalField, ExpressionWrapper, F, IntegerField, Q, Sum
 from django.db.models.functions import ExtractYear, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -272,15 +272,16 @@ def levels_used(start, end, *, include_drills=False):
             incident__reported_at__gte=start, incident__reported_at__lt=end, to_level__isnull=False
         )
         .filter(Q(data__move="activate") | Q(data__move="change_level"))
+        .annotate(activates=ExpressionWrapper(Q(data__move="activate"), output_field=BooleanField()))
         .order_by("incident_id", "at", "id")
-        .values_list("incident_id", "data__move", "from_level", "to_level")
+        .values_list("incident_id", "activates", "from_level", "to_level")  # no JSON to decode
     )
     if not include_drills:
         events = events.filter(incident__is_drill=False)
     first, reached, changes = {}, defaultdict(set), Counter()
     adjusted = set()
-    for incident_id, move, from_level, to_level in events:
-        if move == "activate":
+    for incident_id, activates, from_level, to_level in events:
+        if activates:
             first.setdefault(incident_id, to_level)
         elif from_level and from_level != to_level:
             changes[(from_level, to_level)] += 1
