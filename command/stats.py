@@ -109,6 +109,7 @@ def by_month(start, end, *, include_drills=False):
 # ---- incidents per year, category, county, service area and company ----------------------------------
 
 LONG_OUTAGE = timedelta(hours=RESTORATION_LONG_H)
+CENT = Decimal("0.01")
 FIGURES = ("n", "responses", "long_outages")
 GROUPS = (
     "year",
@@ -345,6 +346,9 @@ def grades(start, end, *, include_drills=False):
     for g in AccidentGrade.values:
         r = found.get(g)
         per[g] = {k: (r[k] if r and r[k] is not None else v) for k, v in zero.items()}
+    for g, row in per.items():  # SQLite adds up money as REAL: back to exact 分 (PostgreSQL: unchanged)
+        if found.get(g, {}).get("direct_loss_yuan") is not None:
+            row["direct_loss_yuan"] = Decimal(str(row["direct_loss_yuan"])).quantize(CENT)
     pending = found[None]["provisional"] if None in found else 0
     order = sorted(AccidentGrade, key=lambda g: g.rank, reverse=True)
     return {"grades": [{"grade": g, **per[g.value]} for g in order], "pending": pending}
