@@ -8,7 +8,7 @@ comes back is bounded by the plan and the org chart (categories, counties, compa
 number of incidents. The times of the response are in ``stats_times``; the SQL pieces in ``stats_sql``.
 """
 
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
@@ -21,7 +21,7 @@ from incidents.choices import CATEGORY_SHORT, AccidentGrade, Category, ResponseL
 from incidents.models import Incident, PlanVersion, TimelineEvent
 from orgchart.models import County, ServiceArea
 
-from .stats_sql import grade_case, provisional, verified
+from .stats_sql import grade_case, level_counts, provisional, verified
 
 # Buckets of the time-to-response histograms, [from, to) in minutes.
 MINUTE_BUCKETS = (
@@ -274,23 +274,11 @@ def levels_used(start, end, *, include_drills=False):
         )
         .filter(Q(data__move="activate") | Q(data__move="change_level"))
         .annotate(activates=ExpressionWrapper(Q(data__move="activate"), output_field=BooleanField()))
-        .order_by("incident_id", "at", "id")
-        .values_list("incident_id", "activates", "from_level", "to_level")  # no JSON to decode
+        .values("incident_id", "activates", "from_level", "to_level", "at", "id")  # no JSON to decode
     )
     if not include_drills:
         events = events.filter(incident__is_drill=False)
-    first, reached, changes = {}, defaultdict(set), Counter()
-    adjusted = set()
-    for incident_id, activates, from_level, to_level in events:
-        if activates:
-            first.setdefault(incident_id, to_level)
-        elif from_level and from_level != to_level:
-            changes[(from_level, to_level)] += 1
-            adjusted.add(incident_id)
-        reached[incident_id].add(to_level)
-    first_n = Counter(first.values())
-    reached_n = Counter(lv for levels in reached.values() for lv in levels)
-    highest_n = Counter(min(levels) for levels in reached.values())
+    first_n, reached_n, highest_n, changes, responded, adjusted = level_counts(events)
     raised_to, lowered_to = Counter(), Counter()
     for (old, new), n in changes.items():
         (raised_to if new < old else lowered_to)[new] += n
@@ -306,8 +294,8 @@ def levels_used(start, end, *, include_drills=False):
             }
             for lv in (1, 2, 3, 4)
         ],
-        "responded": len(reached),
-        "adjusted": len(adjusted),
+        "responded": responded,
+        "adjusted": adjusted,
         "raises": sum(raised_to.values()),
         "lowers": sum(lowered_to.values()),
         "changes": sorted(

@@ -10,7 +10,7 @@ values (``statistics.median``), the rest is rounded when it is shown. Both paths
 """
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from decimal import Decimal
 
 from django.db import connection
@@ -301,3 +301,69 @@ def mean(raw):
 
 def longest(raw):
     return round(raw["max"], 1) if raw["count"] else None
+
+
+# ---- the response levels used (§5.3) -------------------------------------------------------------------
+
+CHANGE = "NOT activates AND COALESCE(from_level, 0) <> 0 AND from_level <> to_level"  # an adjustment
+
+
+def level_counts(events):
+    """From the level moves of the incidents (``events``: values incident_id, activates (启动 rather than
+    调整), from_level, to_level, at, id): (Counter of the level each response was first started at,
+    Counter of the incidents that reached each level, Counter of their highest level, Counter of the
+    adjustments (from, to), incidents with a response, incidents adjusted). One query."""
+    if in_sql():
+        return _level_counts_sql(events)
+    return _level_counts_rows(events)
+
+
+def _level_counts_rows(events):
+    first, reached, changes, adjusted = {}, defaultdict(set), Counter(), set()
+    for e in events.order_by("incident_id", "at", "id"):
+        if e["activates"]:
+            first.setdefault(e["incident_id"], e["to_level"])
+        elif e["from_level"] and e["from_level"] != e["to_level"]:
+            changes[(e["from_level"], e["to_level"])] += 1
+            adjusted.add(e["incident_id"])
+        reached[e["incident_id"]].add(e["to_level"])
+    return (
+        Counter(first.values()),
+        Counter(lv for levels in reached.values() for lv in levels),
+        Counter(min(levels) for levels in reached.values()),
+        changes,
+        len(reached),
+        len(adjusted),
+    )
+
+
+def _level_counts_sql(events):
+    sql, params = events.order_by().query.sql_with_params()
+    query = f"""WITH ev AS ({sql})
+        SELECT 'first', to_level, NULL::smallint, COUNT(*) FROM (
+            SELECT DISTINCT ON (incident_id) incident_id, to_level FROM ev WHERE activates
+            ORDER BY incident_id, at, id) AS f GROUP BY to_level
+        UNION ALL SELECT 'reached', to_level, NULL, COUNT(DISTINCT incident_id) FROM ev GROUP BY to_level
+        UNION ALL SELECT 'highest', h, NULL, COUNT(*) FROM (
+            SELECT MIN(to_level) AS h FROM ev GROUP BY incident_id) AS m GROUP BY h
+        UNION ALL SELECT 'change', from_level, to_level, COUNT(*) FROM ev WHERE {CHANGE}
+            GROUP BY from_level, to_level
+        UNION ALL SELECT 'responded', NULL, NULL, COUNT(DISTINCT incident_id) FROM ev
+        UNION ALL SELECT 'adjusted', NULL, NULL, COUNT(DISTINCT incident_id) FROM ev WHERE {CHANGE}"""
+    counters = {"first": Counter(), "reached": Counter(), "highest": Counter(), "change": Counter()}
+    totals = {}
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        for kind, a, b, n in cursor.fetchall():
+            if kind in ("responded", "adjusted"):
+                totals[kind] = n
+            else:
+                counters[kind][(a, b) if kind == "change" else a] += n
+    return (
+        counters["first"],
+        counters["reached"],
+        counters["highest"],
+        counters["change"],
+        totals["responded"],
+        totals["adjusted"],
+    )

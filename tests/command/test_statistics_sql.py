@@ -182,6 +182,11 @@ def history(make_incident, people):
             inc.activate(
                 people.director, level=3, reason=REASON, now=reported + timedelta(minutes=41.7 * i + 1)
             )
+        if i % 9 == 0:  # adjusted (§5.3.5): lowered, and some raised again
+            lowered = reported + timedelta(minutes=41.7 * i + 6)
+            inc.change_level(people.director, level=4, reason=REASON, now=lowered)
+            if i % 18 == 0:
+                inc.change_level(people.director, level=3, reason=REASON, now=lowered + timedelta(minutes=5))
         if i % 6 == 0:
             Incident.objects.filter(pk=inc.pk).update(hazards_controlled=True)  # §5.3.6
             inc.refresh_from_db()
@@ -210,7 +215,7 @@ def history(make_incident, people):
     return make
 
 
-SELECTORS = ("response_stats", "response_intervals", "sign_for_speed")
+SELECTORS = ("response_stats", "response_intervals", "sign_for_speed", "levels_used")
 
 
 def _all(start, end, drills):
@@ -228,6 +233,7 @@ def test_the_database_and_the_fallback_give_the_same_figures(history, monkeypatc
     times = in_database["response_intervals"]["intervals"]
     assert all(t["count"] for t in times)  # every measure had values to compare
     assert in_database["sign_for_speed"]["all"]["unsigned"] > 0
+    assert in_database["levels_used"]["adjusted"] and in_database["levels_used"]["raises"]
 
 
 def test_the_fallback_is_statistics_median(history, monkeypatch):
@@ -255,7 +261,6 @@ def test_the_queries_do_not_grow_with_the_data(history, people):
         "incident_counts",
         "by_category",
         "by_month",
-        "levels_used",
         "grades",
         "reminders_sent",
     )
