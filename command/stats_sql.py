@@ -32,6 +32,7 @@ from incidents.choices import AccidentGrade
 from incidents.plan_rules import RULES_2021
 
 MOVE_NAME = re.compile(r"[a-z_]+")
+MIDDLE_HIGH = 0.5 + 1e-9  # exact for up to 5 × 10⁸ values
 
 
 def in_sql():
@@ -92,11 +93,11 @@ def verified(figure, pending, output_field):
 
 
 def _elapsed_sql(a, b, per):
-    """``max(b - a in seconds, 0) / per`` in double precision, NULL when either is NULL. EXTRACT(EPOCH …) is
-    an exact numeric, so the float is the one ``timedelta.total_seconds()`` gives (``elapsed``). CASE, not
-    GREATEST: GREATEST ignores a NULL and would turn "no such event" into 0."""
-    seconds = f"(EXTRACT(EPOCH FROM {b}) - EXTRACT(EPOCH FROM {a}))::double precision"
-    return f"(CASE WHEN {seconds} < 0 THEN 0 ELSE {seconds} END) / {float(per)!r}::double precision"
+    """``max(b - a in seconds, 0) / per`` in double precision, NULL when either is NULL (``elapsed``).
+    EXTRACT(EPOCH FROM an interval) is an exact numeric, so the float is the one ``total_seconds()``
+    gives; one EXTRACT per value (numeric arithmetic is the costly part)."""
+    seconds = f"EXTRACT(EPOCH FROM ({b} - {a}))::double precision"
+    return f"(CASE WHEN {b} < {a} THEN 0 ELSE {seconds} END) / {float(per)!r}::double precision"
 
 
 def elapsed(a, b, per):
@@ -200,8 +201,9 @@ def _summarise_rows(qs, measures, by, flags, events):
 def _aggregates(column, buckets):
     parts = [
         f"COUNT({column})",
-        f"percentile_disc(0.5) WITHIN GROUP (ORDER BY {column})",
-        f"percentile_disc(0.5) WITHIN GROUP (ORDER BY {column} DESC)",
+        # The two middle values from one sort: percentile_disc(p) is the value at row ceil(p × n), so
+        # 0.5 gives the lower middle and 0.5 + 1e-9 the upper one (the same row when n is odd).
+        f"percentile_disc(ARRAY[0.5, {MIDDLE_HIGH!r}]::double precision[]) WITHIN GROUP (ORDER BY {column})",
         f"SUM({column})",
         f"MAX({column})",
     ]
@@ -270,16 +272,17 @@ def _entry(figures, measures, flags):
     entry = {"rows": figures[0], "flags": dict(zip(flags, figures[1 : 1 + len(flags)], strict=True))}
     i = 1 + len(flags)
     for key, (_a, _b, _p, buckets) in measures.items():
-        count, low, high, total, most = figures[i : i + 5]
+        count, middle, total, most = figures[i : i + 4]
+        low, high = middle or (None, None)
         entry[key] = {
             "count": count,
             "low": low,
             "high": high,
             "sum": total,
             "max": most,
-            "buckets": list(figures[i + 5 : i + 5 + len(buckets)]),
+            "buckets": list(figures[i + 4 : i + 4 + len(buckets)]),
         }
-        i += 5 + len(buckets)
+        i += 4 + len(buckets)
     return entry
 
 
