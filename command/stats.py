@@ -278,7 +278,8 @@ def levels_used(start, end, *, include_drills=False):
     )
     if not include_drills:
         events = events.filter(incident__is_drill=False)
-    first_n, reached_n, highest_n, changes, responded, adjusted = level_counts(events)
+    incidents = in_period(start, end, include_drills).values("id")
+    first_n, reached_n, highest_n, changes, responded, adjusted = level_counts(events, incidents)
     raised_to, lowered_to = Counter(), Counter()
     for (old, new), n in changes.items():
         (raised_to if new < old else lowered_to)[new] += n

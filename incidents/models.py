@@ -556,13 +556,17 @@ class TimelineEvent(AppendOnlyModel):
             # moves per incident; their own partial indexes let them read nothing else.
             *(
                 models.Index(fields=["incident", "at"], condition=Q(data__move=move), name=f"timeline_{move}")
-                for move in ("start_assessment", "activate", "end_response")
+                for move in ("start_assessment", "end_response")
             ),
-            # The levels used (§5.3): the level moves of the incidents of a period.
-            models.Index(
-                fields=["incident", "at"],
-                condition=Q(data__move__in=["activate", "change_level"]),
-                name="timeline_level_moves",
+            # The level moves (§5.3, the levels used) also carry the levels, to be read from the index alone.
+            *(
+                models.Index(
+                    fields=["incident", "at"],
+                    include=["from_level", "to_level", "id"],
+                    condition=Q(data__move=move),
+                    name=f"timeline_{move}",
+                )
+                for move in ("activate", "change_level")
             ),
         ]
 
