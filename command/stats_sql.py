@@ -214,8 +214,9 @@ def _aggregates(column, buckets):
 
 
 def _event_joins(events):
-    """{name: SQL column}, [LEFT JOIN …]: per move, its first or last time per incident, from the
-    timeline's partial index of that move (``incidents.TimelineEvent.Meta.indexes``), read once."""
+    """{name: SQL column}, [LEFT JOIN …]: per incident of the period (``t``), the time of its first or last
+    such move, read from that move's partial index (``incidents.TimelineEvent.Meta.indexes``) for those
+    incidents only: the planner probes the index per incident or scans it, whichever costs less."""
     from incidents.models import TimelineEvent
 
     table = connection.ops.quote_name(TimelineEvent._meta.db_table)
@@ -225,9 +226,9 @@ def _event_joins(events):
             raise ValueError(f"not a timeline move: {move!r} {agg!r}")
         refs[name] = f"e{i}.at"
         joins.append(
-            f"LEFT JOIN (SELECT incident_id, {agg.upper()}(at) AS at FROM {table} "
-            f"WHERE (data -> 'move') = '\"{move}\"'::jsonb GROUP BY incident_id) AS e{i} "
-            f"ON e{i}.incident_id = t.stat_id"
+            f"LEFT JOIN (SELECT incident_id, {agg.upper()}(at) AS at FROM {table}"
+            f" WHERE (data -> 'move') = '\"{move}\"'::jsonb AND incident_id IN (SELECT stat_id FROM t)"
+            f" GROUP BY incident_id) AS e{i} ON e{i}.incident_id = t.stat_id"
         )
     return refs, joins
 
@@ -244,7 +245,7 @@ def _summarise_sql(qs, measures, by, flags, events):
     values = [f'{_elapsed_sql(refs[a], refs[b], per)} AS "v_{k}"' for k, (a, b, per, _bk) in measures.items()]
     carried = [f"t.{n}" for n in names] + [f't."{f}"' for f in flag_exprs]
     # OFFSET 0 keeps this a subquery: each time is computed once per row, not once per aggregate.
-    rows_sql = f"SELECT {', '.join(carried + values)} FROM ({sql}) AS t {' '.join(joins)} OFFSET 0"
+    rows_sql = f"WITH t AS ({sql}) SELECT {', '.join(carried + values)} FROM t {' '.join(joins)} OFFSET 0"
     select = [*(f"x.{n}" for n in names), "COUNT(*)"]
     select += [f'COUNT(*) FILTER (WHERE x."stat_f_{k}")' for k in flags]
     for key, (_a, _b, _p, buckets) in measures.items():
