@@ -168,11 +168,9 @@ def statistics_tables(start, end, *, include_drills=False, now=None):
     """The sections of the statistics page, each with its tables, for the period [start, end)."""
     now = now or timezone.now()
     opts = {"include_drills": include_drills}
-    years = dashboard.by_year(start, end, now=now, **opts)
-    cats = dashboard.category_counts(start, end, now=now, **opts)
-    counties = dashboard.by_county(start, end, now=now, **opts)
-    areas = dashboard.by_service_area(start, end, now=now, **opts)
-    companies = dashboard.by_company(start, end, now=now, **opts)
+    counts = dashboard.incident_counts(start, end, now=now, **opts)
+    years, cats, counties = counts["years"], counts["categories"], counts["counties"]
+    areas, companies = counts["areas"], counts["companies"]
     levels = dashboard.levels_used(start, end, **opts)
     grades = dashboard.grades(start, end, **opts)
     times = dashboard.response_intervals(start, end, **opts)

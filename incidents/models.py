@@ -219,6 +219,8 @@ class Incident(models.Model):
         indexes = [
             models.Index(fields=["state", "-reported_at"]),
             models.Index(fields=["is_drill", "-reported_at"]),
+            # The charts and statistics count a period by the time of report, drills in or out (issue 15).
+            models.Index(fields=["reported_at"], name="incident_reported_at"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(state__in=State.values), name="incident_state_valid"),
@@ -604,6 +606,24 @@ class TimelineEvent(AppendOnlyModel):
         verbose_name = _("时间线")
         verbose_name_plural = _("时间线")
         ordering = ["at", "id"]
+        indexes = [
+            # The charts and statistics (command/stats_times.py, issue 15) read the first or last of these
+            # moves per incident; their own partial indexes let them read nothing else.
+            *(
+                models.Index(fields=["incident", "at"], condition=Q(data__move=move), name=f"timeline_{move}")
+                for move in ("start_assessment", "end_response")
+            ),
+            # The level moves (§5.3, the levels used) also carry the levels, to be read from the index alone.
+            *(
+                models.Index(
+                    fields=["incident", "at"],
+                    include=["from_level", "to_level", "id"],
+                    condition=Q(data__move=move),
+                    name=f"timeline_{move}",
+                )
+                for move in ("activate", "change_level")
+            ),
+        ]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.summary}"
