@@ -19,6 +19,7 @@ import logging
 import time
 
 from django.apps import apps
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
@@ -103,3 +104,19 @@ def connect():
                 continue
             post_save.connect(_changed, sender=model, dispatch_uid=f"live.{name}.save")
             post_delete.connect(_changed, sender=model, dispatch_uid=f"live.{name}.delete")
+
+
+def memo(name, parts, compute, *, seconds):
+    """``compute()`` kept in the cache for the current version: ``name`` and ``parts`` (plain values, e.g.
+    the period and the language) make the key with the version, so any write that matters starts afresh;
+    ``seconds`` bounds how stale what the version does not watch may get (reminders, the clock). Without
+    a cache, ``compute()`` every time."""
+    version = current() if getattr(settings, "DASHBOARD_MEMO", True) else None
+    if version is None:
+        return compute()
+    key = "memo:" + ":".join(str(p) for p in (name, version, *parts))
+    value = get(key)
+    if value is None:
+        value = compute()
+        put(key, value, seconds)
+    return value

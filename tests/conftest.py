@@ -198,6 +198,13 @@ def _default_language():
 
 
 @pytest.fixture(autouse=True)
+def _no_memo(settings):
+    """Figures kept for the dashboard's version (``live.memo``) are off in tests: a test's writes are never
+    committed, so the version would not move between its requests. tests/command/test_memo.py turns it on."""
+    settings.DASHBOARD_MEMO = False
+
+
+@pytest.fixture(autouse=True)
 def _dashboard_version():
     """Each test starts with no dashboard version in the cache (command/live.py), so nothing cached at an
     earlier test's version is read, and no cached system status. The cache is Redis, shared by the tests
