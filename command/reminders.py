@@ -1,15 +1,22 @@
 """Reminders and escalation (issue 7): nothing waits in silence.
 
-Every minute (beat) — and at the exact due times in between (Celery ETA tasks the planner schedules) —
-``sweep`` runs two steps:
+Three entry points, all idempotent (at-least-once Celery, ``acks_late``):
+
+- ``sweep`` (beat, every minute): ``plan`` + ``deliver`` + ``retry_external``;
+- ``dispatch`` (an ETA task at each due second the planner scheduled; beat every few seconds as the safety
+  net; a re-scheduling when a worker starts, see ``reschedule``): when something is due — one indexed
+  query otherwise — ``plan`` then ``deliver``, so a condition that ended since the last plan is cancelled,
+  not sent.
 
 1. ``plan(now)``: from the current state of the world, the reminders that should exist (one row per kind,
    subject and escalation step, with its due time). New ones are inserted (a unique key: planning twice
    never makes two); scheduled ones whose condition is gone (signed, decided, restored, reported) are
    cancelled. Because the plan is recomputed from the facts, a lost message, a lost ETA task or a
-   restarted worker cost at most one minute.
+   restarted worker cost at most the dispatch interval. Its queries read the open subjects (active
+   incidents, open tasks and requests, unsent reports, scheduled reminders), never the closed history:
+   each goes through an index on an open-state condition (tests/command/test_reminders_cost.py).
 2. ``deliver(now)``: the due reminders, locked with SKIP LOCKED (two workers never take the same one),
-   are resolved to people and sent: one in-app message per person per sweep listing everything due for
+   are resolved to people and sent: one in-app message per person per batch listing everything due for
    them (exactly once: the reminder is marked sent in the same transaction as the notification and its
    delivery rows), plus each person's preferred external channels (at least once, with an idempotency
    key; see ``send_delivery``). Each sent reminder is on its incident's timeline.
@@ -24,14 +31,14 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from incidents.choices import State
-from incidents.models import Incident, UpwardReport
+from incidents.models import FollowUpReport, Incident, UpwardReport
 from orgchart.models import Appointment
 from orgchart.permissions import RULES
 
@@ -123,9 +130,9 @@ URGENT = {"level_request", "hours_24", "calldown", "report_unassessed"}
 EXTRA_PLANNERS = []
 MAX_ATTEMPTS = 3
 UNKNOWN_AFTER = timedelta(minutes=5)  # a send begun this long ago and never finished: outcome unknown
-ETA_HORIZON = timedelta(
-    minutes=50
-)  # due sooner than this: an ETA task too (inside Redis' visibility timeout)
+# Due sooner than this: an ETA dispatch too (well inside Redis' visibility timeout, so a live worker holding
+# it is not handed a second copy).
+ETA_HORIZON = timedelta(minutes=50)
 
 
 def policies():
@@ -195,9 +202,9 @@ def plan(now=None):
                 planner(p, cfg[kind], now)
         scheduled = {
             (r.kind, r.subject, r.step): r.pk
-            for r in Reminder.objects.filter(state=Reminder.State.SCHEDULED).only(
-                "id", "kind", "subject", "step"
-            )
+            for r in Reminder.objects.filter(state=Reminder.State.SCHEDULED)
+            .order_by()
+            .only("id", "kind", "subject", "step")
         }
         gone = [pk for key, pk in scheduled.items() if key not in p.rows]
         if gone:
@@ -211,6 +218,7 @@ def plan(now=None):
             for r in (
                 Reminder.objects.filter(subject__in=chunk)
                 .exclude(state=Reminder.State.SCHEDULED)
+                .order_by()
                 .only("id", "kind", "subject", "step", "state")
             ):
                 known[(r.kind, r.subject, r.step)] = r
@@ -248,7 +256,7 @@ def plan(now=None):
             ignore_conflicts=True,
         )
     return sorted(
-        {_bucket(row["due_at"]) for row in fresh + revived if now < row["due_at"] <= now + ETA_HORIZON}
+        {eta_bucket(row["due_at"]) for row in fresh + revived if now < row["due_at"] <= now + ETA_HORIZON}
     )
 
 
@@ -257,12 +265,13 @@ def _chunks(items, size):
         yield items[i : i + size]
 
 
-ETA_BUCKET_SECONDS = 10
+ETA_BUCKET_SECONDS = 1
 
 
-def _bucket(moment):
-    """Due times rounded up to ``ETA_BUCKET_SECONDS``: 1,000 reminders due within a minute make 6 ETA
-    sweeps, not 1,000 (each sweep sends everything due by then)."""
+def eta_bucket(moment):
+    """Due times rounded up to the next whole ``ETA_BUCKET_SECONDS``: 1,000 reminders due within a minute
+    make at most 60 ETA dispatches, not 1,000 (each sends everything due by then), and none waits more
+    than a second for its dispatch."""
     seconds = moment.timestamp()
     rounded = -(-seconds // ETA_BUCKET_SECONDS) * ETA_BUCKET_SECONDS
     return moment + timedelta(seconds=rounded - seconds)
@@ -387,7 +396,7 @@ def _plan_tasks(p, c, overdue):
     # Tasks remind during the response and, for the §7.1 items and carried tasks, during aftermath.
     qs = Assignment.objects.filter(
         incident__state__in=(State.RESPONDING, State.AFTERMATH), state__in=Assignment.OPEN_STATES
-    ).select_related("incident")
+    ).select_related("incident", "group", "unit")
     # The groups each unit works in, per incident: a unit's task escalates to those groups' leaders.
     groups_of = {}
     for incident_id, unit_id, group_id in GroupUnit.objects.filter(
@@ -445,7 +454,10 @@ def _plan_tasks(p, c, overdue):
 
 
 def _plan_follow_ups(p, c):
-    qs = Incident.objects.filter(state=State.RESPONDING).annotate(last=Max("follow_ups__at"))
+    # The latest follow-up per responding incident, looked up per incident (its index), not aggregated
+    # over every follow-up ever written.
+    latest = FollowUpReport.objects.filter(incident=OuterRef("pk")).order_by("-at").values("at")[:1]
+    qs = Incident.objects.filter(state=State.RESPONDING).annotate(last=Subquery(latest))
     for inc in qs:
         base = max(x for x in (inc.last, inc.level_since, inc.reported_at) if x is not None)
         minutes = c["high"] if (inc.level or 4) <= 2 else c["low"]
@@ -822,6 +834,7 @@ def retry_external(now=None, *, inline=False):
             | Q(state=Delivery.State.SENDING, started_at__lt=now - UNKNOWN_AFTER)
         )
         .exclude(channel="in_app")
+        .order_by()  # not the default "-id": that would walk every delivery ever made
         .values_list("key", flat=True)[:500]
     )
     if inline:
@@ -832,22 +845,63 @@ def retry_external(now=None, *, inline=False):
     return len(keys)
 
 
+def deliver_all(now=None, *, limit=500):
+    """``deliver`` in batches of ``limit`` (one transaction each) until nothing due is left."""
+    total = 0
+    while True:
+        sent = deliver(now, limit=limit)
+        total += sent
+        if sent < limit:
+            return total
+
+
 def sweep(now=None):
-    """Plan, deliver, retry external sends; schedule ETA sweeps for what falls due within the hour."""
-    now = now or timezone.now()
+    """Beat, every minute: plan, send what is due, retry external sends; ETA dispatches for what falls
+    due within ``ETA_HORIZON``. ``now`` pins the clock (tests); otherwise the sends are stamped when they
+    happen, after the plan."""
     soon = plan(now)
-    sent = deliver(now)
+    sent = deliver_all(now)
     retried = retry_external(now)
-    if soon:
-        transaction.on_commit(lambda: _schedule(soon), robust=True)
+    _schedule_on_commit(soon)
     return {"planned_soon": len(soon), "sent": sent, "retried": retried}
 
 
+def dispatch(now=None):
+    """At a due time (ETA) and every ``REMINDER_DISPATCH_SECONDS`` (beat): if anything is due (one
+    indexed query over the scheduled rows), plan first — a condition that ended since the last plan is
+    cancelled, not sent — then send."""
+    moment = now or timezone.now()
+    if not Reminder.objects.filter(state=Reminder.State.SCHEDULED, due_at__lte=moment).exists():
+        return {"planned_soon": 0, "sent": 0}
+    soon = plan(now)
+    sent = deliver_all(now)
+    _schedule_on_commit(soon)
+    return {"planned_soon": len(soon), "sent": sent}
+
+
+def reschedule(now=None):
+    """A worker has started (``worker_ready``): the ETA dispatches a killed worker held are stuck in the
+    broker until the visibility timeout, so schedule them again for every scheduled reminder due within
+    ``ETA_HORIZON``. A duplicate of a dispatch a live worker still holds costs one query."""
+    now = now or timezone.now()
+    dues = Reminder.objects.filter(
+        state=Reminder.State.SCHEDULED, due_at__gt=now, due_at__lte=now + ETA_HORIZON
+    ).values_list("due_at", flat=True)
+    times = sorted({eta_bucket(d) for d in dues})
+    _schedule_on_commit(times)
+    return len(times)
+
+
+def _schedule_on_commit(times):
+    if times:
+        transaction.on_commit(lambda: _schedule(times), robust=True)
+
+
 def _schedule(times):
-    from .tasks import reminders_sweep
+    from .tasks import reminders_dispatch
 
     for eta in times:
-        reminders_sweep.apply_async(eta=eta, expires=eta + timedelta(minutes=5))
+        reminders_dispatch.apply_async(eta=eta, expires=eta + timedelta(minutes=5))
 
 
 def is_unknown(delivery, now=None):
