@@ -201,10 +201,10 @@ def plan(now=None):
             for kind, planner in EXTRA_PLANNERS:
                 planner(p, cfg[kind], now)
         scheduled = {
-            (r.kind, r.subject, r.step): r.pk
-            for r in Reminder.objects.filter(state=Reminder.State.SCHEDULED)
+            (kind, subject, step): pk
+            for pk, kind, subject, step in Reminder.objects.filter(state=Reminder.State.SCHEDULED)
             .order_by()
-            .only("id", "kind", "subject", "step")
+            .values_list("id", "kind", "subject", "step")
         }
         gone = [pk for key, pk in scheduled.items() if key not in p.rows]
         if gone:
@@ -388,29 +388,80 @@ def _plan_requests(p, c):
         )
 
 
-def _task_name(t):
-    return t.title if t.target in ("", t.title) else f"{t.title}（{t.target}）"
+def _task_name(title, target):
+    return title if target in ("", title) else f"{title}（{target}）"
+
+
+def _url_for(name):
+    """``reverse(name, args=[pk])`` for thousands of pks: reversed once, the pk put in."""
+    sentinel = "8080808080"
+    pattern = reverse(name, args=[int(sentinel)])
+    return lambda pk: pattern.replace(sentinel, str(pk))
+
+
+TASK_FIELDS = (
+    "pk",
+    "state",
+    "updated_at",
+    "created_at",
+    "unit_id",
+    "group_id",
+    "incident_id",
+    "due_at",
+    "title",
+    "group__name",
+    "unit__name",
+    "unit__current_name",
+    "incident__title",
+    "incident__is_drill",
+)
+
+
+class _TaskRow:
+    """An open task as the planner needs it (plain values: a bad winter has thousands)."""
+
+    def __init__(self, values):
+        (self.pk, self.state, self.updated_at, self.created_at, self.unit_id, self.group_id, self.incident_id,
+         self.due_at, title, group_name, unit_name, unit_current, inc_title, is_drill) = values  # fmt: skip
+        target = " · ".join(x for x in (group_name, unit_current or unit_name) if x)
+        self.name = _task_name(title, target)
+        self.incident = _IncidentRef(inc_title, is_drill)
+
+
+class _IncidentRef:
+    def __init__(self, title, is_drill):
+        self.title, self.is_drill = title, is_drill
+
+
+def _task_groups():
+    """For the open tasks' escalation: the groups each unit works in, per incident, and the activated
+    (incident, group) pairs."""
+    live = (State.RESPONDING, State.AFTERMATH)
+    groups_of = {}
+    for incident_id, unit_id, group_id in GroupUnit.objects.filter(
+        activated_group__incident__state__in=live
+    ).values_list("activated_group__incident_id", "unit_id", "activated_group__group_id"):
+        groups_of.setdefault((incident_id, unit_id), []).append(group_id)
+    activated = set(
+        ActivatedGroup.objects.filter(incident__state__in=live).values_list("incident_id", "group_id")
+    )
+    return groups_of, activated
 
 
 def _plan_tasks(p, c, overdue):
     # Tasks remind during the response and, for the §7.1 items and carried tasks, during aftermath.
-    qs = Assignment.objects.filter(
+    rows = Assignment.objects.filter(
         incident__state__in=(State.RESPONDING, State.AFTERMATH), state__in=Assignment.OPEN_STATES
-    ).select_related("incident", "group", "unit")
-    # The groups each unit works in, per incident: a unit's task escalates to those groups' leaders.
-    groups_of = {}
-    for incident_id, unit_id, group_id in GroupUnit.objects.filter(
-        activated_group__incident__state__in=(State.RESPONDING, State.AFTERMATH)
-    ).values_list("activated_group__incident_id", "unit_id", "activated_group__group_id"):
-        groups_of.setdefault((incident_id, unit_id), []).append(group_id)
-    # A §7.1 item names the 善后工作组, which is not activated at Ⅲ/Ⅳ: its unit's head is the leader then.
-    activated = set(
-        ActivatedGroup.objects.filter(incident__state__in=(State.RESPONDING, State.AFTERMATH)).values_list(
-            "incident_id", "group_id"
-        )
-    )
-    for t in qs:
-        url = reverse("command:task", args=[t.pk])
+    ).values_list(*TASK_FIELDS)
+    # A unit's task escalates to the leaders of the groups it works in; a §7.1 item names the 善后工作组,
+    # which is not activated at Ⅲ/Ⅳ: its unit's head is the leader then.
+    groups_of, activated = _task_groups()
+    url_of = _url_for("command:task")
+    unsigned = _("任务下达%(m)s分钟尚未签收：%(title)s · %(inc)s")
+    late = _("任务已超过完成时限：%(title)s · %(inc)s")
+    for values in rows:
+        t = _TaskRow(values)
+        url = url_of(t.pk)
         if t.state == Assignment.State.PENDING:
             base = t.updated_at or t.created_at  # pending: created, or reassigned (updated) since
             subject = f"task:{t.pk}:{_ts(base)}"
@@ -419,16 +470,13 @@ def _plan_tasks(p, c, overdue):
             group_ids = [g for g in group_ids if (t.incident_id, g) in activated or not t.unit_id]
             leaders = [f"group:{t.incident_id}:{g}" for g in group_ids] or [f"unit_head:{t.unit_id}"]
             for step, who in (("liaison", doers), ("leader", leaders), ("office", ["office"])):
+                title = unsigned % {"m": c[step], "title": t.name, "inc": t.incident.title}
                 p.add(
                     "task_unsigned",
                     subject,
                     step,
                     base + _m(c[step]),
-                    title=_t(
-                        t.incident,
-                        _("任务下达%(m)s分钟尚未签收：%(title)s · %(inc)s")
-                        % {"m": c[step], "title": _task_name(t), "inc": t.incident.title},
-                    ),
+                    title=_t(t.incident, title),
                     url=url,
                     recipients=who,
                     incident_id=t.incident_id,
@@ -442,11 +490,7 @@ def _plan_tasks(p, c, overdue):
                 f"task:{t.pk}:{_ts(t.due_at)}",
                 "overdue",
                 t.due_at + _m(overdue["after"]),
-                title=_t(
-                    t.incident,
-                    _("任务已超过完成时限：%(title)s · %(inc)s")
-                    % {"title": _task_name(t), "inc": t.incident.title},
-                ),
+                title=_t(t.incident, late % {"title": t.name, "inc": t.incident.title}),
                 url=url,
                 recipients=who,
                 incident_id=t.incident_id,
@@ -497,7 +541,10 @@ def _plan_upward(p, c):
 
 
 def _plan_calldowns(p, c):
-    qs = CallDown.objects.filter(received_at__isnull=True, incident__state=State.RESPONDING).select_related(
+    # From the responding incidents to their un-received call-downs (an index on those): call-downs
+    # never confirmed on closed incidents stay behind in the history and are not read.
+    responding = list(Incident.objects.filter(state=State.RESPONDING).values_list("pk", flat=True))
+    qs = CallDown.objects.filter(received_at__isnull=True, incident_id__in=responding).select_related(
         "incident", "person"
     )
     for cd in qs:
