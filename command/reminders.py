@@ -929,12 +929,15 @@ def dispatch(now=None):
 def reschedule(now=None):
     """A worker has started (``worker_ready``): the ETA dispatches a killed worker held are stuck in the
     broker until the visibility timeout, so schedule them again for every scheduled reminder due within
-    ``ETA_HORIZON``. A duplicate of a dispatch a live worker still holds costs one query."""
+    ``ETA_HORIZON`` (and one at once if something is already due). A duplicate of a dispatch a live worker
+    still holds costs one query."""
     now = now or timezone.now()
-    dues = Reminder.objects.filter(
-        state=Reminder.State.SCHEDULED, due_at__gt=now, due_at__lte=now + ETA_HORIZON
-    ).values_list("due_at", flat=True)
-    times = sorted({eta_bucket(d) for d in dues})
+    dues = (
+        Reminder.objects.filter(state=Reminder.State.SCHEDULED, due_at__lte=now + ETA_HORIZON)
+        .order_by()
+        .values_list("due_at", flat=True)
+    )
+    times = sorted({max(eta_bucket(d), now) for d in dues})
     _schedule_on_commit(times)
     return len(times)
 
