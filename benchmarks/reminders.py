@@ -1,48 +1,54 @@
-"""Reminder delivery on a real Celery worker and beat over Redis: delay after the due time, duplicates, losses.
+"""Reminder delivery on a real Celery worker and beat over Redis, on a copy of a database: delay after the
+due time, duplicates, losses, and what a sweep costs there.
 
-    DATABASE_URL=postgres://... REDIS_URL=redis://... SECRET_KEY=x .venv/bin/python benchmarks/reminders.py \
-        [--n 1000] [--window 60] [--kill-at 20] [--restart-after 3] [--grace 90]
+    DATABASE_URL=postgres://…/remind_25k REDIS_URL=redis://…/5 SECRET_KEY=x .venv/bin/python \
+        benchmarks/reminders.py [--n 1000] [--window 60] [--kill-at 20] [--restart-after 3] [--grace 90]
 
-Needs PostgreSQL with the plan and demo data (`manage.py migrate && manage.py load_plan --demo`) and
-Redis; use a database and a Redis db of their own (it starts its own worker and beat on the queue
-``CELERY_QUEUE``, default "heating", and purges that queue). A benchmark, not a test.
+``DATABASE_URL`` names the data to measure on (migrated, with the plan and the demo data:
+``manage.py migrate && manage.py load_plan --demo``, e.g. plus ``generate_winter``); nobody may be connected
+to it while the copy is made. A benchmark, not a test.
 
-The reminders are real ones, kept alive by ``plan()`` (which cancels every scheduled reminder whose
-condition it no longer finds, whatever its kind): un-received call-downs (到岗通知) on responding
+It touches only what it creates, and removes it all at the end, also after an error or Ctrl-C:
+- a database ``<name>_bench_reminders_<pid>`` copied from ``DATABASE_URL`` (``CREATE DATABASE … TEMPLATE``):
+  everything below is written there, and it is dropped at the end (the timeline is append-only, so
+  incidents could not be removed from the original; the original is only read, by the copy);
+- a Redis queue ``bench-reminders-<pid>`` (``CELERY_QUEUE``) for its worker and beat: purged, and at the
+  end its keys, its bindings and its unacknowledged messages (a killed worker's) are removed; nothing else
+  in the Redis database is touched;
+- a temporary directory (beat's schedule, the logs), removed at the end (``--keep`` keeps it and the copy).
+
+First it catches the copy up: one ``sweep()`` plans and sends what the history's open subjects have due
+(as a running system would have done long ago), then a second, steady-state sweep is timed (its queries
+and seconds: the cost every minute at this size).
+
+The reminders are real ones, kept alive by ``plan()``: un-received call-downs (到岗通知) on responding
 incidents. A call-down's "again" reminder is due ``notified_at + policy["again"]`` minutes (default 15)
 and goes to ``user:<the person's account>``; so ``notified_at`` is set back so that the N reminders fall
-due uniformly over the next ``--window`` seconds (after a short ``--lead``). A person is called once per
-incident, so the N call-downs are spread over ceil(N / people with an account) dedicated drill
-incidents (【演练】基准测试…), reported, assessed and activated at Ⅳ through the normal services (Ⅳ: no
-groups, tasks or call-downs of their own). The calldown policy is left as it is; the "office" step of
-each call-down (due 15 minutes later) is planned too but never falls due during a round.
+due uniformly over the next ``--window`` seconds (after ``--lead``). A person is called once per incident,
+so the N call-downs are spread over ceil(N / people with an account) drill incidents (【演练】基准测试…),
+reported, assessed and activated at Ⅳ through the normal services.
 
-Each round starts a worker (``celery -A config worker --pool=solo``) and beat (schedule file in a temp
-dir), creates the call-downs, calls ``command.reminders.sweep()`` once — which inserts the reminders and
-schedules the ETA sweeps at their due times, as the engine does — and then watches the in-app
-``Delivery`` rows until all are sent or ``--grace`` seconds after the last due time. Round 2 SIGKILLs
-the worker ``--kill-at`` seconds after the first due time and starts a new one ``--restart-after``
-seconds later: the killed worker's ETA messages stay unacknowledged in Redis for the visibility timeout
-(an hour), so what falls due after the kill is sent by beat's minute sweep.
+Each round starts a worker (``celery -A config worker --pool=solo``) and beat (every minute a sweep, every
+10 s a dispatch), creates the call-downs, calls ``sweep()`` once — which inserts the reminders and
+schedules an ETA dispatch for each due second, as the engine does — and watches the in-app ``Delivery``
+rows until all are sent or ``--grace`` seconds after the last due time. Round 2 SIGKILLs the worker
+``--kill-at`` seconds after the first due time and starts a new one ``--restart-after`` seconds later:
+the killed worker's ETA messages stay unacknowledged in Redis for the visibility timeout (an hour); the
+new worker schedules them again when it is ready (``worker_ready``), and beat's 10 s dispatch is the net.
 
-Per round it prints: delay = ``Delivery.sent_at`` (the start of the sweep that sent it; the message is
-visible when that sweep commits) minus ``Reminder.due_at`` — median, p99, max; the same for the time
-this script first saw the row (polling every 0.5 s); delivered; duplicates (more than one in-app
-``Delivery`` per reminder and recipient; a reminder listed in two of a recipient's messages — messages
-are matched to reminders through ``Delivery.notification``, since the "again" titles are the same for
-every call-down of one incident; message lines without a delivery row); losses (not sent by due + grace);
-and the sweeps the workers ran (from their logs).
-
-Clean-up: after each round the call-downs, reminders, in-app deliveries and reminder messages it created
-are deleted; at the end the incidents are ended, moved to aftermath and archived (they stay, with their
-timelines: the timeline is append-only in the database, so they cannot be deleted). ``--keep`` skips all
-clean-up. Heartbeat rows written by its worker and beat are left (they are only timestamps).
+Per round: delay = ``Delivery.sent_at`` (stamped when the dispatch sends, after its plan; the message is
+visible when it commits) minus ``Reminder.due_at`` — median, p99, max; the same for the time this script
+first saw the row (polling every 0.5 s); delivered; duplicates (more than one in-app ``Delivery`` per
+reminder and recipient; a reminder listed in two of a recipient's messages; message lines without a
+delivery row); losses (not sent by due + grace); the dispatches and sweeps the workers ran (their logs).
 """
 
 import argparse
+import json
 import math
 import os
 import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -51,31 +57,95 @@ import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# Everything below runs on the copy and the queue of its own: set before Django reads its settings (the
+# worker and beat it starts inherit them).
+SOURCE_URL = os.environ.get("DATABASE_URL", "")
+COPY = f"{urlsplit(SOURCE_URL).path.lstrip('/')}_bench_reminders_{os.getpid()}"[-63:]
+QUEUE = f"bench-reminders-{os.getpid()}"
+if SOURCE_URL.startswith(("postgres://", "postgresql://")):
+    os.environ["DATABASE_URL"] = urlunsplit(urlsplit(SOURCE_URL)._replace(path="/" + COPY))
+os.environ["CELERY_QUEUE"] = QUEUE
 
 import django  # noqa: E402
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, connections  # noqa: E402
 from django.db.models import Count  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from command import reminders  # noqa: E402
 from command.models import CallDown, Delivery, Heartbeat, Notification, Reminder  # noqa: E402
 from command.services import new_token  # noqa: E402
 from config.celery import app  # noqa: E402
-from incidents.models import Incident  # noqa: E402
 from orgchart.models import County, Person, ServiceArea  # noqa: E402
 
 CELERY = str(ROOT / ".venv" / "bin" / "celery")
 TITLE = "基准测试：提醒投递"
 REASON = "基准测试（benchmarks/reminders.py）"
+
+
+# ---- isolation: a database copy and a queue of its own --------------------------------------------
+
+
+def _maintenance(url):
+    import psycopg
+
+    parts = urlsplit(url)
+    return psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True)
+
+
+def copy_database(url, copy):
+    """``CREATE DATABASE copy TEMPLATE source``; returns the copy's URL."""
+    from psycopg import errors, sql
+
+    parts = urlsplit(url)
+    source = parts.path.lstrip("/")
+    with _maintenance(url) as conn:
+        try:
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(copy), sql.Identifier(source))
+            )
+        except errors.ObjectInUse:
+            sys.exit(f"{source}: other sessions are connected; the copy needs it idle (nothing was created)")
+    return urlunsplit(parts._replace(path="/" + copy))
+
+
+def drop_database(url, copy):
+    from psycopg import sql
+
+    with _maintenance(url) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(copy)))
+
+
+def remove_queue(app, queue, hostnames):
+    """The queue's keys and bindings, its unacknowledged messages (a killed worker's ETA dispatches) and
+    its workers' control bindings; nothing else."""
+    with app.connection_for_write() as conn:
+        client = conn.default_channel.client
+        sep = "\x06\x16"  # kombu's priority queues: <queue>\x06\x16<n>
+        client.delete(queue, *[f"{queue}{sep}{n}" for n in range(10)])
+        client.delete(f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
+        client.zrem("_kombu.binding_deadlines", queue)
+        for tag, raw in client.hgetall("unacked").items():
+            _message, exchange, routing_key = json.loads(raw)
+            if queue in (exchange, routing_key):
+                client.hdel("unacked", tag)
+                client.zrem("unacked_index", tag)
+        for member in client.smembers("_kombu.binding.celery.pidbox"):
+            if any(h.encode() in member for h in hostnames):
+                client.srem("_kombu.binding.celery.pidbox", member)
+                client.delete(member.split(b"\x06\x16")[-1])
+
+
+HOSTNAMES = []  # the workers it started (their control bindings are removed at the end)
 
 
 class Proc:
@@ -112,6 +182,7 @@ class Proc:
 
 
 def start_worker(name, logdir):
+    HOSTNAMES.append(f"{name}-{os.getpid()}@")
     return Proc(
         name,
         [
@@ -187,19 +258,6 @@ def make_incidents(count):
     return result
 
 
-def close_incidents(incidents):
-    User = get_user_model()
-    office, director = User.objects.get(username="office"), User.objects.get(username="director")
-    for incident in incidents:
-        Incident.objects.filter(pk=incident.pk).update(
-            still_trapped=0, still_missing=0, dead_unrecovered=0, hazards_controlled=True
-        )
-        incident.refresh_from_db()
-        incident.end_response(director, reason=REASON)
-        incident.begin_aftermath(office)
-        incident.archive(office)
-
-
 def delete_round(incidents):
     """The call-downs, reminders, deliveries and reminder messages of the bench incidents."""
     rs = Reminder.objects.filter(incident__in=incidents)
@@ -220,21 +278,22 @@ def pct(values, p):
     return values[min(len(values) - 1, max(0, math.ceil(len(values) * p / 100) - 1))]
 
 
-def sweeps_in(logs):
-    ran = sent = 0
+def runs_in(logs):
+    """{task: (runs, runs that sent something)} of the reminder sweeps and dispatches in the workers' logs."""
+    found = {}
     for log in logs:
-        for m in re.finditer(
-            r"reminders_sweep\[[^\]]+\] succeeded in [\d.]+s: \{[^}]*'sent': (\d+)", log.read_text()
+        for task, n in re.findall(
+            r"(reminders_sweep|reminders_dispatch)\[[^\]]+\] succeeded in [\d.]+s: \{[^}]*'sent': (\d+)",
+            log.read_text(),
         ):
-            ran += 1
-            sent += int(m.group(1)) > 0
-    return ran, sent
+            ran, sent = found.get(task, (0, 0))
+            found[task] = (ran + 1, sent + (int(n) > 0))
+    return found
 
 
-def run_round(label, incidents, people, args, kill_at=None):
+def run_round(label, incidents, people, args, logdir, kill_at=None):
     print(f"\n== {label}")
     app.control.purge()
-    logdir = tempfile.mkdtemp(prefix="bench-reminders-")
     procs, workers = [], []
     try:
         before = ready_count()
@@ -263,7 +322,7 @@ def run_round(label, incidents, people, args, kill_at=None):
             )
         CallDown.objects.bulk_create(rows)
         t = time.perf_counter()
-        result = reminders.sweep()  # plan (insert), deliver (nothing due yet), schedule the ETA sweeps
+        result = reminders.sweep()  # plan (insert), deliver (nothing due yet), schedule the ETA dispatches
         took = time.perf_counter() - t
         due_at = dict(
             Reminder.objects.filter(incident__in=incidents, kind="calldown", step="again").values_list(
@@ -274,7 +333,7 @@ def run_round(label, incidents, people, args, kill_at=None):
         last_due = max(due_at.values())
         print(
             f"{args.n} reminders due {timezone.localtime(t0):%H:%M:%S} + 0…{args.window} s for {per} people on "
-            f"{len(incidents)} incidents; sweep() planned them and scheduled {result['planned_soon']} ETA sweeps "
+            f"{len(incidents)} incidents; sweep() planned them and scheduled {result['planned_soon']} ETA dispatches "
             f"in {took:.2f} s (first due {(t0 - timezone.now()).total_seconds():.1f} s later)"
         )
 
@@ -337,7 +396,7 @@ def run_round(label, incidents, people, args, kill_at=None):
         in_two_messages = sum(len(v) - len(set(v)) for v in per_user.values())
         late = sum(1 for d in delays if d > args.grace)
         lost = len(due_at) - len(first) + late
-        ran, with_sent = sweeps_in(w.log for w in workers)
+        runs = runs_in([w.log for w in workers])
 
         print(f"delivered in-app             {len(first)} / {len(due_at)} ({len(note_ids)} messages)")
         if delays:
@@ -355,14 +414,60 @@ def run_round(label, incidents, people, args, kill_at=None):
             f"{lines_without_delivery}"
         )
         print(f"losses (not sent by due+{args.grace:g} s) {lost}")
-        print(f"sweeps run by the worker(s)  {ran} ({with_sent} sent something) until the end of the round")
+        print(
+            "run by the worker(s)          "
+            + "; ".join(f"{task} {ran} ({sent} sent something)" for task, (ran, sent) in sorted(runs.items()))
+        )
         return {"delivered": len(first), "duplicates": dup_deliveries + in_two_messages, "lost": lost}
     finally:
         for p in reversed(procs):
             p.stop()
         app.control.purge()
-        if not args.keep:
-            delete_round(incidents)
+        delete_round(incidents)  # in the copy: the next round calls the same people again
+
+
+def catch_up():
+    """What the copy's open subjects have due is sent once (a running system did so long ago); then one
+    steady-state sweep is timed: the cost of every minute's sweep at this size."""
+    t = time.perf_counter()
+    first = reminders.sweep()
+    took = time.perf_counter() - t
+    with CaptureQueriesContext(connection) as queries:
+        t = time.perf_counter()
+        steady = reminders.sweep()
+        steady_took = time.perf_counter() - t
+    open_rows = Reminder.objects.filter(state=Reminder.State.SCHEDULED).count()
+    print(
+        f"catch-up sweep: {first['sent']} reminders of the history's open subjects sent in {took:.2f} s; "
+        f"steady-state sweep: {steady_took:.2f} s, {len(queries)} queries, sent {steady['sent']}, "
+        f"{open_rows} reminders scheduled"
+    )
+    app.control.purge()  # the catch-up's ETA dispatches: the rounds' workers start from an empty queue
+
+
+def measure(args, logdir):
+    if not Person.objects.filter(user__username="director").exists():
+        sys.exit("no demo data: run manage.py migrate && manage.py load_plan --demo first")
+    people = list(Person.objects.filter(active=True, user__isnull=False, user__is_active=True).order_by("pk"))
+    print(
+        f"copy {COPY} of {urlsplit(SOURCE_URL).path.lstrip('/')}, broker {app.conf.broker_url}, queue {QUEUE}, "
+        f"calldown policy {reminders.policies()['calldown']}"
+    )
+    catch_up()
+    incidents = make_incidents(math.ceil(args.n / len(people)))
+    results = [run_round("round 1: worker and beat running throughout", incidents, people, args, logdir)]
+    results.append(
+        run_round(
+            f"round 2: worker SIGKILLed {args.kill_at:g} s after the first due time, "
+            f"a new one {args.restart_after:g} s later",
+            incidents,
+            people,
+            args,
+            logdir,
+            kill_at=args.kill_at,
+        )
+    )
+    return results
 
 
 def main():
@@ -373,36 +478,27 @@ def main():
     parser.add_argument("--kill-at", type=float, default=20, help="round 2: seconds after the first due time")
     parser.add_argument("--restart-after", type=float, default=3)
     parser.add_argument("--grace", type=float, default=90, help="not sent by due + this: lost")
-    parser.add_argument("--keep", action="store_true", help="leave everything it created")
+    parser.add_argument("--keep", action="store_true", help="keep the database copy and the logs")
     args = parser.parse_args()
 
-    if connection.vendor != "postgresql" or not app.conf.broker_url.startswith("redis://"):
+    if not SOURCE_URL.startswith(("postgres://", "postgresql://")) or not app.conf.broker_url.startswith(
+        "redis://"
+    ):
         sys.exit("needs DATABASE_URL (PostgreSQL) and REDIS_URL (Redis)")
-    if not Person.objects.filter(user__username="director").exists():
-        sys.exit("no demo data: run manage.py migrate && manage.py load_plan --demo first")
-    people = list(Person.objects.filter(active=True, user__isnull=False, user__is_active=True).order_by("pk"))
-    print(
-        f"database {settings.DATABASES['default']['NAME']}, broker {app.conf.broker_url}, "
-        f"queue {app.conf.task_default_queue}, calldown policy {reminders.policies()['calldown']}"
-    )
-    incidents = make_incidents(math.ceil(args.n / len(people)))
+    copy_database(SOURCE_URL, COPY)
+    logdir = tempfile.mkdtemp(prefix="bench-reminders-")
     results = []
     try:
-        results.append(run_round("round 1: worker and beat running throughout", incidents, people, args))
-        results.append(
-            run_round(
-                f"round 2: worker SIGKILLed {args.kill_at:g} s after the first due time, "
-                f"a new one {args.restart_after:g} s later",
-                incidents,
-                people,
-                args,
-                kill_at=args.kill_at,
-            )
-        )
+        results = measure(args, logdir)
     finally:
-        if not args.keep:
-            close_incidents(incidents)
-            print(f"\nclean-up: round rows deleted; incidents {[i.pk for i in incidents]} archived (drill)")
+        connections.close_all()
+        remove_queue(app, QUEUE, HOSTNAMES)
+        if args.keep:
+            print(f"\nkept: database {COPY}, logs {logdir}")
+        else:
+            drop_database(SOURCE_URL, COPY)
+            shutil.rmtree(logdir, ignore_errors=True)
+            print(f"\nclean-up: database {COPY} dropped, queue {QUEUE} removed, {logdir} removed")
     if any(r["duplicates"] or r["lost"] for r in results):
         sys.exit(1)
 
