@@ -22,19 +22,14 @@ First it catches the copy up: one ``sweep()`` plans and sends what the history's
 and seconds: the cost every minute at this size).
 
 The reminders are real ones, kept alive by ``plan()``: un-received call-downs (到岗通知) on responding
-incidents. A call-down's "again" reminder is due ``notified_at + policy["again"]`` minutes (default 15)
-and goes to ``user:<the person's account>``; so ``notified_at`` is set back so that the N reminders fall
-due uniformly over the next ``--window`` seconds (after ``--lead``). A person is called once per incident,
-so the N call-downs are spread over ceil(N / people with an account) drill incidents (【演练】基准测试…),
-reported, assessed and activated at Ⅳ through the normal services.
-
-Each round starts a worker (``celery -A config worker --pool=solo``) and beat (every minute a sweep, every
-10 s a dispatch), creates the call-downs, calls ``sweep()`` once — which inserts the reminders and
-schedules an ETA dispatch for each due second, as the engine does — and watches the in-app ``Delivery``
-rows until all are sent or ``--grace`` seconds after the last due time. Round 2 SIGKILLs the worker
-``--kill-at`` seconds after the first due time and starts a new one ``--restart-after`` seconds later:
-the killed worker's ETA messages stay unacknowledged in Redis for the visibility timeout (an hour); the
-new worker schedules them again when it is ready (``worker_ready``), and beat's 10 s dispatch is the net.
+drill incidents it reports and activates at Ⅳ (【演练】基准测试…), their "again" step (due ``notified_at`` +
+15 min by default, to the person) set to fall due uniformly over ``--window`` seconds after ``--lead``.
+Each round starts a worker (``celery -A config worker --pool=solo``) and beat, creates the call-downs,
+calls ``sweep()`` (it inserts the reminders and schedules an ETA dispatch per due second) and watches the
+in-app ``Delivery`` rows until all are sent or ``--grace`` s after the last due time. Round 2 SIGKILLs
+the worker ``--kill-at`` s after the first due time and starts a new one ``--restart-after`` s later: the
+killed worker's ETA messages stay unacknowledged for the visibility timeout; the new one schedules them
+again when ready (``worker_ready``), and beat's 10 s dispatch is the net.
 
 Per round: delay = ``Delivery.sent_at`` (stamped when the dispatch sends, after its plan; the message is
 visible when it commits) minus ``Reminder.due_at`` — median, p99, max; the same for the time this script
@@ -44,7 +39,6 @@ delivery row); losses (not sent by due + grace); the dispatches and sweeps the w
 """
 
 import argparse
-import json
 import math
 import os
 import re
@@ -81,6 +75,7 @@ from django.db.models import Count  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from benchmarks.isolation import copy_database, drop_database, remove_queue  # noqa: E402
 from command import reminders  # noqa: E402
 from command.models import CallDown, Delivery, Heartbeat, Notification, Reminder  # noqa: E402
 from command.services import new_token  # noqa: E402
@@ -90,59 +85,6 @@ from orgchart.models import County, Person, ServiceArea  # noqa: E402
 CELERY = str(ROOT / ".venv" / "bin" / "celery")
 TITLE = "基准测试：提醒投递"
 REASON = "基准测试（benchmarks/reminders.py）"
-
-
-# ---- isolation: a database copy and a queue of its own --------------------------------------------
-
-
-def _maintenance(url):
-    import psycopg
-
-    parts = urlsplit(url)
-    return psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True)
-
-
-def copy_database(url, copy):
-    """``CREATE DATABASE copy TEMPLATE source``; returns the copy's URL."""
-    from psycopg import errors, sql
-
-    parts = urlsplit(url)
-    source = parts.path.lstrip("/")
-    with _maintenance(url) as conn:
-        try:
-            conn.execute(
-                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(copy), sql.Identifier(source))
-            )
-        except errors.ObjectInUse:
-            sys.exit(f"{source}: other sessions are connected; the copy needs it idle (nothing was created)")
-    return urlunsplit(parts._replace(path="/" + copy))
-
-
-def drop_database(url, copy):
-    from psycopg import sql
-
-    with _maintenance(url) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(copy)))
-
-
-def remove_queue(app, queue, hostnames):
-    """The queue's keys and bindings, its unacknowledged messages (a killed worker's ETA dispatches) and
-    its workers' control bindings; nothing else."""
-    with app.connection_for_write() as conn:
-        client = conn.default_channel.client
-        sep = "\x06\x16"  # kombu's priority queues: <queue>\x06\x16<n>
-        client.delete(queue, *[f"{queue}{sep}{n}" for n in range(10)])
-        client.delete(f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
-        client.zrem("_kombu.binding_deadlines", queue)
-        for tag, raw in client.hgetall("unacked").items():
-            _message, exchange, routing_key = json.loads(raw)
-            if queue in (exchange, routing_key):
-                client.hdel("unacked", tag)
-                client.zrem("unacked_index", tag)
-        for member in client.smembers("_kombu.binding.celery.pidbox"):
-            if any(h.encode() in member for h in hostnames):
-                client.srem("_kombu.binding.celery.pidbox", member)
-                client.delete(member.split(b"\x06\x16")[-1])
 
 
 HOSTNAMES = []  # the workers it started (their control bindings are removed at the end)
@@ -291,6 +233,133 @@ def runs_in(logs):
     return found
 
 
+def create_calldowns(incidents, people, args):
+    """N call-downs whose "again" reminders fall due over the window; ``sweep()`` plans them."""
+    again = timedelta(minutes=reminders.policies()["calldown"]["again"])
+    t0 = timezone.now() + timedelta(seconds=args.lead)
+    per = len(people)
+    rows = []
+    for i in range(args.n):
+        person = people[i % per]
+        due = t0 + timedelta(seconds=args.window * i / args.n)
+        rows.append(
+            CallDown(
+                incident=incidents[i // per],
+                person=person,
+                name=person.name,
+                role=CallDown.Role.TEAM,
+                clause="§5.3.3(1)",
+                level=4,
+                token=new_token(),
+                notified_at=due - again,
+            )
+        )
+    CallDown.objects.bulk_create(rows)
+    t = time.perf_counter()
+    result = reminders.sweep()  # plan (insert), deliver (nothing due yet), schedule the ETA dispatches
+    took = time.perf_counter() - t
+    due_at = dict(
+        Reminder.objects.filter(incident__in=incidents, kind="calldown", step="again").values_list(
+            "pk", "due_at"
+        )
+    )
+    assert len(due_at) == args.n, len(due_at)
+    print(
+        f"{args.n} reminders due {timezone.localtime(t0):%H:%M:%S} + 0…{args.window} s for {per} people on "
+        f"{len(incidents)} incidents; sweep() planned them and scheduled {result['planned_soon']} ETA "
+        f"dispatches in {took:.2f} s (first due {(t0 - timezone.now()).total_seconds():.1f} s later)"
+    )
+    return t0, due_at
+
+
+def watch(t0, due_at, workers, procs, logdir, args, kill_at):
+    """Poll the in-app deliveries every 0.5 s (when each was first seen); kill and restart the worker."""
+    seen = {}
+    killed = restarted = False
+    end = max(due_at.values()) + timedelta(seconds=args.grace)
+    while True:
+        now = timezone.now()
+        for rid in Delivery.objects.filter(reminder_id__in=due_at, channel="in_app").values_list(
+            "reminder_id", flat=True
+        ):
+            seen.setdefault(rid, now)
+        if len(seen) == len(due_at) or now > end:
+            return seen
+        if kill_at is not None and not killed and now >= t0 + timedelta(seconds=kill_at):
+            workers[-1].kill()
+            killed, killed_at = True, now
+            print(
+                f"SIGKILL worker-1 at due+{(now - t0).total_seconds():.1f} s ({len(seen)} delivered so far)"
+            )
+        if killed and not restarted and now >= killed_at + timedelta(seconds=args.restart_after):
+            workers.append(start_worker("worker-2", logdir))
+            procs.append(workers[-1])
+            restarted = True
+            print(f"worker-2 started at due+{(now - t0).total_seconds():.1f} s")
+        time.sleep(0.5)
+
+
+def duplicates(due_at, in_app):
+    """(in-app deliveries per reminder+recipient > 1, a reminder in two of a person's messages, message
+    lines without a delivery row); messages ↔ reminders through ``Delivery.notification``."""
+    dup_deliveries = (
+        Delivery.objects.filter(reminder_id__in=due_at, channel="in_app")
+        .values("reminder", "recipient")
+        .annotate(c=Count("id"))
+        .filter(c__gt=1)
+        .count()
+    )
+    note_ids = {n for *_x, n in in_app if n}
+    linked = {}
+    for rid, nid in Delivery.objects.filter(notification_id__in=note_ids, channel="in_app").values_list(
+        "reminder_id", "notification_id"
+    ):
+        linked.setdefault(nid, []).append(rid)
+    per_user, lines_without_delivery = {}, 0
+    for nid, uid, body in Notification.objects.filter(pk__in=note_ids).values_list("pk", "recipient", "body"):
+        per_user.setdefault(uid, []).extend(linked[nid])
+        lines_without_delivery += max(0, len(body.splitlines()) - len(linked[nid]))
+    in_two_messages = sum(len(v) - len(set(v)) for v in per_user.values())
+    return dup_deliveries, in_two_messages, lines_without_delivery, len(note_ids)
+
+
+def report(due_at, seen, workers, args):
+    in_app = list(
+        Delivery.objects.filter(reminder_id__in=due_at, channel="in_app").values_list(
+            "reminder_id", "recipient_id", "sent_at", "notification_id"
+        )
+    )
+    first = {}
+    for rid, _uid, sent, _n in sorted(in_app, key=lambda x: x[2]):
+        first.setdefault(rid, sent)
+    delays = [(first[rid] - due_at[rid]).total_seconds() for rid in first]
+    seen_delays = [(seen[rid] - due_at[rid]).total_seconds() for rid in seen]
+    dup_deliveries, in_two_messages, lines_without_delivery, messages = duplicates(due_at, in_app)
+    lost = len(due_at) - len(first) + sum(1 for d in delays if d > args.grace)
+    runs = runs_in([w.log for w in workers])
+    print(f"delivered in-app             {len(first)} / {len(due_at)} ({messages} messages)")
+    if delays:
+        for label, values, note in (
+            ("sent_at", delays, ""),
+            ("seen   ", seen_delays, "   (polled every 0.5 s)"),
+        ):
+            print(
+                f"delay {label} − due_at (s)   median {statistics.median(values):.2f}   "
+                f"p99 {pct(values, 99):.2f}   max {max(values):.2f}{note}"
+            )
+    print(
+        f"duplicates                   in-app deliveries per reminder+recipient >1: {dup_deliveries}; "
+        f"reminder in two messages: {in_two_messages}; message lines without a delivery: "
+        f"{lines_without_delivery}"
+    )
+    print(f"losses (not sent by due+{args.grace:g} s) {lost}")
+    print(
+        "run by the worker(s)          "
+        + "; ".join(f"{task} {ran} ({sent} sent something)" for task, (ran, sent) in sorted(runs.items()))
+    )
+    return {"delivered": len(first), "duplicates": dup_deliveries + in_two_messages, "lost": lost}
+
+
 def run_round(label, incidents, people, args, logdir, kill_at=None):
     print(f"\n== {label}")
     app.control.purge()
@@ -300,125 +369,9 @@ def run_round(label, incidents, people, args, logdir, kill_at=None):
         workers.append(start_worker("worker-1", logdir))
         procs += [workers[0], start_beat(logdir)]
         wait_ready(workers[0], before)
-
-        again = timedelta(minutes=reminders.policies()["calldown"]["again"])
-        t0 = timezone.now() + timedelta(seconds=args.lead)
-        per = len(people)
-        rows = []
-        for i in range(args.n):
-            person = people[i % per]
-            due = t0 + timedelta(seconds=args.window * i / args.n)
-            rows.append(
-                CallDown(
-                    incident=incidents[i // per],
-                    person=person,
-                    name=person.name,
-                    role=CallDown.Role.TEAM,
-                    clause="§5.3.3(1)",
-                    level=4,
-                    token=new_token(),
-                    notified_at=due - again,
-                )
-            )
-        CallDown.objects.bulk_create(rows)
-        t = time.perf_counter()
-        result = reminders.sweep()  # plan (insert), deliver (nothing due yet), schedule the ETA dispatches
-        took = time.perf_counter() - t
-        due_at = dict(
-            Reminder.objects.filter(incident__in=incidents, kind="calldown", step="again").values_list(
-                "pk", "due_at"
-            )
-        )
-        assert len(due_at) == args.n, len(due_at)
-        last_due = max(due_at.values())
-        print(
-            f"{args.n} reminders due {timezone.localtime(t0):%H:%M:%S} + 0…{args.window} s for {per} people on "
-            f"{len(incidents)} incidents; sweep() planned them and scheduled {result['planned_soon']} ETA dispatches "
-            f"in {took:.2f} s (first due {(t0 - timezone.now()).total_seconds():.1f} s later)"
-        )
-
-        seen = {}
-        killed = restarted = False
-        end = last_due + timedelta(seconds=args.grace)
-        while True:
-            now = timezone.now()
-            for rid, _sent in Delivery.objects.filter(reminder_id__in=due_at, channel="in_app").values_list(
-                "reminder_id", "sent_at"
-            ):
-                seen.setdefault(rid, now)
-            if len(seen) == len(due_at) or now > end:
-                break
-            if kill_at is not None and not killed and now >= t0 + timedelta(seconds=kill_at):
-                workers[-1].kill()
-                killed, killed_at = True, now
-                print(
-                    f"SIGKILL worker-1 at due+{(now - t0).total_seconds():.1f} s "
-                    f"({len(seen)} delivered so far)"
-                )
-            if killed and not restarted and now >= killed_at + timedelta(seconds=args.restart_after):
-                workers.append(start_worker("worker-2", logdir))
-                procs.append(workers[-1])
-                restarted = True
-                print(f"worker-2 started at due+{(now - t0).total_seconds():.1f} s")
-            time.sleep(0.5)
-
-        in_app = list(
-            Delivery.objects.filter(reminder_id__in=due_at, channel="in_app").values_list(
-                "reminder_id", "recipient_id", "sent_at", "notification_id"
-            )
-        )
-        first = {}
-        for rid, _uid, sent, _n in sorted(in_app, key=lambda x: x[2]):
-            first.setdefault(rid, sent)
-        delays = [(first[rid] - due_at[rid]).total_seconds() for rid in first]
-        seen_delays = [(seen[rid] - due_at[rid]).total_seconds() for rid in seen]
-        dup_deliveries = (
-            Delivery.objects.filter(reminder_id__in=due_at, channel="in_app")
-            .values("reminder", "recipient")
-            .annotate(c=Count("id"))
-            .filter(c__gt=1)
-            .count()
-        )
-        # messages ↔ reminders through Delivery.notification (all in-app deliveries linked to those messages)
-        note_ids = {n for *_x, n in in_app if n}
-        linked = {}
-        for rid, nid in Delivery.objects.filter(notification_id__in=note_ids, channel="in_app").values_list(
-            "reminder_id", "notification_id"
-        ):
-            linked.setdefault(nid, []).append(rid)
-        per_user = {}
-        lines_without_delivery = 0
-        for nid, uid, body in Notification.objects.filter(pk__in=note_ids).values_list(
-            "pk", "recipient", "body"
-        ):
-            per_user.setdefault(uid, []).extend(linked[nid])
-            lines_without_delivery += max(0, len(body.splitlines()) - len(linked[nid]))
-        in_two_messages = sum(len(v) - len(set(v)) for v in per_user.values())
-        late = sum(1 for d in delays if d > args.grace)
-        lost = len(due_at) - len(first) + late
-        runs = runs_in([w.log for w in workers])
-
-        print(f"delivered in-app             {len(first)} / {len(due_at)} ({len(note_ids)} messages)")
-        if delays:
-            print(
-                f"delay sent_at − due_at (s)   median {statistics.median(delays):.2f}   "
-                f"p99 {pct(delays, 99):.2f}   max {max(delays):.2f}"
-            )
-            print(
-                f"delay seen − due_at (s)      median {statistics.median(seen_delays):.2f}   "
-                f"p99 {pct(seen_delays, 99):.2f}   max {max(seen_delays):.2f}   (polled every 0.5 s)"
-            )
-        print(
-            f"duplicates                   in-app deliveries per reminder+recipient >1: {dup_deliveries}; "
-            f"reminder in two messages: {in_two_messages}; message lines without a delivery: "
-            f"{lines_without_delivery}"
-        )
-        print(f"losses (not sent by due+{args.grace:g} s) {lost}")
-        print(
-            "run by the worker(s)          "
-            + "; ".join(f"{task} {ran} ({sent} sent something)" for task, (ran, sent) in sorted(runs.items()))
-        )
-        return {"delivered": len(first), "duplicates": dup_deliveries + in_two_messages, "lost": lost}
+        t0, due_at = create_calldowns(incidents, people, args)
+        seen = watch(t0, due_at, workers, procs, logdir, args, kill_at)
+        return report(due_at, seen, workers, args)
     finally:
         for p in reversed(procs):
             p.stop()
