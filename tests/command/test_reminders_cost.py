@@ -143,6 +143,7 @@ def test_the_planner_queries_go_through_open_state_indexes(open_world):
         "command_reminder",
         "command_delivery",
         "command_levelrequest",
+        "command_levelrequeststep",
         "aftermath_measure",
     }
     now = timezone.now() + timedelta(minutes=5)
