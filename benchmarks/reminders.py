@@ -70,7 +70,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import connection, connections  # noqa: E402
+from django.db import connection, connections, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -381,21 +381,41 @@ def run_round(label, incidents, people, args, logdir, kill_at=None):
 
 def catch_up():
     """What the copy's open subjects have due is sent once (a running system did so long ago); then one
-    steady-state sweep is timed: the cost of every minute's sweep at this size."""
+    steady-state sweep is timed: the cost of every minute's sweep at this size, and the rows it read per
+    table (PostgreSQL's counters for its transaction) against the rows the table holds."""
     t = time.perf_counter()
     first = reminders.sweep()
     took = time.perf_counter() - t
-    with CaptureQueriesContext(connection) as queries:
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # the planner's statistics, as on a system that has been running
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        before = rows_read()
         t = time.perf_counter()
         steady = reminders.sweep()
         steady_took = time.perf_counter() - t
+        read = {table: n - before.get(table, (0, 0))[0] for table, (n, _size) in rows_read().items()}
+        sizes = {table: size for table, (_n, size) in rows_read().items()}
     open_rows = Reminder.objects.filter(state=Reminder.State.SCHEDULED).count()
     print(
         f"catch-up sweep: {first['sent']} reminders of the history's open subjects sent in {took:.2f} s; "
         f"steady-state sweep: {steady_took:.2f} s, {len(queries)} queries, sent {steady['sent']}, "
         f"{open_rows} reminders scheduled"
     )
+    print(
+        "  rows it read / rows in the table: "
+        + ", ".join(f"{t} {n:,}/{sizes[t]:,}" for t, n in sorted(read.items(), key=lambda x: -x[1]) if n)
+    )
     app.control.purge()  # the catch-up's ETA dispatches: the rounds' workers start from an empty queue
+
+
+def rows_read():
+    """{table: (rows read by sequential and index scans in this transaction, live rows)}."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT x.relname, coalesce(x.seq_tup_read, 0) + coalesce(x.idx_tup_fetch, 0), a.n_live_tup "
+            "FROM pg_stat_xact_user_tables x JOIN pg_stat_user_tables a USING (relid)"
+        )
+        return {table: (n, size) for table, n, size in cursor.fetchall()}
 
 
 def measure(args, logdir):

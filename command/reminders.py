@@ -436,15 +436,23 @@ class _IncidentRef:
 def _task_groups():
     """For the open tasks' escalation: the groups each unit works in, per incident, and the activated
     (incident, group) pairs."""
-    live = (State.RESPONDING, State.AFTERMATH)
-    groups_of = {}
-    for incident_id, unit_id, group_id in GroupUnit.objects.filter(
-        activated_group__incident__state__in=live
-    ).values_list("activated_group__incident_id", "unit_id", "activated_group__group_id"):
-        groups_of.setdefault((incident_id, unit_id), []).append(group_id)
-    activated = set(
-        ActivatedGroup.objects.filter(incident__state__in=live).values_list("incident_id", "group_id")
+    # From the live incidents' ids (their index) to their groups: not a join over every group ever activated.
+    live = list(
+        Incident.objects.filter(state__in=(State.RESPONDING, State.AFTERMATH)).values_list("pk", flat=True)
     )
+    groups = {
+        pk: (incident_id, group_id)
+        for pk, incident_id, group_id in ActivatedGroup.objects.filter(incident_id__in=live).values_list(
+            "pk", "incident_id", "group_id"
+        )
+    }
+    groups_of = {}
+    for activated_group_id, unit_id in GroupUnit.objects.filter(
+        activated_group_id__in=list(groups)
+    ).values_list("activated_group_id", "unit_id"):
+        incident_id, group_id = groups[activated_group_id]
+        groups_of.setdefault((incident_id, unit_id), []).append(group_id)
+    activated = set(groups.values())
     return groups_of, activated
 
 
