@@ -5,8 +5,8 @@ Three entry points, all idempotent (at-least-once Celery, ``acks_late``):
 - ``sweep`` (beat, every minute): ``plan`` + ``deliver`` + ``retry_external``;
 - ``dispatch`` (an ETA task at each due second the planner scheduled; beat every few seconds as the safety
   net; a re-scheduling when a worker starts, see ``reschedule``): when something is due — one indexed
-  query otherwise — ``plan`` then ``deliver``, so a condition that ended since the last plan is cancelled,
-  not sent.
+  query otherwise — ``plan`` of the kinds due, then ``deliver`` of those, so a condition that ended since
+  the last plan is cancelled, not sent (and a due call-down does not wait for thousands of tasks).
 
 1. ``plan(now)``: from the current state of the world, the reminders that should exist (one row per kind,
    subject and escalation step, with its due time). New ones are inserted (a unique key: planning twice
@@ -178,10 +178,28 @@ def _t(incident, text):
 PLAN_LOCK = 7_312_045  # pg_advisory_xact_lock key: one planner at a time (SQLite: BEGIN IMMEDIATE does it)
 
 
-def plan(now=None):
+def _planners():
+    """(the kinds it plans, planner(plan, policies, now)): each kind has exactly one planner."""
+    yield ("report_unassessed",), lambda p, cfg, now: _plan_reports(p, cfg["report_unassessed"])
+    yield ("hours_24",), lambda p, cfg, now: _plan_hours(p, cfg["hours_24"], now)
+    yield ("level_request",), lambda p, cfg, now: _plan_requests(p, cfg["level_request"])
+    yield (
+        ("task_unsigned", "task_overdue"),
+        lambda p, cfg, now: _plan_tasks(p, cfg["task_unsigned"], cfg["task_overdue"]),
+    )
+    yield ("no_follow_up",), lambda p, cfg, now: _plan_follow_ups(p, cfg["no_follow_up"])
+    yield ("upward_late",), lambda p, cfg, now: _plan_upward(p, cfg["upward_late"])
+    yield ("calldown",), lambda p, cfg, now: _plan_calldowns(p, cfg["calldown"])
+    for kind, planner in EXTRA_PLANNERS:
+        yield (kind,), lambda p, cfg, now, planner=planner, kind=kind: planner(p, cfg[kind], now)
+
+
+def plan(now=None, kinds=None):
     """Compute, insert, revive and cancel (see the module docstring), in one transaction that only one
     planner holds at a time: a planner that read the facts earlier must not cancel rows another one just
-    inserted from newer facts. Returns the due times of what it (re)scheduled within ``ETA_HORIZON``."""
+    inserted from newer facts. ``kinds``: only the planners of these kinds, and only their rows are
+    cancelled (a dispatch re-checks what is due, not the whole world). Returns the due times of what it
+    (re)scheduled within ``ETA_HORIZON``."""
     from django.db import connection
 
     now = now or timezone.now()
@@ -189,22 +207,18 @@ def plan(now=None):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PLAN_LOCK])
-        p, cfg = Plan(), policies()
+        p, cfg, planned = Plan(), policies(), set()
         with translation.override(settings.LANGUAGE_CODE):
-            _plan_reports(p, cfg["report_unassessed"])
-            _plan_hours(p, cfg["hours_24"], now)
-            _plan_requests(p, cfg["level_request"])
-            _plan_tasks(p, cfg["task_unsigned"], cfg["task_overdue"])
-            _plan_follow_ups(p, cfg["no_follow_up"])
-            _plan_upward(p, cfg["upward_late"])
-            _plan_calldowns(p, cfg["calldown"])
-            for kind, planner in EXTRA_PLANNERS:
-                planner(p, cfg[kind], now)
+            for its_kinds, planner in _planners():
+                if kinds is None or kinds & set(its_kinds):
+                    planner(p, cfg, now)
+                    planned.update(its_kinds)
+        scheduled_rows = Reminder.objects.filter(state=Reminder.State.SCHEDULED).order_by()
+        if kinds is not None:
+            scheduled_rows = scheduled_rows.filter(kind__in=sorted(planned))
         scheduled = {
             (kind, subject, step): pk
-            for pk, kind, subject, step in Reminder.objects.filter(state=Reminder.State.SCHEDULED)
-            .order_by()
-            .values_list("id", "kind", "subject", "step")
+            for pk, kind, subject, step in scheduled_rows.values_list("id", "kind", "subject", "step")
         }
         gone = [pk for key, pk in scheduled.items() if key not in p.rows]
         if gone:
@@ -695,14 +709,15 @@ class Resolver:
 # ---- delivery --------------------------------------------------------------------------------------
 
 
-def deliver(now=None, *, limit=500):
-    """Send the due reminders (see the module docstring). Returns the number of reminders sent."""
+def deliver(now=None, *, limit=500, kinds=None):
+    """Send the due reminders (see the module docstring), of ``kinds`` only if given (those a dispatch
+    has just planned). Returns the number of reminders sent."""
     now = now or timezone.now()
     resolver = Resolver(now)
     with transaction.atomic():
         due = list(
             Reminder.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(state=Reminder.State.SCHEDULED, due_at__lte=now)
+            .filter(state=Reminder.State.SCHEDULED, due_at__lte=now, **({"kind__in": kinds} if kinds else {}))
             .select_related("incident")
             .order_by("due_at", "id")[:limit]
         )
@@ -900,11 +915,11 @@ def retry_external(now=None, *, inline=False):
     return len(keys)
 
 
-def deliver_all(now=None, *, limit=500):
+def deliver_all(now=None, *, limit=500, kinds=None):
     """``deliver`` in batches of ``limit`` (one transaction each) until nothing due is left."""
     total = 0
     while True:
-        sent = deliver(now, limit=limit)
+        sent = deliver(now, limit=limit, kinds=kinds)
         total += sent
         if sent < limit:
             return total
@@ -923,13 +938,19 @@ def sweep(now=None):
 
 def dispatch(now=None):
     """At a due time (ETA) and every ``REMINDER_DISPATCH_SECONDS`` (beat): if anything is due (one
-    indexed query over the scheduled rows), plan first — a condition that ended since the last plan is
-    cancelled, not sent — then send."""
+    indexed query over the scheduled rows: their kinds), plan those kinds first — a condition that ended
+    since the last plan is cancelled, not sent — then send."""
     moment = now or timezone.now()
-    if not Reminder.objects.filter(state=Reminder.State.SCHEDULED, due_at__lte=moment).exists():
+    kinds = set(
+        Reminder.objects.filter(state=Reminder.State.SCHEDULED, due_at__lte=moment)
+        .order_by()
+        .values_list("kind", flat=True)
+        .distinct()
+    )
+    if not kinds:
         return {"planned_soon": 0, "sent": 0}
-    soon = plan(now)
-    sent = deliver_all(now)
+    soon = plan(now, kinds=kinds)
+    sent = deliver_all(now, kinds=sorted(kinds))
     _schedule_on_commit(soon)
     return {"planned_soon": len(soon), "sent": sent}
 

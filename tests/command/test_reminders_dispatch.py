@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from command import reminders, tasks
-from command.models import CallDown, Delivery, Reminder
+from command.models import Assignment, CallDown, Delivery, Reminder
 from config.celery import REMINDER_DISPATCH_SECONDS, app
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +62,23 @@ def test_a_condition_that_ended_since_the_plan_is_cancelled_not_sent(at_two):
     assert not Delivery.objects.filter(reminder=row).exists()
 
 
-def test_more_than_a_batch_due_at_once_is_sent_in_one_dispatch(at_two):
+def test_a_dispatch_plans_only_the_kinds_that_are_due(at_two):
+    """A due call-down is re-checked, not the whole world; the minute's sweep plans everything."""
+    cd = CallDown.objects.filter(incident=at_two, person__user__isnull=False).first()
+    reminders.plan(cd.notified_at + M)
+    unsigned = Reminder.objects.filter(kind="task_unsigned", incident=at_two, state="scheduled")
+    count = unsigned.count()
+    assert count > 0
+    Assignment.objects.filter(incident=at_two, state="pending").update(state="signed")  # all signed
+    due = again_of(cd).due_at + timedelta(seconds=1)
+    assert reminders.dispatch(due)["sent"] >= 1
+    assert again_of(cd).state == "sent"
+    assert unsigned.count() == count  # the task planner did not run: not due yet, not re-checked
+    reminders.sweep(due)
+    assert unsigned.count() == 0  # the sweep's full plan cancels them
+
+
+def test_more_than_a_batch_due_at_once_is_sent_in_one_go(at_two):
     people = list(CallDown.objects.filter(incident=at_two, person__user__isnull=False)[:5])
     assert len(people) == 5
     reminders.plan(people[0].notified_at + M)
@@ -100,6 +116,7 @@ def test_a_starting_worker_schedules_again_what_falls_due_within_the_hour(
         "due_at", flat=True
     )
     overdue = any(d <= now for d in soon)
+    assert overdue
     later = {reminders.eta_bucket(d) for d in soon if d > now}
     assert count == len(etas) == len(later) + overdue > 0
     assert all(now <= eta <= now + reminders.ETA_HORIZON + timedelta(seconds=1) for eta in etas)
