@@ -1,48 +1,48 @@
-"""Reminder delivery on a real Celery worker and beat over Redis: delay after the due time, duplicates, losses.
+"""Reminder delivery on a real Celery worker and beat over Redis, on a copy of a database: delay after the
+due time, duplicates, losses, and what a sweep costs there.
 
-    DATABASE_URL=postgres://... REDIS_URL=redis://... SECRET_KEY=x .venv/bin/python benchmarks/reminders.py \
-        [--n 1000] [--window 60] [--kill-at 20] [--restart-after 3] [--grace 90]
+    DATABASE_URL=postgres://…/remind_25k REDIS_URL=redis://…/5 SECRET_KEY=x .venv/bin/python \
+        benchmarks/reminders.py [--n 1000] [--window 60] [--kill-at 20] [--restart-after 3] [--grace 90]
 
-Needs PostgreSQL with the plan and demo data (`manage.py migrate && manage.py load_plan --demo`) and
-Redis; use a database and a Redis db of their own (it starts its own worker and beat on the queue
-``CELERY_QUEUE``, default "heating", and purges that queue). A benchmark, not a test.
+``DATABASE_URL`` names the data to measure on (migrated, with the plan and the demo data:
+``manage.py migrate && manage.py load_plan --demo``, e.g. plus ``generate_winter``); nobody may be connected
+to it while the copy is made. A benchmark, not a test.
 
-The reminders are real ones, kept alive by ``plan()`` (which cancels every scheduled reminder whose
-condition it no longer finds, whatever its kind): un-received call-downs (到岗通知) on responding
-incidents. A call-down's "again" reminder is due ``notified_at + policy["again"]`` minutes (default 15)
-and goes to ``user:<the person's account>``; so ``notified_at`` is set back so that the N reminders fall
-due uniformly over the next ``--window`` seconds (after a short ``--lead``). A person is called once per
-incident, so the N call-downs are spread over ceil(N / people with an account) dedicated drill
-incidents (【演练】基准测试…), reported, assessed and activated at Ⅳ through the normal services (Ⅳ: no
-groups, tasks or call-downs of their own). The calldown policy is left as it is; the "office" step of
-each call-down (due 15 minutes later) is planned too but never falls due during a round.
+It touches only what it creates, and removes it all at the end, also after an error or Ctrl-C:
+- a database ``<name>_bench_reminders_<pid>`` copied from ``DATABASE_URL`` (``CREATE DATABASE … TEMPLATE``):
+  everything below is written there, and it is dropped at the end (the timeline is append-only, so
+  incidents could not be removed from the original; the original is only read, by the copy);
+- a Redis queue ``bench-reminders-<pid>`` (``CELERY_QUEUE``) for its worker and beat: purged, and at the
+  end its keys, its bindings and its unacknowledged messages (a killed worker's) are removed; nothing else
+  in the Redis database is touched;
+- a temporary directory (beat's schedule, the logs), removed at the end (``--keep`` keeps it and the copy).
 
-Each round starts a worker (``celery -A config worker --pool=solo``) and beat (schedule file in a temp
-dir), creates the call-downs, calls ``command.reminders.sweep()`` once — which inserts the reminders and
-schedules the ETA sweeps at their due times, as the engine does — and then watches the in-app
-``Delivery`` rows until all are sent or ``--grace`` seconds after the last due time. Round 2 SIGKILLs
-the worker ``--kill-at`` seconds after the first due time and starts a new one ``--restart-after``
-seconds later: the killed worker's ETA messages stay unacknowledged in Redis for the visibility timeout
-(an hour), so what falls due after the kill is sent by beat's minute sweep.
+First it catches the copy up: one ``sweep()`` plans and sends what the history's open subjects have due
+(as a running system would have done long ago), then a second, steady-state sweep is timed (its queries
+and seconds: the cost every minute at this size).
 
-Per round it prints: delay = ``Delivery.sent_at`` (the start of the sweep that sent it; the message is
-visible when that sweep commits) minus ``Reminder.due_at`` — median, p99, max; the same for the time
-this script first saw the row (polling every 0.5 s); delivered; duplicates (more than one in-app
-``Delivery`` per reminder and recipient; a reminder listed in two of a recipient's messages — messages
-are matched to reminders through ``Delivery.notification``, since the "again" titles are the same for
-every call-down of one incident; message lines without a delivery row); losses (not sent by due + grace);
-and the sweeps the workers ran (from their logs).
+The reminders are real ones, kept alive by ``plan()``: un-received call-downs (到岗通知) on responding
+drill incidents it reports and activates at Ⅳ (【演练】基准测试…), their "again" step (due ``notified_at`` +
+15 min by default, to the person) set to fall due uniformly over ``--window`` seconds after ``--lead``.
+Each round starts a worker (``celery -A config worker --pool=solo``) and beat, creates the call-downs,
+calls ``sweep()`` (it inserts the reminders and schedules an ETA dispatch per due second) and watches the
+in-app ``Delivery`` rows until all are sent or ``--grace`` s after the last due time. Round 2 SIGKILLs
+the worker ``--kill-at`` s after the first due time and starts a new one ``--restart-after`` s later: the
+killed worker's ETA messages stay unacknowledged for the visibility timeout; the new one schedules them
+again when ready (``worker_ready``), and beat's 10 s dispatch is the net.
 
-Clean-up: after each round the call-downs, reminders, in-app deliveries and reminder messages it created
-are deleted; at the end the incidents are ended, moved to aftermath and archived (they stay, with their
-timelines: the timeline is append-only in the database, so they cannot be deleted). ``--keep`` skips all
-clean-up. Heartbeat rows written by its worker and beat are left (they are only timestamps).
+Per round: delay = ``Delivery.sent_at`` (stamped when the dispatch sends, after its plan; the message is
+visible when it commits) minus ``Reminder.due_at`` — median, p99, max; the same for the time this script
+first saw the row (polling every 0.5 s); delivered; duplicates (more than one in-app ``Delivery`` per
+reminder and recipient; a reminder listed in two of a recipient's messages; message lines without a
+delivery row); losses (not sent by due + grace); the dispatches and sweeps the workers ran (their logs).
 """
 
 import argparse
 import math
 import os
 import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -51,31 +51,43 @@ import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# Everything below runs on the copy and the queue of its own: set before Django reads its settings (the
+# worker and beat it starts inherit them).
+SOURCE_URL = os.environ.get("DATABASE_URL", "")
+COPY = f"{urlsplit(SOURCE_URL).path.lstrip('/')}_bench_reminders_{os.getpid()}"[-63:]
+QUEUE = f"bench-reminders-{os.getpid()}"
+if SOURCE_URL.startswith(("postgres://", "postgresql://")):
+    os.environ["DATABASE_URL"] = urlunsplit(urlsplit(SOURCE_URL)._replace(path="/" + COPY))
+os.environ["CELERY_QUEUE"] = QUEUE
 
 import django  # noqa: E402
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, connections, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from benchmarks.isolation import copy_database, drop_database, remove_queue  # noqa: E402
 from command import reminders  # noqa: E402
 from command.models import CallDown, Delivery, Heartbeat, Notification, Reminder  # noqa: E402
 from command.services import new_token  # noqa: E402
 from config.celery import app  # noqa: E402
-from incidents.models import Incident  # noqa: E402
 from orgchart.models import County, Person, ServiceArea  # noqa: E402
 
 CELERY = str(ROOT / ".venv" / "bin" / "celery")
 TITLE = "基准测试：提醒投递"
 REASON = "基准测试（benchmarks/reminders.py）"
+
+
+HOSTNAMES = []  # the workers it started (their control bindings are removed at the end)
 
 
 class Proc:
@@ -112,6 +124,7 @@ class Proc:
 
 
 def start_worker(name, logdir):
+    HOSTNAMES.append(f"{name}-{os.getpid()}@")
     return Proc(
         name,
         [
@@ -187,19 +200,6 @@ def make_incidents(count):
     return result
 
 
-def close_incidents(incidents):
-    User = get_user_model()
-    office, director = User.objects.get(username="office"), User.objects.get(username="director")
-    for incident in incidents:
-        Incident.objects.filter(pk=incident.pk).update(
-            still_trapped=0, still_missing=0, dead_unrecovered=0, hazards_controlled=True
-        )
-        incident.refresh_from_db()
-        incident.end_response(director, reason=REASON)
-        incident.begin_aftermath(office)
-        incident.archive(office)
-
-
 def delete_round(incidents):
     """The call-downs, reminders, deliveries and reminder messages of the bench incidents."""
     rs = Reminder.objects.filter(incident__in=incidents)
@@ -220,149 +220,227 @@ def pct(values, p):
     return values[min(len(values) - 1, max(0, math.ceil(len(values) * p / 100) - 1))]
 
 
-def sweeps_in(logs):
-    ran = sent = 0
+def runs_in(logs):
+    """{task: (runs, runs that sent something)} of the reminder sweeps and dispatches in the workers' logs."""
+    found = {}
     for log in logs:
-        for m in re.finditer(
-            r"reminders_sweep\[[^\]]+\] succeeded in [\d.]+s: \{[^}]*'sent': (\d+)", log.read_text()
+        for task, n in re.findall(
+            r"(reminders_sweep|reminders_dispatch)\[[^\]]+\] succeeded in [\d.]+s: \{[^}]*'sent': (\d+)",
+            log.read_text(),
         ):
-            ran += 1
-            sent += int(m.group(1)) > 0
-    return ran, sent
+            ran, sent = found.get(task, (0, 0))
+            found[task] = (ran + 1, sent + (int(n) > 0))
+    return found
 
 
-def run_round(label, incidents, people, args, kill_at=None):
+def create_calldowns(incidents, people, args):
+    """N call-downs whose "again" reminders fall due over the window; ``sweep()`` plans them."""
+    again = timedelta(minutes=reminders.policies()["calldown"]["again"])
+    t0 = timezone.now() + timedelta(seconds=args.lead)
+    per = len(people)
+    rows = []
+    for i in range(args.n):
+        person = people[i % per]
+        due = t0 + timedelta(seconds=args.window * i / args.n)
+        rows.append(
+            CallDown(
+                incident=incidents[i // per],
+                person=person,
+                name=person.name,
+                role=CallDown.Role.TEAM,
+                clause="§5.3.3(1)",
+                level=4,
+                token=new_token(),
+                notified_at=due - again,
+            )
+        )
+    CallDown.objects.bulk_create(rows)
+    t = time.perf_counter()
+    result = reminders.sweep()  # plan (insert), deliver (nothing due yet), schedule the ETA dispatches
+    took = time.perf_counter() - t
+    due_at = dict(
+        Reminder.objects.filter(incident__in=incidents, kind="calldown", step="again").values_list(
+            "pk", "due_at"
+        )
+    )
+    assert len(due_at) == args.n, len(due_at)
+    print(
+        f"{args.n} reminders due {timezone.localtime(t0):%H:%M:%S} + 0…{args.window} s for {per} people on "
+        f"{len(incidents)} incidents; sweep() planned them and scheduled {result['planned_soon']} ETA "
+        f"dispatches in {took:.2f} s (first due {(t0 - timezone.now()).total_seconds():.1f} s later)"
+    )
+    return t0, due_at
+
+
+def watch(t0, due_at, workers, procs, logdir, args, kill_at):
+    """Poll the in-app deliveries every 0.5 s (when each was first seen); kill and restart the worker."""
+    seen = {}
+    killed = restarted = False
+    end = max(due_at.values()) + timedelta(seconds=args.grace)
+    while True:
+        now = timezone.now()
+        for rid in Delivery.objects.filter(reminder_id__in=due_at, channel="in_app").values_list(
+            "reminder_id", flat=True
+        ):
+            seen.setdefault(rid, now)
+        if len(seen) == len(due_at) or now > end:
+            return seen
+        if kill_at is not None and not killed and now >= t0 + timedelta(seconds=kill_at):
+            workers[-1].kill()
+            killed, killed_at = True, now
+            print(
+                f"SIGKILL worker-1 at due+{(now - t0).total_seconds():.1f} s ({len(seen)} delivered so far)"
+            )
+        if killed and not restarted and now >= killed_at + timedelta(seconds=args.restart_after):
+            workers.append(start_worker("worker-2", logdir))
+            procs.append(workers[-1])
+            restarted = True
+            print(f"worker-2 started at due+{(now - t0).total_seconds():.1f} s")
+        time.sleep(0.5)
+
+
+def duplicates(due_at, in_app):
+    """(in-app deliveries per reminder+recipient > 1, a reminder in two of a person's messages, message
+    lines without a delivery row); messages ↔ reminders through ``Delivery.notification``."""
+    dup_deliveries = (
+        Delivery.objects.filter(reminder_id__in=due_at, channel="in_app")
+        .values("reminder", "recipient")
+        .annotate(c=Count("id"))
+        .filter(c__gt=1)
+        .count()
+    )
+    note_ids = {n for *_x, n in in_app if n}
+    linked = {}
+    for rid, nid in Delivery.objects.filter(notification_id__in=note_ids, channel="in_app").values_list(
+        "reminder_id", "notification_id"
+    ):
+        linked.setdefault(nid, []).append(rid)
+    per_user, lines_without_delivery = {}, 0
+    for nid, uid, body in Notification.objects.filter(pk__in=note_ids).values_list("pk", "recipient", "body"):
+        per_user.setdefault(uid, []).extend(linked[nid])
+        lines_without_delivery += max(0, len(body.splitlines()) - len(linked[nid]))
+    in_two_messages = sum(len(v) - len(set(v)) for v in per_user.values())
+    return dup_deliveries, in_two_messages, lines_without_delivery, len(note_ids)
+
+
+def report(due_at, seen, workers, args):
+    in_app = list(
+        Delivery.objects.filter(reminder_id__in=due_at, channel="in_app").values_list(
+            "reminder_id", "recipient_id", "sent_at", "notification_id"
+        )
+    )
+    first = {}
+    for rid, _uid, sent, _n in sorted(in_app, key=lambda x: x[2]):
+        first.setdefault(rid, sent)
+    delays = [(first[rid] - due_at[rid]).total_seconds() for rid in first]
+    seen_delays = [(seen[rid] - due_at[rid]).total_seconds() for rid in seen]
+    dup_deliveries, in_two_messages, lines_without_delivery, messages = duplicates(due_at, in_app)
+    lost = len(due_at) - len(first) + sum(1 for d in delays if d > args.grace)
+    runs = runs_in([w.log for w in workers])
+    print(f"delivered in-app             {len(first)} / {len(due_at)} ({messages} messages)")
+    if delays:
+        for label, values, note in (
+            ("sent_at", delays, ""),
+            ("seen   ", seen_delays, "   (polled every 0.5 s)"),
+        ):
+            print(
+                f"delay {label} − due_at (s)   median {statistics.median(values):.2f}   "
+                f"p99 {pct(values, 99):.2f}   max {max(values):.2f}{note}"
+            )
+    print(
+        f"duplicates                   in-app deliveries per reminder+recipient >1: {dup_deliveries}; "
+        f"reminder in two messages: {in_two_messages}; message lines without a delivery: "
+        f"{lines_without_delivery}"
+    )
+    print(f"losses (not sent by due+{args.grace:g} s) {lost}")
+    print(
+        "run by the worker(s)          "
+        + "; ".join(f"{task} {ran} ({sent} sent something)" for task, (ran, sent) in sorted(runs.items()))
+    )
+    return {"delivered": len(first), "duplicates": dup_deliveries + in_two_messages, "lost": lost}
+
+
+def run_round(label, incidents, people, args, logdir, kill_at=None):
     print(f"\n== {label}")
     app.control.purge()
-    logdir = tempfile.mkdtemp(prefix="bench-reminders-")
     procs, workers = [], []
     try:
         before = ready_count()
         workers.append(start_worker("worker-1", logdir))
         procs += [workers[0], start_beat(logdir)]
         wait_ready(workers[0], before)
-
-        again = timedelta(minutes=reminders.policies()["calldown"]["again"])
-        t0 = timezone.now() + timedelta(seconds=args.lead)
-        per = len(people)
-        rows = []
-        for i in range(args.n):
-            person = people[i % per]
-            due = t0 + timedelta(seconds=args.window * i / args.n)
-            rows.append(
-                CallDown(
-                    incident=incidents[i // per],
-                    person=person,
-                    name=person.name,
-                    role=CallDown.Role.TEAM,
-                    clause="§5.3.3(1)",
-                    level=4,
-                    token=new_token(),
-                    notified_at=due - again,
-                )
-            )
-        CallDown.objects.bulk_create(rows)
-        t = time.perf_counter()
-        result = reminders.sweep()  # plan (insert), deliver (nothing due yet), schedule the ETA sweeps
-        took = time.perf_counter() - t
-        due_at = dict(
-            Reminder.objects.filter(incident__in=incidents, kind="calldown", step="again").values_list(
-                "pk", "due_at"
-            )
-        )
-        assert len(due_at) == args.n, len(due_at)
-        last_due = max(due_at.values())
-        print(
-            f"{args.n} reminders due {timezone.localtime(t0):%H:%M:%S} + 0…{args.window} s for {per} people on "
-            f"{len(incidents)} incidents; sweep() planned them and scheduled {result['planned_soon']} ETA sweeps "
-            f"in {took:.2f} s (first due {(t0 - timezone.now()).total_seconds():.1f} s later)"
-        )
-
-        seen = {}
-        killed = restarted = False
-        end = last_due + timedelta(seconds=args.grace)
-        while True:
-            now = timezone.now()
-            for rid, _sent in Delivery.objects.filter(reminder_id__in=due_at, channel="in_app").values_list(
-                "reminder_id", "sent_at"
-            ):
-                seen.setdefault(rid, now)
-            if len(seen) == len(due_at) or now > end:
-                break
-            if kill_at is not None and not killed and now >= t0 + timedelta(seconds=kill_at):
-                workers[-1].kill()
-                killed, killed_at = True, now
-                print(
-                    f"SIGKILL worker-1 at due+{(now - t0).total_seconds():.1f} s "
-                    f"({len(seen)} delivered so far)"
-                )
-            if killed and not restarted and now >= killed_at + timedelta(seconds=args.restart_after):
-                workers.append(start_worker("worker-2", logdir))
-                procs.append(workers[-1])
-                restarted = True
-                print(f"worker-2 started at due+{(now - t0).total_seconds():.1f} s")
-            time.sleep(0.5)
-
-        in_app = list(
-            Delivery.objects.filter(reminder_id__in=due_at, channel="in_app").values_list(
-                "reminder_id", "recipient_id", "sent_at", "notification_id"
-            )
-        )
-        first = {}
-        for rid, _uid, sent, _n in sorted(in_app, key=lambda x: x[2]):
-            first.setdefault(rid, sent)
-        delays = [(first[rid] - due_at[rid]).total_seconds() for rid in first]
-        seen_delays = [(seen[rid] - due_at[rid]).total_seconds() for rid in seen]
-        dup_deliveries = (
-            Delivery.objects.filter(reminder_id__in=due_at, channel="in_app")
-            .values("reminder", "recipient")
-            .annotate(c=Count("id"))
-            .filter(c__gt=1)
-            .count()
-        )
-        # messages ↔ reminders through Delivery.notification (all in-app deliveries linked to those messages)
-        note_ids = {n for *_x, n in in_app if n}
-        linked = {}
-        for rid, nid in Delivery.objects.filter(notification_id__in=note_ids, channel="in_app").values_list(
-            "reminder_id", "notification_id"
-        ):
-            linked.setdefault(nid, []).append(rid)
-        per_user = {}
-        lines_without_delivery = 0
-        for nid, uid, body in Notification.objects.filter(pk__in=note_ids).values_list(
-            "pk", "recipient", "body"
-        ):
-            per_user.setdefault(uid, []).extend(linked[nid])
-            lines_without_delivery += max(0, len(body.splitlines()) - len(linked[nid]))
-        in_two_messages = sum(len(v) - len(set(v)) for v in per_user.values())
-        late = sum(1 for d in delays if d > args.grace)
-        lost = len(due_at) - len(first) + late
-        ran, with_sent = sweeps_in(w.log for w in workers)
-
-        print(f"delivered in-app             {len(first)} / {len(due_at)} ({len(note_ids)} messages)")
-        if delays:
-            print(
-                f"delay sent_at − due_at (s)   median {statistics.median(delays):.2f}   "
-                f"p99 {pct(delays, 99):.2f}   max {max(delays):.2f}"
-            )
-            print(
-                f"delay seen − due_at (s)      median {statistics.median(seen_delays):.2f}   "
-                f"p99 {pct(seen_delays, 99):.2f}   max {max(seen_delays):.2f}   (polled every 0.5 s)"
-            )
-        print(
-            f"duplicates                   in-app deliveries per reminder+recipient >1: {dup_deliveries}; "
-            f"reminder in two messages: {in_two_messages}; message lines without a delivery: "
-            f"{lines_without_delivery}"
-        )
-        print(f"losses (not sent by due+{args.grace:g} s) {lost}")
-        print(f"sweeps run by the worker(s)  {ran} ({with_sent} sent something) until the end of the round")
-        return {"delivered": len(first), "duplicates": dup_deliveries + in_two_messages, "lost": lost}
+        t0, due_at = create_calldowns(incidents, people, args)
+        seen = watch(t0, due_at, workers, procs, logdir, args, kill_at)
+        return report(due_at, seen, workers, args)
     finally:
         for p in reversed(procs):
             p.stop()
         app.control.purge()
-        if not args.keep:
-            delete_round(incidents)
+        delete_round(incidents)  # in the copy: the next round calls the same people again
+
+
+def catch_up():
+    """What the copy's open subjects have due is sent once (a running system did so long ago); then one
+    steady-state sweep is timed: the cost of every minute's sweep at this size, and the rows it read per
+    table (PostgreSQL's counters for its transaction) against the rows the table holds."""
+    t = time.perf_counter()
+    first = reminders.sweep()
+    took = time.perf_counter() - t
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # the planner's statistics, as on a system that has been running
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        before = rows_read()
+        t = time.perf_counter()
+        steady = reminders.sweep()
+        steady_took = time.perf_counter() - t
+        read = {table: n - before.get(table, (0, 0))[0] for table, (n, _size) in rows_read().items()}
+        sizes = {table: size for table, (_n, size) in rows_read().items()}
+    open_rows = Reminder.objects.filter(state=Reminder.State.SCHEDULED).count()
+    print(
+        f"catch-up sweep: {first['sent']} reminders of the history's open subjects sent in {took:.2f} s; "
+        f"steady-state sweep: {steady_took:.2f} s, {len(queries)} queries, sent {steady['sent']}, "
+        f"{open_rows} reminders scheduled"
+    )
+    print(
+        "  rows it read / rows in the table: "
+        + ", ".join(f"{t} {n:,}/{sizes[t]:,}" for t, n in sorted(read.items(), key=lambda x: -x[1]) if n)
+    )
+    app.control.purge()  # the catch-up's ETA dispatches: the rounds' workers start from an empty queue
+
+
+def rows_read():
+    """{table: (rows read by sequential and index scans in this transaction, live rows)}."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT x.relname, coalesce(x.seq_tup_read, 0) + coalesce(x.idx_tup_fetch, 0), a.n_live_tup "
+            "FROM pg_stat_xact_user_tables x JOIN pg_stat_user_tables a USING (relid)"
+        )
+        return {table: (n, size) for table, n, size in cursor.fetchall()}
+
+
+def measure(args, logdir):
+    if not Person.objects.filter(user__username="director").exists():
+        sys.exit("no demo data: run manage.py migrate && manage.py load_plan --demo first")
+    people = list(Person.objects.filter(active=True, user__isnull=False, user__is_active=True).order_by("pk"))
+    print(
+        f"copy {COPY} of {urlsplit(SOURCE_URL).path.lstrip('/')}, broker {app.conf.broker_url}, queue {QUEUE}, "
+        f"calldown policy {reminders.policies()['calldown']}"
+    )
+    catch_up()
+    incidents = make_incidents(math.ceil(args.n / len(people)))
+    results = [run_round("round 1: worker and beat running throughout", incidents, people, args, logdir)]
+    results.append(
+        run_round(
+            f"round 2: worker SIGKILLed {args.kill_at:g} s after the first due time, "
+            f"a new one {args.restart_after:g} s later",
+            incidents,
+            people,
+            args,
+            logdir,
+            kill_at=args.kill_at,
+        )
+    )
+    return results
 
 
 def main():
@@ -373,36 +451,27 @@ def main():
     parser.add_argument("--kill-at", type=float, default=20, help="round 2: seconds after the first due time")
     parser.add_argument("--restart-after", type=float, default=3)
     parser.add_argument("--grace", type=float, default=90, help="not sent by due + this: lost")
-    parser.add_argument("--keep", action="store_true", help="leave everything it created")
+    parser.add_argument("--keep", action="store_true", help="keep the database copy and the logs")
     args = parser.parse_args()
 
-    if connection.vendor != "postgresql" or not app.conf.broker_url.startswith("redis://"):
+    if not SOURCE_URL.startswith(("postgres://", "postgresql://")) or not app.conf.broker_url.startswith(
+        "redis://"
+    ):
         sys.exit("needs DATABASE_URL (PostgreSQL) and REDIS_URL (Redis)")
-    if not Person.objects.filter(user__username="director").exists():
-        sys.exit("no demo data: run manage.py migrate && manage.py load_plan --demo first")
-    people = list(Person.objects.filter(active=True, user__isnull=False, user__is_active=True).order_by("pk"))
-    print(
-        f"database {settings.DATABASES['default']['NAME']}, broker {app.conf.broker_url}, "
-        f"queue {app.conf.task_default_queue}, calldown policy {reminders.policies()['calldown']}"
-    )
-    incidents = make_incidents(math.ceil(args.n / len(people)))
+    copy_database(SOURCE_URL, COPY)
+    logdir = tempfile.mkdtemp(prefix="bench-reminders-")
     results = []
     try:
-        results.append(run_round("round 1: worker and beat running throughout", incidents, people, args))
-        results.append(
-            run_round(
-                f"round 2: worker SIGKILLed {args.kill_at:g} s after the first due time, "
-                f"a new one {args.restart_after:g} s later",
-                incidents,
-                people,
-                args,
-                kill_at=args.kill_at,
-            )
-        )
+        results = measure(args, logdir)
     finally:
-        if not args.keep:
-            close_incidents(incidents)
-            print(f"\nclean-up: round rows deleted; incidents {[i.pk for i in incidents]} archived (drill)")
+        connections.close_all()
+        remove_queue(app, QUEUE, HOSTNAMES)
+        if args.keep:
+            print(f"\nkept: database {COPY}, logs {logdir}")
+        else:
+            drop_database(SOURCE_URL, COPY)
+            shutil.rmtree(logdir, ignore_errors=True)
+            print(f"\nclean-up: database {COPY} dropped, queue {QUEUE} removed, {logdir} removed")
     if any(r["duplicates"] or r["lost"] for r in results):
         sys.exit(1)
 

@@ -371,7 +371,15 @@ class Assignment(models.Model):
                 condition=Q(priority__in=["urgent", "high", "normal"]), name="assignment_priority_valid"
             ),
         ]
-        indexes = [models.Index(fields=["unit", "state"], name="assignment_unit_state")]
+        indexes = [
+            models.Index(fields=["unit", "state"], name="assignment_unit_state"),
+            # the reminder planner: open tasks per incident, whatever the closed history (issue 15)
+            models.Index(
+                fields=["incident"],
+                condition=Q(state__in=["pending", "signed", "in_progress", "returned"]),
+                name="assignment_open",
+            ),
+        ]
 
     def __str__(self):
         return self.title
@@ -546,6 +554,12 @@ class CallDown(models.Model):
                 name="calldown_arrived_after_received",
             ),
         ]
+        # the reminder planner: un-received call-downs per incident (issue 15)
+        indexes = [
+            models.Index(
+                fields=["incident"], condition=Q(received_at__isnull=True), name="calldown_unreceived"
+            )
+        ]
 
     def __str__(self):
         return f"{self.incident_id} {self.name}"
@@ -699,7 +713,12 @@ class Reminder(models.Model):
                 condition=Q(state__in=["scheduled", "sent", "cancelled"]), name="reminder_state_valid"
             ),
         ]
-        indexes = [models.Index(fields=["state", "due_at"], name="reminder_due")]
+        indexes = [
+            models.Index(fields=["state", "due_at"], name="reminder_due"),
+            models.Index(fields=["subject"], name="reminder_subject"),  # the planner's known rows
+            # what is scheduled, in due order: plan, deliver and dispatch read only these (issue 15)
+            models.Index(fields=["due_at", "id"], condition=Q(state="scheduled"), name="reminder_scheduled"),
+        ]
 
     def __str__(self):
         return f"{self.kind} {self.subject} {self.step}"
@@ -739,6 +758,11 @@ class Delivery(models.Model):
             models.CheckConstraint(
                 condition=Q(state__in=["pending", "sending", "sent", "failed"]), name="delivery_state_valid"
             ),
+        ]
+        # retry_external: the deliveries still open, not every one ever sent (issue 15)
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=Q(state="pending"), name="delivery_pending"),
+            models.Index(fields=["started_at"], condition=Q(state="sending"), name="delivery_sending"),
         ]
 
     def __str__(self):

@@ -1,15 +1,22 @@
 """Reminders and escalation (issue 7): nothing waits in silence.
 
-Every minute (beat) — and at the exact due times in between (Celery ETA tasks the planner schedules) —
-``sweep`` runs two steps:
+Three entry points, all idempotent (at-least-once Celery, ``acks_late``):
+
+- ``sweep`` (beat, every minute): ``plan`` + ``deliver`` + ``retry_external``;
+- ``dispatch`` (an ETA task at each due second the planner scheduled; beat every few seconds as the safety
+  net; a re-scheduling when a worker starts, see ``reschedule``): when something is due — one indexed
+  query otherwise — ``plan`` of the kinds due, then ``deliver`` of those, so a condition that ended since
+  the last plan is cancelled, not sent (and a due call-down does not wait for thousands of tasks).
 
 1. ``plan(now)``: from the current state of the world, the reminders that should exist (one row per kind,
    subject and escalation step, with its due time). New ones are inserted (a unique key: planning twice
    never makes two); scheduled ones whose condition is gone (signed, decided, restored, reported) are
    cancelled. Because the plan is recomputed from the facts, a lost message, a lost ETA task or a
-   restarted worker cost at most one minute.
+   restarted worker cost at most the dispatch interval. Its queries read the open subjects (active
+   incidents, open tasks and requests, unsent reports, scheduled reminders), never the closed history:
+   each goes through an index on an open-state condition (tests/command/test_reminders_cost.py).
 2. ``deliver(now)``: the due reminders, locked with SKIP LOCKED (two workers never take the same one),
-   are resolved to people and sent: one in-app message per person per sweep listing everything due for
+   are resolved to people and sent: one in-app message per person per batch listing everything due for
    them (exactly once: the reminder is marked sent in the same transaction as the notification and its
    delivery rows), plus each person's preferred external channels (at least once, with an idempotency
    key; see ``send_delivery``). Each sent reminder is on its incident's timeline.
@@ -24,14 +31,14 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from incidents.choices import State
-from incidents.models import Incident, UpwardReport
+from incidents.models import FollowUpReport, Incident, UpwardReport
 from orgchart.models import Appointment
 from orgchart.permissions import RULES
 
@@ -123,9 +130,9 @@ URGENT = {"level_request", "hours_24", "calldown", "report_unassessed"}
 EXTRA_PLANNERS = []
 MAX_ATTEMPTS = 3
 UNKNOWN_AFTER = timedelta(minutes=5)  # a send begun this long ago and never finished: outcome unknown
-ETA_HORIZON = timedelta(
-    minutes=50
-)  # due sooner than this: an ETA task too (inside Redis' visibility timeout)
+# Due sooner than this: an ETA dispatch too (well inside Redis' visibility timeout, so a live worker holding
+# it is not handed a second copy).
+ETA_HORIZON = timedelta(minutes=50)
 
 
 def policies():
@@ -171,10 +178,28 @@ def _t(incident, text):
 PLAN_LOCK = 7_312_045  # pg_advisory_xact_lock key: one planner at a time (SQLite: BEGIN IMMEDIATE does it)
 
 
-def plan(now=None):
+def _planners():
+    """(the kinds it plans, planner(plan, policies, now)): each kind has exactly one planner."""
+    yield ("report_unassessed",), lambda p, cfg, now: _plan_reports(p, cfg["report_unassessed"])
+    yield ("hours_24",), lambda p, cfg, now: _plan_hours(p, cfg["hours_24"], now)
+    yield ("level_request",), lambda p, cfg, now: _plan_requests(p, cfg["level_request"])
+    yield (
+        ("task_unsigned", "task_overdue"),
+        lambda p, cfg, now: _plan_tasks(p, cfg["task_unsigned"], cfg["task_overdue"]),
+    )
+    yield ("no_follow_up",), lambda p, cfg, now: _plan_follow_ups(p, cfg["no_follow_up"])
+    yield ("upward_late",), lambda p, cfg, now: _plan_upward(p, cfg["upward_late"])
+    yield ("calldown",), lambda p, cfg, now: _plan_calldowns(p, cfg["calldown"])
+    for kind, planner in EXTRA_PLANNERS:
+        yield (kind,), lambda p, cfg, now, planner=planner, kind=kind: planner(p, cfg[kind], now)
+
+
+def plan(now=None, kinds=None):
     """Compute, insert, revive and cancel (see the module docstring), in one transaction that only one
     planner holds at a time: a planner that read the facts earlier must not cancel rows another one just
-    inserted from newer facts. Returns the due times of what it (re)scheduled within ``ETA_HORIZON``."""
+    inserted from newer facts. ``kinds``: only the planners of these kinds, and only their rows are
+    cancelled (a dispatch re-checks what is due, not the whole world). Returns the due times of what it
+    (re)scheduled within ``ETA_HORIZON``."""
     from django.db import connection
 
     now = now or timezone.now()
@@ -182,22 +207,18 @@ def plan(now=None):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PLAN_LOCK])
-        p, cfg = Plan(), policies()
+        p, cfg, planned = Plan(), policies(), set()
         with translation.override(settings.LANGUAGE_CODE):
-            _plan_reports(p, cfg["report_unassessed"])
-            _plan_hours(p, cfg["hours_24"], now)
-            _plan_requests(p, cfg["level_request"])
-            _plan_tasks(p, cfg["task_unsigned"], cfg["task_overdue"])
-            _plan_follow_ups(p, cfg["no_follow_up"])
-            _plan_upward(p, cfg["upward_late"])
-            _plan_calldowns(p, cfg["calldown"])
-            for kind, planner in EXTRA_PLANNERS:
-                planner(p, cfg[kind], now)
+            for its_kinds, planner in _planners():
+                if kinds is None or kinds & set(its_kinds):
+                    planner(p, cfg, now)
+                    planned.update(its_kinds)
+        scheduled_rows = Reminder.objects.filter(state=Reminder.State.SCHEDULED).order_by()
+        if kinds is not None:
+            scheduled_rows = scheduled_rows.filter(kind__in=sorted(planned))
         scheduled = {
-            (r.kind, r.subject, r.step): r.pk
-            for r in Reminder.objects.filter(state=Reminder.State.SCHEDULED).only(
-                "id", "kind", "subject", "step"
-            )
+            (kind, subject, step): pk
+            for pk, kind, subject, step in scheduled_rows.values_list("id", "kind", "subject", "step")
         }
         gone = [pk for key, pk in scheduled.items() if key not in p.rows]
         if gone:
@@ -211,6 +232,7 @@ def plan(now=None):
             for r in (
                 Reminder.objects.filter(subject__in=chunk)
                 .exclude(state=Reminder.State.SCHEDULED)
+                .order_by()
                 .only("id", "kind", "subject", "step", "state")
             ):
                 known[(r.kind, r.subject, r.step)] = r
@@ -248,7 +270,7 @@ def plan(now=None):
             ignore_conflicts=True,
         )
     return sorted(
-        {_bucket(row["due_at"]) for row in fresh + revived if now < row["due_at"] <= now + ETA_HORIZON}
+        {eta_bucket(row["due_at"]) for row in fresh + revived if now < row["due_at"] <= now + ETA_HORIZON}
     )
 
 
@@ -257,12 +279,13 @@ def _chunks(items, size):
         yield items[i : i + size]
 
 
-ETA_BUCKET_SECONDS = 10
+ETA_BUCKET_SECONDS = 1
 
 
-def _bucket(moment):
-    """Due times rounded up to ``ETA_BUCKET_SECONDS``: 1,000 reminders due within a minute make 6 ETA
-    sweeps, not 1,000 (each sweep sends everything due by then)."""
+def eta_bucket(moment):
+    """Due times rounded up to the next whole ``ETA_BUCKET_SECONDS``: 1,000 reminders due within a minute
+    make at most 60 ETA dispatches, not 1,000 (each sends everything due by then), and none waits more
+    than a second for its dispatch."""
     seconds = moment.timestamp()
     rounded = -(-seconds // ETA_BUCKET_SECONDS) * ETA_BUCKET_SECONDS
     return moment + timedelta(seconds=rounded - seconds)
@@ -379,29 +402,88 @@ def _plan_requests(p, c):
         )
 
 
-def _task_name(t):
-    return t.title if t.target in ("", t.title) else f"{t.title}（{t.target}）"
+def _task_name(title, target):
+    return title if target in ("", title) else f"{title}（{target}）"
+
+
+def _url_for(name):
+    """``reverse(name, args=[pk])`` for thousands of pks: reversed once, the pk put in."""
+    sentinel = "8080808080"
+    pattern = reverse(name, args=[int(sentinel)])
+    return lambda pk: pattern.replace(sentinel, str(pk))
+
+
+TASK_FIELDS = (
+    "pk",
+    "state",
+    "updated_at",
+    "created_at",
+    "unit_id",
+    "group_id",
+    "incident_id",
+    "due_at",
+    "title",
+    "group__name",
+    "unit__name",
+    "unit__current_name",
+    "incident__title",
+    "incident__is_drill",
+)
+
+
+class _TaskRow:
+    """An open task as the planner needs it (plain values: a bad winter has thousands)."""
+
+    def __init__(self, values):
+        (self.pk, self.state, self.updated_at, self.created_at, self.unit_id, self.group_id, self.incident_id,
+         self.due_at, title, group_name, unit_name, unit_current, inc_title, is_drill) = values  # fmt: skip
+        target = " · ".join(x for x in (group_name, unit_current or unit_name) if x)
+        self.name = _task_name(title, target)
+        self.incident = _IncidentRef(inc_title, is_drill)
+
+
+class _IncidentRef:
+    def __init__(self, title, is_drill):
+        self.title, self.is_drill = title, is_drill
+
+
+def _task_groups():
+    """For the open tasks' escalation: the groups each unit works in, per incident, and the activated
+    (incident, group) pairs."""
+    # From the live incidents' ids (their index) to their groups: not a join over every group ever activated.
+    live = list(
+        Incident.objects.filter(state__in=(State.RESPONDING, State.AFTERMATH)).values_list("pk", flat=True)
+    )
+    groups = {
+        pk: (incident_id, group_id)
+        for pk, incident_id, group_id in ActivatedGroup.objects.filter(incident_id__in=live).values_list(
+            "pk", "incident_id", "group_id"
+        )
+    }
+    groups_of = {}
+    for activated_group_id, unit_id in GroupUnit.objects.filter(
+        activated_group_id__in=list(groups)
+    ).values_list("activated_group_id", "unit_id"):
+        incident_id, group_id = groups[activated_group_id]
+        groups_of.setdefault((incident_id, unit_id), []).append(group_id)
+    activated = set(groups.values())
+    return groups_of, activated
 
 
 def _plan_tasks(p, c, overdue):
     # Tasks remind during the response and, for the §7.1 items and carried tasks, during aftermath.
-    qs = Assignment.objects.filter(
+    rows = Assignment.objects.filter(
         incident__state__in=(State.RESPONDING, State.AFTERMATH), state__in=Assignment.OPEN_STATES
-    ).select_related("incident")
-    # The groups each unit works in, per incident: a unit's task escalates to those groups' leaders.
-    groups_of = {}
-    for incident_id, unit_id, group_id in GroupUnit.objects.filter(
-        activated_group__incident__state__in=(State.RESPONDING, State.AFTERMATH)
-    ).values_list("activated_group__incident_id", "unit_id", "activated_group__group_id"):
-        groups_of.setdefault((incident_id, unit_id), []).append(group_id)
-    # A §7.1 item names the 善后工作组, which is not activated at Ⅲ/Ⅳ: its unit's head is the leader then.
-    activated = set(
-        ActivatedGroup.objects.filter(incident__state__in=(State.RESPONDING, State.AFTERMATH)).values_list(
-            "incident_id", "group_id"
-        )
-    )
-    for t in qs:
-        url = reverse("command:task", args=[t.pk])
+    ).values_list(*TASK_FIELDS)
+    # A unit's task escalates to the leaders of the groups it works in; a §7.1 item names the 善后工作组,
+    # which is not activated at Ⅲ/Ⅳ: its unit's head is the leader then.
+    groups_of, activated = _task_groups()
+    url_of = _url_for("command:task")
+    unsigned = _("任务下达%(m)s分钟尚未签收：%(title)s · %(inc)s")
+    late = _("任务已超过完成时限：%(title)s · %(inc)s")
+    for values in rows:
+        t = _TaskRow(values)
+        url = url_of(t.pk)
         if t.state == Assignment.State.PENDING:
             base = t.updated_at or t.created_at  # pending: created, or reassigned (updated) since
             subject = f"task:{t.pk}:{_ts(base)}"
@@ -410,16 +492,13 @@ def _plan_tasks(p, c, overdue):
             group_ids = [g for g in group_ids if (t.incident_id, g) in activated or not t.unit_id]
             leaders = [f"group:{t.incident_id}:{g}" for g in group_ids] or [f"unit_head:{t.unit_id}"]
             for step, who in (("liaison", doers), ("leader", leaders), ("office", ["office"])):
+                title = unsigned % {"m": c[step], "title": t.name, "inc": t.incident.title}
                 p.add(
                     "task_unsigned",
                     subject,
                     step,
                     base + _m(c[step]),
-                    title=_t(
-                        t.incident,
-                        _("任务下达%(m)s分钟尚未签收：%(title)s · %(inc)s")
-                        % {"m": c[step], "title": _task_name(t), "inc": t.incident.title},
-                    ),
+                    title=_t(t.incident, title),
                     url=url,
                     recipients=who,
                     incident_id=t.incident_id,
@@ -433,11 +512,7 @@ def _plan_tasks(p, c, overdue):
                 f"task:{t.pk}:{_ts(t.due_at)}",
                 "overdue",
                 t.due_at + _m(overdue["after"]),
-                title=_t(
-                    t.incident,
-                    _("任务已超过完成时限：%(title)s · %(inc)s")
-                    % {"title": _task_name(t), "inc": t.incident.title},
-                ),
+                title=_t(t.incident, late % {"title": t.name, "inc": t.incident.title}),
                 url=url,
                 recipients=who,
                 incident_id=t.incident_id,
@@ -445,7 +520,10 @@ def _plan_tasks(p, c, overdue):
 
 
 def _plan_follow_ups(p, c):
-    qs = Incident.objects.filter(state=State.RESPONDING).annotate(last=Max("follow_ups__at"))
+    # The latest follow-up per responding incident, looked up per incident (its index), not aggregated
+    # over every follow-up ever written.
+    latest = FollowUpReport.objects.filter(incident=OuterRef("pk")).order_by("-at").values("at")[:1]
+    qs = Incident.objects.filter(state=State.RESPONDING).annotate(last=Subquery(latest))
     for inc in qs:
         base = max(x for x in (inc.last, inc.level_since, inc.reported_at) if x is not None)
         minutes = c["high"] if (inc.level or 4) <= 2 else c["low"]
@@ -485,7 +563,10 @@ def _plan_upward(p, c):
 
 
 def _plan_calldowns(p, c):
-    qs = CallDown.objects.filter(received_at__isnull=True, incident__state=State.RESPONDING).select_related(
+    # From the responding incidents to their un-received call-downs (an index on those): call-downs
+    # never confirmed on closed incidents stay behind in the history and are not read.
+    responding = list(Incident.objects.filter(state=State.RESPONDING).values_list("pk", flat=True))
+    qs = CallDown.objects.filter(received_at__isnull=True, incident_id__in=responding).select_related(
         "incident", "person"
     )
     for cd in qs:
@@ -628,14 +709,15 @@ class Resolver:
 # ---- delivery --------------------------------------------------------------------------------------
 
 
-def deliver(now=None, *, limit=500):
-    """Send the due reminders (see the module docstring). Returns the number of reminders sent."""
+def deliver(now=None, *, limit=500, kinds=None):
+    """Send the due reminders (see the module docstring), of ``kinds`` only if given (those a dispatch
+    has just planned). Returns the number of reminders sent."""
     now = now or timezone.now()
     resolver = Resolver(now)
     with transaction.atomic():
         due = list(
             Reminder.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(state=Reminder.State.SCHEDULED, due_at__lte=now)
+            .filter(state=Reminder.State.SCHEDULED, due_at__lte=now, **({"kind__in": kinds} if kinds else {}))
             .select_related("incident")
             .order_by("due_at", "id")[:limit]
         )
@@ -822,6 +904,7 @@ def retry_external(now=None, *, inline=False):
             | Q(state=Delivery.State.SENDING, started_at__lt=now - UNKNOWN_AFTER)
         )
         .exclude(channel="in_app")
+        .order_by()  # not the default "-id": that would walk every delivery ever made
         .values_list("key", flat=True)[:500]
     )
     if inline:
@@ -832,22 +915,72 @@ def retry_external(now=None, *, inline=False):
     return len(keys)
 
 
+def deliver_all(now=None, *, limit=500, kinds=None):
+    """``deliver`` in batches of ``limit`` (one transaction each) until nothing due is left."""
+    total = 0
+    while True:
+        sent = deliver(now, limit=limit, kinds=kinds)
+        total += sent
+        if sent < limit:
+            return total
+
+
 def sweep(now=None):
-    """Plan, deliver, retry external sends; schedule ETA sweeps for what falls due within the hour."""
-    now = now or timezone.now()
+    """Beat, every minute: plan, send what is due, retry external sends; ETA dispatches for what falls
+    due within ``ETA_HORIZON``. ``now`` pins the clock (tests); otherwise the sends are stamped when they
+    happen, after the plan."""
     soon = plan(now)
-    sent = deliver(now)
+    sent = deliver_all(now)
     retried = retry_external(now)
-    if soon:
-        transaction.on_commit(lambda: _schedule(soon), robust=True)
+    _schedule_on_commit(soon)
     return {"planned_soon": len(soon), "sent": sent, "retried": retried}
 
 
+def dispatch(now=None):
+    """At a due time (ETA) and every ``REMINDER_DISPATCH_SECONDS`` (beat): if anything is due (one
+    indexed query over the scheduled rows: their kinds), plan those kinds first — a condition that ended
+    since the last plan is cancelled, not sent — then send."""
+    moment = now or timezone.now()
+    kinds = set(
+        Reminder.objects.filter(state=Reminder.State.SCHEDULED, due_at__lte=moment)
+        .order_by()
+        .values_list("kind", flat=True)
+        .distinct()
+    )
+    if not kinds:
+        return {"planned_soon": 0, "sent": 0}
+    soon = plan(now, kinds=kinds)
+    sent = deliver_all(now, kinds=sorted(kinds))
+    _schedule_on_commit(soon)
+    return {"planned_soon": len(soon), "sent": sent}
+
+
+def reschedule(now=None):
+    """A worker has started (``worker_ready``): the ETA dispatches a killed worker held are stuck in the
+    broker until the visibility timeout, so schedule them again for every scheduled reminder due within
+    ``ETA_HORIZON`` (and one at once if something is already due). A duplicate of a dispatch a live worker
+    still holds costs one query."""
+    now = now or timezone.now()
+    dues = (
+        Reminder.objects.filter(state=Reminder.State.SCHEDULED, due_at__lte=now + ETA_HORIZON)
+        .order_by()
+        .values_list("due_at", flat=True)
+    )
+    times = sorted({max(eta_bucket(d), now) for d in dues})
+    _schedule_on_commit(times)
+    return len(times)
+
+
+def _schedule_on_commit(times):
+    if times:
+        transaction.on_commit(lambda: _schedule(times), robust=True)
+
+
 def _schedule(times):
-    from .tasks import reminders_sweep
+    from .tasks import reminders_dispatch
 
     for eta in times:
-        reminders_sweep.apply_async(eta=eta, expires=eta + timedelta(minutes=5))
+        reminders_dispatch.apply_async(eta=eta, expires=eta + timedelta(minutes=5))
 
 
 def is_unknown(delivery, now=None):

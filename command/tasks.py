@@ -38,11 +38,29 @@ def response_setup_task(self, incident_id):
 
 @shared_task(name="command.tasks.reminders_sweep", acks_late=True, max_retries=0, ignore_result=True)
 def reminders_sweep():
-    """Every minute (beat) and at due times (ETA): plan, send what is due, retry external sends.
+    """Every minute (beat): plan, send what is due, retry external sends.
     Idempotent: a redelivered or duplicated sweep finds nothing left to send."""
     from .reminders import sweep
 
     return sweep()
+
+
+@shared_task(name="command.tasks.reminders_dispatch", acks_late=True, max_retries=0, ignore_result=True)
+def reminders_dispatch():
+    """At each due second (ETA) and every few seconds (beat): when something is due, plan and send it.
+    Idempotent: SKIP LOCKED and the sent state in the sending transaction; nothing due costs one query."""
+    from .reminders import dispatch
+
+    return dispatch()
+
+
+@shared_task(name="command.tasks.reminders_reschedule", acks_late=True, max_retries=0, ignore_result=True)
+def reminders_reschedule():
+    """When a worker starts: the ETA dispatches for the reminders due within the hour, again (those a
+    killed worker held stay in the broker until the visibility timeout)."""
+    from .reminders import reschedule
+
+    return reschedule()
 
 
 @shared_task(name="command.tasks.send_delivery", acks_late=True, max_retries=0, ignore_result=True)

@@ -7,6 +7,8 @@ from celery.schedules import crontab  # noqa: F401  (kept for schedules that lat
 from celery.signals import beat_init, worker_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# Seconds between the reminders' safety-net dispatches (beat); the ETA dispatches are exact to the second.
+REMINDER_DISPATCH_SECONDS = max(2, int(os.environ.get("REMINDER_DISPATCH_SECONDS", "10")))
 
 app = Celery("heating")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -42,6 +44,13 @@ app.conf.update(
             "schedule": 60.0,
             "options": {"expires": 55},
         },
+        # The safety net of the ETA dispatches (a killed worker's are stuck in the broker for an hour):
+        # one indexed query when nothing is due.
+        "reminders-dispatch": {
+            "task": "command.tasks.reminders_dispatch",
+            "schedule": float(REMINDER_DISPATCH_SECONDS),
+            "options": {"expires": REMINDER_DISPATCH_SECONDS - 1},
+        },
     },
 )
 app.autodiscover_tasks()
@@ -57,5 +66,7 @@ def _refuse_without_secret_key(**kwargs):
 
 @worker_ready.connect
 def _beat_once_on_start(sender, **kwargs):
-    """Record a heartbeat as soon as a worker is up, instead of waiting a minute for beat."""
+    """Record a heartbeat as soon as a worker is up, instead of waiting a minute for beat; schedule the
+    reminders' ETA dispatches again (those a killed worker held are stuck until the visibility timeout)."""
     sender.app.send_task("command.tasks.heartbeat", kwargs={"source": "worker_ready"})
+    sender.app.send_task("command.tasks.reminders_reschedule")

@@ -369,13 +369,13 @@ def test_beat_sweeps_every_minute():
     assert entry["task"] == "command.tasks.reminders_sweep" and entry["schedule"] == 60.0
 
 
-def test_the_sweep_schedules_eta_sweeps_for_what_falls_due_soon(
+def test_the_sweep_schedules_eta_dispatches_for_what_falls_due_soon(
     at_two, monkeypatch, django_capture_on_commit_callbacks
 ):
     from command import tasks
 
     etas = []
-    monkeypatch.setattr(tasks.reminders_sweep, "apply_async", lambda **kw: etas.append(kw["eta"]))
+    monkeypatch.setattr(tasks.reminders_dispatch, "apply_async", lambda **kw: etas.append(kw["eta"]))
     with django_capture_on_commit_callbacks(execute=True):
         result = reminders.sweep()
     assert result["planned_soon"] == len(etas) > 0
@@ -402,14 +402,15 @@ def test_a_condition_that_comes_back_is_reminded_again(at_two):
     assert notes("commander").filter(title__contains="到岗通知（再次）").count() == 1
 
 
-def test_eta_sweeps_are_bucketed():
+def test_eta_dispatches_are_bucketed_to_the_next_second():
     from datetime import datetime
 
-    from command.reminders import _bucket
+    from command.reminders import eta_bucket
 
     moment = datetime(2026, 12, 1, 3, 0, 1, 500, tzinfo=UTC)
-    assert _bucket(moment) == datetime(2026, 12, 1, 3, 0, 10, tzinfo=UTC)
-    assert _bucket(datetime(2026, 12, 1, 3, 0, 10, tzinfo=UTC)) == datetime(2026, 12, 1, 3, 0, 10, tzinfo=UTC)
+    assert eta_bucket(moment) == datetime(2026, 12, 1, 3, 0, 2, tzinfo=UTC)
+    exact = datetime(2026, 12, 1, 3, 0, 10, tzinfo=UTC)
+    assert eta_bucket(exact) == exact
 
 
 @pytest.mark.django_db(transaction=True)

@@ -8,8 +8,9 @@ due time a few seconds from now. The other call-downs are marked received so tha
 
 The worker runs the real command line (``celery -A config worker``) against the test database; the
 queue is the test run's own (``CELERY_QUEUE`` from tests/_env.py, i.e. ``app.conf.task_default_queue``).
-Beat is not started: the test enqueues sweeps itself, at the due times (ETA, as ``sweep()`` does) and,
-after the kill, repeatedly (as beat does every minute).
+Beat is not started: the test enqueues dispatches itself, at the due times (ETA, as ``sweep()`` does)
+and, after the kill, repeatedly (as beat does every few seconds) — or, in the last test, leaves it to the
+new worker, which schedules the ETA dispatches again when it starts (``worker_ready``).
 """
 
 import os
@@ -26,7 +27,7 @@ from django.utils import timezone
 
 from command import reminders
 from command.models import CallDown, Delivery, Heartbeat, Notification, Reminder
-from command.tasks import heartbeat, reminders_sweep
+from command.tasks import heartbeat, reminders_dispatch, reminders_sweep
 from config.celery import app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -186,8 +187,8 @@ def test_a_due_reminder_arrives_in_app_exactly_once(demo, incident_in, tmp_path)
         reminder = _reminder_of(cd)
         assert reminder.state == Reminder.State.SCHEDULED and reminder.recipients == [f"user:{user_id}"]
         assert abs((reminder.due_at - due).total_seconds()) < 0.001
-        assert any(timedelta(0) <= eta - reminder.due_at < timedelta(seconds=10) for eta in soon)  # bucketed
-        reminders_sweep.apply_async(eta=reminder.due_at, expires=reminder.due_at + timedelta(minutes=5))
+        assert any(timedelta(0) <= eta - reminder.due_at < timedelta(seconds=1) for eta in soon)  # bucketed
+        reminders_dispatch.apply_async(eta=soon[0], expires=soon[0] + timedelta(minutes=5))
 
         _wait(
             lambda: Delivery.objects.filter(reminder=reminder, channel="in_app").exists(),
@@ -199,8 +200,8 @@ def test_a_due_reminder_arrives_in_app_exactly_once(demo, incident_in, tmp_path)
         assert reminder.state == Reminder.State.SENT
         _assert_in_app_exactly_once(reminder, user_id)
 
-        # The sweep again, twice (a redelivered ETA task, the minute's beat): nothing more is sent.
-        reminders_sweep.delay()
+        # Again, twice (a redelivered ETA dispatch, the minute's sweep): nothing more is sent.
+        reminders_dispatch.delay()
         reminders_sweep.delay()
         _drain("drained-a", worker.log)
         _assert_in_app_exactly_once(reminder, user_id)
@@ -224,8 +225,8 @@ def test_a_worker_killed_mid_way_loses_and_duplicates_nothing(demo, incident_in,
         reminders.plan()
         rows = [(_reminder_of(cd), cd.person.user_id) for cd, _due in timed]
         assert len({uid for _r, uid in rows}) == len(rows)  # one reminder per person
-        for r, _uid in rows:  # the ETA sweeps sweep() schedules for them
-            reminders_sweep.apply_async(eta=r.due_at, expires=r.due_at + timedelta(minutes=5))
+        for r, _uid in rows:  # the ETA dispatches sweep() schedules for them
+            reminders_dispatch.apply_async(eta=r.due_at, expires=r.due_at + timedelta(minutes=5))
         ids = [r.pk for r, _uid in rows]
 
         def delivered():
@@ -239,12 +240,12 @@ def test_a_worker_killed_mid_way_loses_and_duplicates_nothing(demo, incident_in,
         time.sleep(1)
         workers.append(Worker(tmp_path, "reminders-b2"))
         workers[1].wait_ready()
-        # The killed worker's ETA messages come back only after the visibility timeout (an hour), and a
-        # new sweep schedules ETA tasks for *new* rows only: beat's sweep is what delivers the rest.
-        # Beat's minute, compressed: a sweep every two seconds until everything is sent.
+        # The killed worker's ETA messages come back only after the visibility timeout (an hour); beat's
+        # dispatch (and the new worker's reschedule) deliver the rest. Beat, compressed: a dispatch every
+        # two seconds until everything is sent.
         deadline = time.monotonic() + 30
         while delivered() < len(ids) and time.monotonic() < deadline:
-            reminders_sweep.apply_async(expires=10)
+            reminders_dispatch.apply_async(expires=10)
             time.sleep(2)
         assert delivered() == len(ids), workers[1].log.read_text()[-4000:]
         reminders_sweep.delay()
@@ -256,6 +257,43 @@ def test_a_worker_killed_mid_way_loses_and_duplicates_nothing(demo, incident_in,
             assert r.state == Reminder.State.SENT
             _assert_in_app_exactly_once(r, uid)
         assert Delivery.objects.filter(reminder_id__in=ids, channel="in_app").count() == len(ids)
+        _assert_no_duplicate_messages([uid for _r, uid in rows])
+    finally:
+        for w in workers:
+            w.stop()
+        app.control.purge()
+
+
+def test_a_new_worker_schedules_again_what_the_killed_one_held(demo, incident_in, tmp_path):
+    """No beat and no sweep from the test after the kill: the reminders due later are delivered because
+    the new worker, when ready, schedules their ETA dispatches again (the killed worker's are stuck in
+    Redis until the visibility timeout)."""
+    app.control.purge()
+    incident = incident_in("responding", level=2)
+    workers = [Worker(tmp_path, "reminders-c1")]
+    try:
+        workers[0].wait_ready()
+        timed = _calldown_reminders(incident, 3, first_in=3, spacing=8)
+        reminders.sweep()  # commits, then schedules the ETA dispatches through Redis (on commit)
+        rows = [(_reminder_of(cd), cd.person.user_id) for cd, _due in timed]
+        ids = [r.pk for r, _uid in rows]
+
+        def delivered():
+            return Delivery.objects.filter(reminder_id__in=ids, channel="in_app").count()
+
+        _wait(lambda: delivered() >= 1, 20, "the first in-app delivery", workers[0].log)
+        workers[0].kill()
+        assert delivered() < len(ids), "the kill should come before the later reminders are due"
+        workers.append(Worker(tmp_path, "reminders-c2"))
+        workers[1].wait_ready()
+        _wait(
+            lambda: delivered() == len(ids), 40, "the rest, from the rescheduled dispatches", workers[1].log
+        )
+        assert "reminders_reschedule" in workers[1].log.read_text()
+        for r, uid in rows:
+            r.refresh_from_db()
+            assert r.state == Reminder.State.SENT
+            _assert_in_app_exactly_once(r, uid)
         _assert_no_duplicate_messages([uid for _r, uid in rows])
     finally:
         for w in workers:
