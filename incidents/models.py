@@ -549,6 +549,8 @@ class TimelineEvent(AppendOnlyModel):
         verbose_name = _("时间线")
         verbose_name_plural = _("时间线")
         ordering = ["at", "id"]
+        # the incident page reads the latest 50 and pages back by (at, id) (selectors.timeline_page)
+        indexes = [models.Index(fields=["incident", "at", "id"], name="timeline_incident_at_id")]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.summary}"

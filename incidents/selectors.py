@@ -58,7 +58,8 @@ def incident_list(
 
 
 def incident_detail(pk):
-    """One incident with everything its page shows. Raises Incident.DoesNotExist."""
+    """One incident with everything its page shows but the timeline (``timeline_page``: the page shows
+    the latest events only). Raises Incident.DoesNotExist."""
     return (
         Incident.objects.select_related(
             "service_area",
@@ -85,7 +86,6 @@ def incident_detail(pk):
                     "due_at", "id"
                 ),
             ),
-            Prefetch("timeline", queryset=timeline_queryset(newest_first=True)),
         )
         .get(pk=pk)
     )
@@ -101,3 +101,21 @@ def timeline_queryset(*, newest_first=True):
     the documents (issue 10) oldest first — the same events, line for line."""
     order = ("-at", "-id") if newest_first else ("at", "id")
     return TimelineEvent.objects.order_by(*order)
+
+
+TIMELINE_PAGE = 50  # events per page of the incident page's timeline, and per "更早的记录"
+
+
+def timeline_page(incident_id, *, before=None, size=TIMELINE_PAGE):
+    """One page of the timeline, newest first: the ``size`` events before the cursor ``before`` (the
+    (at, id) of the last event shown; None for the latest), and the cursor of the next page (None when
+    there is no older event). Keyset pagination on (at, id), not OFFSET: one query that reads ``size + 1``
+    rows through the (incident, at, id) index, whatever the length of the timeline."""
+    qs = timeline_queryset(newest_first=True).filter(incident_id=incident_id)
+    if before is not None:
+        at, pk = before
+        qs = qs.filter(Q(at__lt=at) | Q(at=at, id__lt=pk))
+    rows = list(qs[: size + 1])
+    more = len(rows) > size
+    del rows[size:]
+    return rows, ((rows[-1].at, rows[-1].pk) if more else None)

@@ -8,14 +8,14 @@ for htmx. Reading: every logged-in member of the organisation may read every inc
 ``selectors``); the buttons shown are only the moves ``lifecycle.allowed_moves`` gives the user.
 """
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -328,8 +328,6 @@ def _move_items(incident, user, rec):
 
 
 def _change_value(name, value):
-    from datetime import datetime
-
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
@@ -392,7 +390,7 @@ def _detail_context(request, incident, *, follow_up_form=None, report_form=None)
         "measures": list(incident.first_measures.all()),
         "follow_ups": _follow_up_rows(incident.follow_ups.all()),
         "reports": reports,
-        "timeline": list(incident.timeline.all()),
+        **_timeline_context(incident.pk, None),
         "can_follow_up": can_follow_up,
         "can_log": can_log,
         "follow_up_form": follow_up_form
@@ -412,6 +410,51 @@ def _detail_context(request, incident, *, follow_up_form=None, report_form=None)
         if can_log
         else [],
     }
+
+
+# The timeline: the page shows the latest events; "更早的记录" loads the next page (htmx, or a plain link to
+# the timeline page without JavaScript). The cursor is the (at, id) of the last event shown.
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def timeline_cursor(at_id):
+    """(at, id) → "<microseconds since 1970>-<id>": exact, and safe in a URL."""
+    at, pk = at_id
+    return f"{(at - _EPOCH) // timedelta(microseconds=1)}-{pk}"
+
+
+def parse_timeline_cursor(raw):
+    """The inverse of ``timeline_cursor``; ValueError when it is not one."""
+    micros, _sep, pk = raw.partition("-")
+    if not (micros.isdigit() and pk.isdigit()):
+        raise ValueError(raw)
+    return _EPOCH + timedelta(microseconds=int(micros)), int(pk)
+
+
+def _timeline_context(incident_id, before):
+    events, next_cursor = selectors.timeline_page(incident_id, before=before)
+    return {
+        "timeline": events,
+        "timeline_next": timeline_cursor(next_cursor) if next_cursor else "",
+        "timeline_incident_id": incident_id,
+    }
+
+
+@login_required
+def incident_timeline(request, pk):
+    """Older timeline events, ``?before=<cursor>``: the next 50 for the incident page's "更早的记录"
+    (htmx: the rows and the next button only), or a page of its own without JavaScript."""
+    try:
+        before = parse_timeline_cursor(request.GET.get("before", "")) if request.GET.get("before") else None
+    except (ValueError, OverflowError):
+        return HttpResponseBadRequest(_("“更早的记录”的链接不完整，请回到事件页重新打开。"))
+    context = _timeline_context(pk, before)
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, "incidents/_timeline_items.html", context)
+    context["incident"] = get_object_or_404(
+        Incident.objects.only("id", "title", "is_drill", "reported_at"), pk=pk
+    )
+    return render(request, "incidents/timeline.html", context)
 
 
 @login_required
