@@ -96,8 +96,10 @@ def command_page(incident, user):
     visible = Scope(user).filter
     requests = list(requests_qs().filter(incident=incident))
     history = list(
-        TimelineEvent.objects.filter(
-            incident=incident, data__move__in=["activate", "change_level", "end_response"]
+        TimelineEvent.objects.filter(  # the kinds first: the (incident, kind) index skips the rest
+            incident=incident,
+            kind__in=[TimelineEvent.Kind.STATE, TimelineEvent.Kind.LEVEL],
+            data__move__in=["activate", "change_level", "end_response"],
         ).order_by("at", "id")
     )
     groups = list(

@@ -376,12 +376,6 @@ def _command_context(request, incident):
         from orgchart.models import WorkingGroup
 
         context["inactive_groups"] = [g for g in WorkingGroup.objects.order_by("order") if g.pk not in active]
-        context["people_choices"] = list(
-            Person.objects.filter(active=True, user__isnull=False)
-            .select_related("unit")
-            .order_by("unit__order", "name")[:400]
-        )
-        context["expert_choices"] = list(Expert.objects.filter(active=True).order_by("field", "name"))
         context["instruction_sources"] = Instruction.Source.choices
     if context["may_adjust_groups"]:
         context["unit_choices"] = list(
@@ -422,6 +416,37 @@ def _get_incident(pk):
         raise Http404(_("没有这个事件。")) from None
 
 
+# The forms with long lists of people, loaded when opened (templates/command/_lazy_form.html): who may
+# open each, and what it lists.
+LAZY_FORMS = {
+    "member": lambda user, incident: can(user, "onsite.add_member", incident),
+    "calldown": lambda user, incident: can(user, "command.record", incident),
+}
+
+
+def _form_choices(name):
+    people = list(
+        Person.objects.filter(active=True, user__isnull=False)
+        .select_related("unit")
+        .order_by("unit__order", "name")[:400]
+    )
+    if name == "member":
+        return {"people_choices": people}
+    return {
+        "people_choices": people,
+        "expert_choices": list(Expert.objects.filter(active=True).order_by("field", "name")),
+    }
+
+
+def _lazy_form(request, incident, name):
+    """One of LAZY_FORMS alone (htmx, when it is opened); 403 for someone who may not use it."""
+    decision = LAZY_FORMS[name](request.user, incident)
+    if incident.state != State.RESPONDING or not decision:
+        raise PermissionDenied(getattr(decision, "reason", "") or _("事件不在响应中。"))
+    context = {"incident": incident, **_form_choices(name)}
+    return render(request, f"command/incident.html#{name}_form", context)
+
+
 @login_required
 def incident_command(request, pk):
     incident = _get_incident(pk)
@@ -431,7 +456,12 @@ def incident_command(request, pk):
         if _unchanged(request, context["board"]["sig"]):
             return HttpResponse(status=204)
         return render(request, "command/incident.html#board", context)
+    if request.htmx and part and part.removesuffix("_form") in LAZY_FORMS:
+        return _lazy_form(request, incident, part.removesuffix("_form"))
     context = _command_context(request, incident)
+    form = request.GET.get("form")
+    if form in LAZY_FORMS:  # without JavaScript: the page with this form open
+        context.update(_form_choices(form), open_form=form)
     if request.htmx and part in ("board", "checklist", "level", "instructions"):
         return render(request, f"command/incident.html#{part}", context)
     return render(request, "command/incident.html", context)

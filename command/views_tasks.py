@@ -278,6 +278,12 @@ def board(request, pk):
         if rows is None:
             raise Http404(_("没有这一栏。"))
         return render(request, "command/_task_rows.html", rows)
+    if part == "issue_form":  # the 下达任务 form, loaded when it is opened
+        if not (tasking.Scope(request.user).command and incident.state == State.RESPONDING):
+            raise PermissionDenied(_("只有现场指挥部或办公室在响应中下达任务。"))
+        return render(
+            request, "command/board.html#issue_form", {"incident": incident, **_issue_choices(incident)}
+        )
     context = _board_context(request, incident)
     if part == "board":
         if request.GET.get("sig") == context["sig"]:
@@ -290,8 +296,9 @@ def board(request, pk):
     if incident.state == State.RESPONDING:
         end_action = "response.end.1_2" if (incident.level or 4) <= 2 else "response.end.3_4"
         context["may_end"] = bool(can(request.user, end_action, incident))
-    if context["scope"].command and incident.state == State.RESPONDING:
-        context.update(_issue_choices(incident))
+    context["may_issue"] = context["scope"].command and incident.state == State.RESPONDING
+    if context["may_issue"] and request.GET.get("form") == "issue":  # without JavaScript: the form open
+        context.update(_issue_choices(incident), open_form="issue")
     return render(request, "command/board.html", context)
 
 

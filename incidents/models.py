@@ -550,7 +550,11 @@ class TimelineEvent(AppendOnlyModel):
         verbose_name_plural = _("时间线")
         ordering = ["at", "id"]
         # the incident page reads the latest 50 and pages back by (at, id) (selectors.timeline_page)
-        indexes = [models.Index(fields=["incident", "at", "id"], name="timeline_incident_at_id")]
+        # and the command page its level changes by kind (command.selectors.command_page)
+        indexes = [
+            models.Index(fields=["incident", "at", "id"], name="timeline_incident_at_id"),
+            models.Index(fields=["incident", "kind"], name="timeline_incident_kind"),
+        ]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.summary}"

@@ -164,3 +164,24 @@ def test_task_pages_cost_the_same_queries_at_10_and_300_tasks(as_user, at_two, r
     after = [queries(client, url, **kw) for url, kw in urls]
     # never more (one may be fewer: a group's leaders are looked up only when a row is a group's task)
     assert all(a <= b for a, b in zip(after, before, strict=True)), (before, after)
+
+
+def test_forms_with_long_lists_load_when_opened(as_user, at_two):  # noqa: F811
+    """下达任务 (board), 到岗通知 and 增加成员 (command page): the page carries the closed form only; htmx
+    loads it when opened; without JavaScript "?form=" opens the page with the form in place."""
+    office = as_user("office")
+    board = f"/command/incidents/{at_two.pk}/tasks/"
+    command = f"/command/incidents/{at_two.pk}/"
+    for url, name, control in ((board, "issue", 'id="t-person"'), (command, "calldown", 'id="cd-people"')):
+        page = office.get(url).content.decode()
+        assert f'data-testid="{name}-form"' in page and control not in page
+        assert f"?part={name}_form" in page and f"?form={name}#{name}-form" in page
+        part = office.get(f"{url}?part={name}_form", headers=HX)
+        assert part.status_code == 200 and control in part.content.decode()
+        assert "<html" not in part.content.decode() and "<option value=" in part.content.decode()
+        full = office.get(f"{url}?form={name}").content.decode()
+        assert "<html" in full and control in full
+    police = as_user("police")
+    assert police.get(f"{board}?part=issue_form", headers=HX).status_code == 403
+    assert police.get(f"{command}?part=calldown_form", headers=HX).status_code == 403
+    assert 'id="t-person"' not in police.get(f"{board}?form=issue").content.decode()
