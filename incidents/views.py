@@ -371,15 +371,26 @@ def _follow_up_rows(follow_ups):
     return rows
 
 
+def _may_follow_up(user, incident, can_log):
+    # services.follow_up_add: no follow-up on a dismissed or archived incident (reopen it first)
+    return incident.state not in (State.DISMISSED, State.ARCHIVED) and (
+        can_log or bool(can(user, "incident.follow_up_unit", incident))
+    )
+
+
 def _detail_context(request, incident, *, follow_up_form=None, report_form=None):
+    """The page; the 续报 and 信息报送 forms only when given (refused, with their errors) or asked for
+    without JavaScript (``?form=``): otherwise they load when opened (``lazy_form``)."""
     now = timezone.now()
     user = request.user
     rc = recommendation_context(incident, now)
     can_log = bool(can(user, "incident.follow_up"))
-    # services.follow_up_add: no follow-up on a dismissed or archived incident (reopen it first)
-    can_follow_up = incident.state not in (State.DISMISSED, State.ARCHIVED) and (
-        can_log or bool(can(user, "incident.follow_up_unit", incident))
-    )
+    can_follow_up = _may_follow_up(user, incident, can_log)
+    form = request.GET.get("form")
+    if follow_up_form is None and can_follow_up and form == "follow_up":
+        follow_up_form = FollowUpForm(incident=incident)
+    if report_form is None and can_log and form == "report":
+        report_form = UpwardReportForm()
     reports = list(incident.upward_reports.all())
     for r in reports:
         r.late = r.is_late(now)
@@ -393,10 +404,8 @@ def _detail_context(request, incident, *, follow_up_form=None, report_form=None)
         **_timeline_context(incident.pk, None),
         "can_follow_up": can_follow_up,
         "can_log": can_log,
-        "follow_up_form": follow_up_form
-        if follow_up_form is not None
-        else (FollowUpForm(incident=incident) if can_follow_up else None),
-        "report_form": report_form if report_form is not None else (UpwardReportForm() if can_log else None),
+        "follow_up_form": follow_up_form,
+        "report_form": report_form,
         # Incidents of the same event (one cold wave …): one query; the names offered when linking: one.
         "linked_siblings": list(
             Incident.objects.filter(linked_event_id=incident.linked_event_id)
@@ -457,8 +466,26 @@ def incident_timeline(request, pk):
     return render(request, "incidents/timeline.html", context)
 
 
+def lazy_form(request, pk, name):
+    """The 续报 or 信息报送 form alone (htmx, when it is opened); 403 for someone who may not use it."""
+    incident = get_object_or_404(selectors.incidents_qs().select_related("county__government"), pk=pk)
+    can_log = can(request.user, "incident.follow_up")
+    if name == "follow_up":
+        if not _may_follow_up(request.user, incident, bool(can_log)):
+            raise PermissionDenied(can_log.reason or _("此事件不能续报。"))
+        context = {"incident": incident, "follow_up_form": FollowUpForm(incident=incident)}
+    else:
+        if not can_log:
+            raise PermissionDenied(can_log.reason)
+        context = {"incident": incident, "report_form": UpwardReportForm()}
+    return render(request, f"incidents/detail.html#{name}_form", context)
+
+
 @login_required
 def incident_detail(request, pk):
+    part = request.GET.get("part") if request.htmx else None
+    if part in ("follow_up_form", "report_form"):
+        return lazy_form(request, pk, part.removesuffix("_form"))
     incident = _get_detail(pk)
     return render(request, "incidents/detail.html", _detail_context(request, incident))
 

@@ -157,3 +157,33 @@ def test_the_cursor_is_exact_to_the_microsecond(user_of):
     at = timezone.now().replace(microsecond=123456)
     assert parse_timeline_cursor(timeline_cursor((at, 42))) == (at, 42)
     assert re.fullmatch(r"\d+-42", timeline_cursor((at, 42)))
+
+
+def test_the_forms_load_when_opened(as_user, user_of):
+    """续报 and 信息报送: the page carries them closed; htmx loads each when opened; without JavaScript
+    "?form=" opens the page with the form in place; a refused 续报 comes back open with its errors."""
+    office = user_of("office")
+    incident = make_incident(office, outage_started_at=timezone.now() - timedelta(hours=2))
+    client = as_user("office")
+    url = f"/incidents/{incident.pk}/"
+    page = client.get(url).content.decode()
+    for name, testid, field in (
+        ("follow_up", "follow-up-form", 'name="note"'),
+        ("report", "report-log-form", 'name="sender"'),
+    ):
+        assert f'data-testid="{testid}"' in page and field not in page
+        part = client.get(f"{url}?part={name}_form", headers=HX)
+        assert (
+            part.status_code == 200
+            and field in part.content.decode()
+            and "<html" not in part.content.decode()
+        )
+        assert "csrfmiddlewaretoken" in part.content.decode()
+        full = client.get(f"{url}?form={name}").content.decode()
+        assert "<html" in full and field in full
+    refused = client.post(f"{url}follow-up/", {"note": "", "still_trapped": "-1"})
+    assert refused.status_code == 422
+    assert 'name="note"' in refused.content.decode() and "未保存" in refused.content.decode()
+    police = as_user("commander")
+    assert police.get(f"{url}?part=report_form", headers=HX).status_code == 403
+    assert 'name="sender"' not in police.get(f"{url}?form=report").content.decode()
