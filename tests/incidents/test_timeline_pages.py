@@ -187,3 +187,30 @@ def test_the_forms_load_when_opened(as_user, user_of):
     police = as_user("commander")
     assert police.get(f"{url}?part=report_form", headers=HX).status_code == 403
     assert 'name="sender"' not in police.get(f"{url}?form=report").content.decode()
+
+
+def test_the_memoised_rows_follow_every_new_event_and_the_language(as_user, user_of):
+    """The rows are memoised under a digest of what they show: a new event (even one dated earlier than
+    the latest) shows at once, and another language gets its own rows."""
+    office = user_of("office")
+    incident = make_incident(office)
+    add_events(incident, office, 60)
+    client = as_user("office")
+    url = f"/incidents/{incident.pk}/"
+    first = rows(client.get(url).content)
+    TimelineEvent.objects.create(
+        incident=incident, actor=office, actor_name="王文静", kind="note", summary="最新记录"
+    )
+    assert rows(client.get(url).content) == ["最新记录"] + first[:-1]
+    TimelineEvent.objects.create(
+        incident=incident,
+        at=timezone.now() - timedelta(days=3) + timedelta(minutes=30, seconds=30),  # between two shown
+        actor=office,
+        kind="note",
+        summary="补记",
+    )
+    assert rows(client.get(url).content) == newest_first(incident)[:TIMELINE_PAGE]
+    client.post("/i18n/setlang/", {"language": "en", "next": url})
+    english = client.get(url).content.decode()
+    part = english.split('data-testid="timeline-list"')[1].split("</ol>")[0]
+    assert "Reason" in part and "理由" not in part
