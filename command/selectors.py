@@ -172,8 +172,11 @@ def ordered_tasks(qs, now):
 
 
 def task_page(qs, now, *, offset=0, size=TASK_ROWS):
-    """One page of tasks in ``ordered_tasks`` order: (tasks, the offset of the next page or None)."""
-    rows = list(ordered_tasks(qs, now)[offset : offset + size + 1])
+    """One page of tasks in ``ordered_tasks`` order: (tasks, the offset of the next page or None).
+    One query: the page's ids are picked on the narrow task rows first, then only those rows are joined
+    to their incident, group, unit and person (not every open task of every active incident)."""
+    page = ordered_tasks(qs.order_by(), now).values("pk")[offset : offset + size + 1]
+    rows = list(ordered_tasks(tasks_qs().filter(pk__in=page), now))
     more = len(rows) > size
     del rows[size:]
     return rows, (offset + size if more else None)
