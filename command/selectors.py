@@ -17,7 +17,6 @@ from .models import (
     LevelRequestStep,
     LevelSetup,
     Notification,
-    OnsiteHQ,
     OnsiteMember,
 )
 
@@ -83,9 +82,24 @@ def notifications_for(user, limit=100):
 
 
 def command_incident(pk):
-    return Incident.objects.select_related(
-        "county", "county__government", "service_area", "plan_version", "company"
-    ).get(pk=pk)
+    """The incident with its on-site HQ and whether its level's setup is done (read with it, not apart)."""
+    return (
+        Incident.objects.select_related(
+            "county",
+            "county__government",
+            "service_area",
+            "plan_version",
+            "company",
+            "onsite_hq",
+            "onsite_hq__command_taken_by",
+        )
+        .annotate(
+            level_setup_done=Exists(
+                LevelSetup.objects.filter(incident=OuterRef("pk"), level=OuterRef("level"))
+            )
+        )
+        .get(pk=pk)
+    )
 
 
 def command_page(incident, user):
@@ -113,8 +127,7 @@ def command_page(incident, user):
         "requests": requests,
         "open_request": next((r for r in requests if r.status == LevelRequest.Status.OPEN), None),
         "level_history": history,
-        "setups": list(LevelSetup.objects.filter(incident=incident)),
-        "onsite_hq": OnsiteHQ.objects.filter(incident=incident).select_related("command_taken_by").first(),
+        "onsite_hq": getattr(incident, "onsite_hq", None),  # read with the incident (command_incident)
         "onsite_members": list(
             OnsiteMember.objects.filter(incident=incident)
             .select_related("person")

@@ -27,7 +27,7 @@ from orgchart.models import Appointment, Expert, Person, Unit, UnitKind
 from orgchart.permissions import RULES, can
 
 from . import activation, selectors, services
-from .models import CallDown, ChecklistItem, Instruction, LevelRequest
+from .models import ActivatedGroup, CallDown, ChecklistItem, Instruction, LevelRequest
 from .routing import KIND_LABELS, STEP_LABELS, STEP_VERBS, Kind, RouteError, kind_for, route, start_stage
 from .services import CommandError
 
@@ -365,7 +365,7 @@ def _command_context(request, incident):
         "board": _board(calldowns),
         "setup_missing": incident.state == State.RESPONDING
         and incident.level
-        and not any(s.level == incident.level for s in data["setups"]),
+        and not incident.level_setup_done,
         "open_instructions": sum(1 for i in data["instructions"] if i.is_open),
         "checklist_done": sum(1 for i in data["checklist"] if i.done_at),
         "now": timezone.now(),
@@ -377,12 +377,6 @@ def _command_context(request, incident):
 
         context["inactive_groups"] = [g for g in WorkingGroup.objects.order_by("order") if g.pk not in active]
         context["instruction_sources"] = Instruction.Source.choices
-    if context["may_adjust_groups"]:
-        context["unit_choices"] = list(
-            Unit.objects.filter(active=True)
-            .exclude(kind=UnitKind.ENTERPRISE_CATEGORY)
-            .order_by("order", "name")
-        )
     return context
 
 
@@ -421,10 +415,24 @@ def _get_incident(pk):
 LAZY_FORMS = {
     "member": lambda user, incident: can(user, "onsite.add_member", incident),
     "calldown": lambda user, incident: can(user, "command.record", incident),
+    "group_unit": lambda user, incident: can(user, "onsite.adjust_groups", incident),
 }
 
 
-def _form_choices(name):
+def _form_choices(name, incident):
+    if name == "group_unit":
+        return {
+            "groups": list(
+                ActivatedGroup.objects.filter(incident=incident)
+                .select_related("group")
+                .order_by("group__order")
+            ),
+            "unit_choices": list(
+                Unit.objects.filter(active=True)
+                .exclude(kind=UnitKind.ENTERPRISE_CATEGORY)
+                .order_by("order", "name")
+            ),
+        }
     people = list(
         Person.objects.filter(active=True, user__isnull=False)
         .select_related("unit")
@@ -443,7 +451,7 @@ def _lazy_form(request, incident, name):
     decision = LAZY_FORMS[name](request.user, incident)
     if incident.state != State.RESPONDING or not decision:
         raise PermissionDenied(getattr(decision, "reason", "") or _("事件不在响应中。"))
-    context = {"incident": incident, **_form_choices(name)}
+    context = {"incident": incident, **_form_choices(name, incident)}
     return render(request, f"command/incident.html#{name}_form", context)
 
 
@@ -461,7 +469,9 @@ def incident_command(request, pk):
     context = _command_context(request, incident)
     form = request.GET.get("form")
     if form in LAZY_FORMS:  # without JavaScript: the page with this form open
-        context.update(_form_choices(form), open_form=form)
+        choices = _form_choices(form, incident)
+        choices.pop("groups", None)  # the page has them already
+        context.update(choices, open_form=form)
     if request.htmx and part in ("board", "checklist", "level", "instructions"):
         return render(request, f"command/incident.html#{part}", context)
     return render(request, "command/incident.html", context)

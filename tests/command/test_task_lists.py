@@ -167,15 +167,21 @@ def test_task_pages_cost_the_same_queries_at_10_and_300_tasks(as_user, at_two, r
 
 
 def test_forms_with_long_lists_load_when_opened(as_user, at_two):  # noqa: F811
-    """下达任务 (board), 到岗通知 and 增加成员 (command page): the page carries the closed form only; htmx
+    """下达任务 (board), 到岗通知 and 增加成员单位 (command page): the page carries the closed form only; htmx
     loads it when opened; without JavaScript "?form=" opens the page with the form in place."""
-    office = as_user("office")
     board = f"/command/incidents/{at_two.pk}/tasks/"
     command = f"/command/incidents/{at_two.pk}/"
-    for url, name, control in ((board, "issue", 'id="t-person"'), (command, "calldown", 'id="cd-people"')):
+    forms = (
+        ("office", board, "issue", 'id="t-person"'),
+        ("office", command, "calldown", 'id="cd-people"'),
+        ("commander", command, "group_unit", 'id="gu-unit"'),  # 附件3: the commander adjusts the groups
+    )
+    for username, url, name, control in forms:
+        office = as_user(username)
         page = office.get(url).content.decode()
-        assert f'data-testid="{name}-form"' in page and control not in page
-        assert f"?part={name}_form" in page and f"?form={name}#{name}-form" in page
+        assert f'data-testid="{name.replace("_", "-")}-form"' in page and control not in page
+        testid = name.replace("_", "-")
+        assert f"?part={name}_form" in page and f"?form={name}#{testid}-form" in page
         part = office.get(f"{url}?part={name}_form", headers=HX)
         assert part.status_code == 200 and control in part.content.decode()
         assert "<html" not in part.content.decode() and "<option value=" in part.content.decode()
