@@ -10,7 +10,7 @@ liaison at 3 a.m. needs the facts as much as the office does, and §5.1 has ever
 up). What a person may *do* is decided per action by ``orgchart.permissions`` (see the views).
 """
 
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
 
 from .models import FirstMeasure, FollowUpReport, Incident, TimelineEvent, UpwardReport
 
@@ -67,11 +67,11 @@ def incident_detail(pk):
             "county__government",
             "plan_version",
             "company",
-            "created_by",
-            "created_by__person",
             "merged_into",
             "linked_event",
         )
+        # who registered it: two columns, not the user's and the person's rows
+        .annotate(creator_name=F("created_by__person__name"), creator_username=F("created_by__username"))
         .prefetch_related(
             Prefetch("first_measures", queryset=FirstMeasure.objects.order_by("at", "id")),
             Prefetch(

@@ -420,9 +420,6 @@ def _detail_context(request, incident, *, follow_up_form=None, report_form=None)
         )
         if incident.linked_event_id
         else [],
-        "event_names": list(LinkedEvent.objects.order_by("-created_at").values_list("name", flat=True)[:30])
-        if can_log
-        else [],
     }
 
 
@@ -509,6 +506,9 @@ def incident_detail(request, pk):
     part = request.GET.get("part") if request.htmx else None
     if part in ("follow_up_form", "report_form"):
         return lazy_form(request, pk, part.removesuffix("_form"))
+    if part == "event_names":  # the names offered when linking (see the link form)
+        names = LinkedEvent.objects.order_by("-created_at").values_list("name", flat=True)[:30]
+        return render(request, "incidents/_event_names.html", {"event_names": names})
     incident = _get_detail(pk)
     return render(request, "incidents/detail.html", _detail_context(request, incident))
 

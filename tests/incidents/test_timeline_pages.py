@@ -184,6 +184,12 @@ def test_the_forms_load_when_opened(as_user, user_of):
     refused = client.post(f"{url}follow-up/", {"note": "", "still_trapped": "-1"})
     assert refused.status_code == 422
     assert 'name="note"' in refused.content.decode() and "未保存" in refused.content.decode()
+    from incidents.services import incident_link
+
+    incident_link(actor=office, incident_id=incident.pk, event_name="测试：2026年1月寒潮")
+    assert re.search(r'<datalist id="event-names"[^>]*></datalist>', client.get(url).content.decode())
+    names = client.get(f"{url}?part=event_names", headers=HX).content.decode()
+    assert '<option value="测试：2026年1月寒潮">' in names  # the link form's names, when it is focused
     police = as_user("commander")
     assert police.get(f"{url}?part=report_form", headers=HX).status_code == 403
     assert 'name="sender"' not in police.get(f"{url}?form=report").content.decode()
