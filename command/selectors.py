@@ -154,7 +154,7 @@ def calldown_board(incident):
 # TASK_ROWS rows per request ("更多" loads the next ones)
 # ------------------------------------------------------------------------------------------------
 
-TASK_ROWS = 50
+TASK_ROWS = 20  # a phone screen or two; "更多任务" loads the next
 SIGNED_STATES = ("signed", "in_progress", "done")
 
 

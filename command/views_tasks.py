@@ -80,7 +80,7 @@ def _actions(scope, task):
 
 @login_required
 def my_tasks(request):
-    """The tasks of this person's units and groups, open first; 50 at a time ("更多任务")."""
+    """The tasks of this person's units and groups, open first; TASK_ROWS (20) at a time ("更多任务")."""
     now = timezone.now()
     scope = tasking.Scope(request.user)
     qs = scope.filter(_tasks_qs()).filter(
@@ -244,7 +244,7 @@ def _board_context(request, incident):
 
 
 def _section_rows(request, incident, key, scope, now):
-    """One section's rows (50 from ``offset``) and its "更多" links; None for an unknown section."""
+    """One section's rows (TASK_ROWS from ``offset``) and its "更多" links; None for an unknown section."""
     tasks = selectors.board_section(scope.filter(_tasks_qs().filter(incident=incident)), key)
     if tasks is None:
         return None
