@@ -58,8 +58,8 @@ def incident_list(
 
 
 def incident_detail(pk):
-    """One incident with everything its page shows but the timeline (``timeline_page``: the page shows
-    the latest events only). Raises Incident.DoesNotExist."""
+    """One incident with everything its page shows but the timeline and the follow-ups (``timeline_page``,
+    ``follow_up_page``: the page shows the latest ones). Raises Incident.DoesNotExist."""
     return (
         Incident.objects.select_related(
             "service_area",
@@ -74,12 +74,6 @@ def incident_detail(pk):
         .annotate(creator_name=F("created_by__person__name"), creator_username=F("created_by__username"))
         .prefetch_related(
             Prefetch("first_measures", queryset=FirstMeasure.objects.order_by("at", "id")),
-            Prefetch(
-                "follow_ups",
-                queryset=FollowUpReport.objects.select_related("reporter", "reporter__person").order_by(
-                    "-at", "-id"
-                ),
-            ),
             Prefetch(
                 "upward_reports",
                 queryset=UpwardReport.objects.select_related("recorded_by", "recorded_by__person").order_by(
@@ -119,3 +113,19 @@ def timeline_page(incident_id, *, before=None, size=TIMELINE_PAGE):
     more = len(rows) > size
     del rows[size:]
     return rows, ((rows[-1].at, rows[-1].pk) if more else None)
+
+
+FOLLOW_UPS_PAGE = 20  # follow-ups on the incident page, and per "更早的续报"
+
+
+def follow_up_page(incident_id, *, offset=0, size=FOLLOW_UPS_PAGE):
+    """The follow-ups (续报), newest first, ``size`` from ``offset``: (rows, the next offset or None)."""
+    qs = (
+        FollowUpReport.objects.filter(incident_id=incident_id)
+        .select_related("reporter", "reporter__person")
+        .order_by("-at", "-id")
+    )
+    rows = list(qs[offset : offset + size + 1])
+    more = len(rows) > size
+    del rows[size:]
+    return rows, (offset + size if more else None)

@@ -383,6 +383,20 @@ def _may_follow_up(user, incident, can_log):
     )
 
 
+def _follow_ups_context(request, incident_id):
+    """A page of the follow-ups (``?follow_ups=<offset>``) and its "更早的续报" links."""
+    raw = request.GET.get("follow_ups", "")
+    offset = min(int(raw), 10**6) if raw.isdigit() else 0
+    rows, next_offset = selectors.follow_up_page(incident_id, offset=offset)
+    base = reverse("incidents:detail", args=[incident_id])
+    return {
+        "follow_ups": _follow_up_rows(rows),
+        "follow_ups_offset": offset,
+        "follow_ups_more_href": f"{base}?follow_ups={next_offset}#follow-ups" if next_offset else "",
+        "follow_ups_more_hx": f"{base}?part=follow_ups&follow_ups={next_offset}" if next_offset else "",
+    }
+
+
 def _detail_context(request, incident, *, follow_up_form=None, report_form=None):
     """The page; the 续报 and 信息报送 forms only when given (refused, with their errors) or asked for
     without JavaScript (``?form=``): otherwise they load when opened (``lazy_form``)."""
@@ -404,7 +418,7 @@ def _detail_context(request, incident, *, follow_up_form=None, report_form=None)
         **rc,
         "moves": _move_items(incident, user, rc["rec"]),
         "measures": list(incident.first_measures.all()),
-        "follow_ups": _follow_up_rows(incident.follow_ups.all()),
+        **_follow_ups_context(request, incident.pk),
         "reports": reports,
         **_timeline_context(incident.pk, None),
         "can_follow_up": can_follow_up,
@@ -506,6 +520,8 @@ def incident_detail(request, pk):
     part = request.GET.get("part") if request.htmx else None
     if part in ("follow_up_form", "report_form"):
         return lazy_form(request, pk, part.removesuffix("_form"))
+    if part == "follow_ups":  # "更早的续报"
+        return render(request, "incidents/detail.html#follow_up_items", _follow_ups_context(request, pk))
     if part == "event_names":  # the names offered when linking (see the link form)
         names = LinkedEvent.objects.order_by("-created_at").values_list("name", flat=True)[:30]
         return render(request, "incidents/_event_names.html", {"event_names": names})

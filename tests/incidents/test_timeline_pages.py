@@ -220,3 +220,54 @@ def test_the_memoised_rows_follow_every_new_event_and_the_language(as_user, user
     english = client.get(url).content.decode()
     part = english.split('data-testid="timeline-list"')[1].split("</ol>")[0]
     assert "Reason" in part and "理由" not in part
+
+
+def test_follow_ups_show_the_latest_20_and_more_loads_the_rest(as_user, user_of):
+    from incidents.models import FollowUpReport
+    from incidents.selectors import FOLLOW_UPS_PAGE
+
+    office = user_of("office")
+    incident = make_incident(office)
+    base = timezone.now() - timedelta(days=1)
+
+    def add(n, start):
+        FollowUpReport.objects.bulk_create(
+            FollowUpReport(
+                incident=incident,
+                at=base + timedelta(minutes=start + i),
+                note=f"续报{start + i:03d}",
+                changes={"affected_households": [i, i + 1]},
+                grade_before="",
+                grade_after="",
+                reporter=office,
+            )
+            for i in range(n)
+        )
+
+    def notes(content):
+        doc = html.fromstring(content.decode())
+        return [
+            li.xpath('.//div[@class="pre-wrap"]')[0].text
+            for li in doc.xpath('//li[@data-testid="follow-up"]')
+        ]
+
+    add(5, 0)
+    client = as_user("office")
+    url = f"/incidents/{incident.pk}/"
+    small = queries(client, url)
+    add(40, 100)
+    assert queries(client, url) == small
+    page = client.get(url).content
+    expected = [f.note for f in FollowUpReport.objects.filter(incident=incident).order_by("-at", "-id")]
+    seen = notes(page)
+    assert seen == expected[:FOLLOW_UPS_PAGE]
+    link = html.fromstring(page.decode()).xpath('//a[@data-testid="follow-ups-more-link"]')[0]
+    while link is not None:
+        part = client.get(link.get("hx-get"), headers=HX).content
+        assert b"<html" not in part
+        seen += notes(part)
+        more = html.fromstring(part.decode()).xpath('//a[@data-testid="follow-ups-more-link"]')
+        link = more[0] if more else None
+    assert seen == expected
+    plain = client.get(f"{url}?follow_ups={FOLLOW_UPS_PAGE}")  # without JavaScript: the page from there
+    assert notes(plain.content) == expected[FOLLOW_UPS_PAGE : 2 * FOLLOW_UPS_PAGE]
