@@ -1,6 +1,7 @@
 """Reads of the command app, each a constant number of queries whatever the data size."""
 
 from django.db.models import Case, Count, Exists, IntegerField, Max, OuterRef, Prefetch, Q, Value, When
+from django.db.models.functions import Length, Substr
 
 from incidents.choices import State
 from incidents.models import Incident, TimelineEvent
@@ -102,6 +103,9 @@ def command_incident(pk):
     )
 
 
+DUTIES_SHOWN = 160  # characters of an assignment's duties on the command page (the task page has all)
+
+
 def command_page(incident, user):
     """Everything the incident's command page shows: a fixed number of queries. Assignments: only those
     the user may see (tasking.Scope; the office and the command see all)."""
@@ -134,9 +138,11 @@ def command_page(incident, user):
             .order_by("role", "added_at", "id")
         ),
         "groups": groups,
-        "assignments": list(
+        "assignments": list(  # the duties' first 160 characters only: the page shows no more
             visible(Assignment.objects.filter(incident=incident, kind=Assignment.Kind.ASSIGNMENT))
             .select_related("group", "unit")
+            .defer("duties")
+            .annotate(duties_head=Substr("duties", 1, DUTIES_SHOWN), duties_length=Length("duties"))
             .order_by("created_at", "id")
         ),
         "checklist": list(ChecklistItem.objects.filter(incident=incident).order_by("order", "id")),
