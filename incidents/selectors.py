@@ -74,12 +74,7 @@ def incident_detail(pk):
         .annotate(creator_name=F("created_by__person__name"), creator_username=F("created_by__username"))
         .prefetch_related(
             Prefetch("first_measures", queryset=FirstMeasure.objects.order_by("at", "id")),
-            Prefetch(
-                "upward_reports",
-                queryset=UpwardReport.objects.select_related("recorded_by", "recorded_by__person").order_by(
-                    "due_at", "id"
-                ),
-            ),
+            Prefetch("upward_reports", queryset=UpwardReport.objects.order_by("due_at", "id")),
         )
         .get(pk=pk)
     )
