@@ -1,5 +1,5 @@
 """Time the incident page, the command page, the task board and 我的任务 in-process (Django test client:
-view and template, no network), interleaved round by round with the cheapest logged-in page, the bell
+view and template, no network), interleaved request by request with the cheapest logged-in page, the bell
 (/command/notifications/bell/), and print each page's median, its ratio to the bell's, its SQL count and
 its size (issue 15). The incident is the one with the most timeline events, the board's the one with the
 most tasks.
@@ -94,13 +94,12 @@ def main():
             r = c.get(url)
         info[name] = (r.status_code, len(ctx.captured_queries), len(r.content))
     times = {name: [] for name, _u, _us in rows}
-    for _ in range(args.rounds):
+    for _ in range(args.rounds * args.n):  # one request per page in turn: a load spike hits them all
         for name, url, user in rows:
             c = client_for(user)
-            for _ in range(args.n):
-                t = time.perf_counter()
-                c.get(url)
-                times[name].append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            c.get(url)
+            times[name].append((time.perf_counter() - t) * 1000)
     bell = statistics.median(times["bell"])
     print(f"load: {os.getloadavg()}")
     print(f"{'page':<16}{'url':<34}{'status':>7}{'SQL':>5}{'KB':>7}{'median ms':>11}{'ratio':>7}")
