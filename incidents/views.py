@@ -8,30 +8,26 @@ for htmx. Reading: every logged-in member of the organisation may read every inc
 ``selectors``); the buttons shown are only the moves ``lifecycle.allowed_moves`` gives the user.
 """
 
-import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from orgchart.permissions import can
 
 from . import selectors, services
-from .choices import ACTIVE_STATES, CLOSED_STATES, AccidentGrade, ResponseLevel, State
+from .choices import ACTIVE_STATES, CLOSED_STATES, ResponseLevel, State
 from .forms import (
     MAX_MEASURES,
     FirstMeasureFormSet,
@@ -46,10 +42,10 @@ from .forms import (
 from .lifecycle import MOVES, TransitionError, allowed_moves, backed_levels
 from .models import Incident, LinkedEvent, PlanVersion, UpwardReport
 from .templatetags.incident_tags import fmt_number
+from .views_lists import follow_ups_context, timeline_context
 
 INVALID = 422
 PER_PAGE = 25
-TIMELINE_CACHE_SECONDS = 6 * 3600
 MEASURES_PREFIX = "measures"
 
 STATUS_LABELS = {
@@ -332,69 +328,11 @@ def _move_items(incident, user, rec):
     return items
 
 
-def _change_value(name, value):
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return _("是") if value else _("否")
-    if isinstance(value, str) and name.endswith("_at"):
-        try:
-            return f"{timezone.localtime(datetime.fromisoformat(value)):%Y-%m-%d %H:%M}"
-        except ValueError:
-            return value
-    if name in ("affected_area_m2", "direct_loss_yuan"):
-        return fmt_number(value)
-    return str(value)
-
-
-def _follow_up_rows(follow_ups):
-    from .models import Incident as Model
-
-    rows = []
-    for f in follow_ups:
-        changes = []
-        for name, (old, new) in f.changes.items():
-            try:
-                label = Model._meta.get_field(name).verbose_name
-            except Exception:
-                label = name
-            changes.append((label, _change_value(name, old), _change_value(name, new)))
-        person = getattr(f.reporter, "person", None)
-        rows.append(
-            {
-                "report": f,
-                "reporter": person.name if person else f.reporter.get_username(),
-                "changes": changes,
-                "grade_before": AccidentGrade(f.grade_before).label if f.grade_before else _("无"),
-                "grade_after": AccidentGrade(f.grade_after).label if f.grade_after else _("无"),
-                "grade_changed": f.grade_before != f.grade_after,
-                "level_before": f.level_before,
-                "level_after": f.level_after,
-                "level_changed": f.level_before != f.level_after,
-            }
-        )
-    return rows
-
-
 def _may_follow_up(user, incident, can_log):
     # services.follow_up_add: no follow-up on a dismissed or archived incident (reopen it first)
     return incident.state not in (State.DISMISSED, State.ARCHIVED) and (
         can_log or bool(can(user, "incident.follow_up_unit", incident))
     )
-
-
-def _follow_ups_context(request, incident_id):
-    """A page of the follow-ups (``?follow_ups=<offset>``) and its "更早的续报" links."""
-    raw = request.GET.get("follow_ups", "")
-    offset = min(int(raw), 10**6) if raw.isdigit() else 0
-    rows, next_offset = selectors.follow_up_page(incident_id, offset=offset)
-    base = reverse("incidents:detail", args=[incident_id])
-    return {
-        "follow_ups": _follow_up_rows(rows),
-        "follow_ups_offset": offset,
-        "follow_ups_more_href": f"{base}?follow_ups={next_offset}#follow-ups" if next_offset else "",
-        "follow_ups_more_hx": f"{base}?part=follow_ups&follow_ups={next_offset}" if next_offset else "",
-    }
 
 
 def _detail_context(request, incident, *, follow_up_form=None, report_form=None):
@@ -418,9 +356,9 @@ def _detail_context(request, incident, *, follow_up_form=None, report_form=None)
         **rc,
         "moves": _move_items(incident, user, rc["rec"]),
         "measures": list(incident.first_measures.all()),
-        **_follow_ups_context(request, incident.pk),
+        **follow_ups_context(request, incident.pk),
         "reports": reports,
-        **_timeline_context(incident.pk, None),
+        **timeline_context(incident.pk, None),
         "can_follow_up": can_follow_up,
         "can_log": can_log,
         "follow_up_form": follow_up_form,
@@ -435,69 +373,6 @@ def _detail_context(request, incident, *, follow_up_form=None, report_form=None)
         if incident.linked_event_id
         else [],
     }
-
-
-# The timeline: the page shows the latest events; "更早的记录" loads the next page (htmx, or a plain link to
-# the timeline page without JavaScript). The cursor is the (at, id) of the last event shown.
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def timeline_cursor(at_id):
-    """(at, id) → "<microseconds since 1970>-<id>": exact, and safe in a URL."""
-    at, pk = at_id
-    return f"{(at - _EPOCH) // timedelta(microseconds=1)}-{pk}"
-
-
-def parse_timeline_cursor(raw):
-    """The inverse of ``timeline_cursor``; ValueError when it is not one."""
-    micros, _sep, pk = raw.partition("-")
-    if not (micros.isdigit() and pk.isdigit()):
-        raise ValueError(raw)
-    return _EPOCH + timedelta(microseconds=int(micros)), int(pk)
-
-
-TIMELINE_FIELDS = (
-    "pk", "at", "actor_name", "actor_post", "kind", "summary", "clause",
-    "from_state", "to_state", "from_level", "to_level", "reason",
-)  # fmt: skip
-
-
-def _timeline_context(incident_id, before):
-    """A page of the timeline and its rows' HTML. The rows are memoised in the cache under a digest of
-    everything they show (the events are append-only, so a page of them renders the same until a new
-    event comes): the incident page does not re-render 50 events on every view."""
-    events, next_cursor = selectors.timeline_page(incident_id, before=before)
-    context = {
-        "timeline": events,
-        "timeline_next": timeline_cursor(next_cursor) if next_cursor else "",
-        "timeline_incident_id": incident_id,
-    }
-    digest = hashlib.sha1(f"{incident_id}|{context['timeline_next']}".encode())
-    for e in events:
-        digest.update(repr(tuple(getattr(e, f) for f in TIMELINE_FIELDS)).encode())
-    key = f"timeline-rows:{get_language()}:{timezone.get_current_timezone_name()}:{digest.hexdigest()}"
-    html = cache.get_or_set(
-        key, lambda: render_to_string("incidents/_timeline_items.html", context), TIMELINE_CACHE_SECONDS
-    )
-    context["timeline_html"] = mark_safe(html)  # our own template's output
-    return context
-
-
-@login_required
-def incident_timeline(request, pk):
-    """Older timeline events, ``?before=<cursor>``: the next 50 for the incident page's "更早的记录"
-    (htmx: the rows and the next button only), or a page of its own without JavaScript."""
-    try:
-        before = parse_timeline_cursor(request.GET.get("before", "")) if request.GET.get("before") else None
-    except (ValueError, OverflowError):
-        return HttpResponseBadRequest(_("“更早的记录”的链接不完整，请回到事件页重新打开。"))
-    context = _timeline_context(pk, before)
-    if request.htmx and not request.htmx.history_restore_request:
-        return HttpResponse(context["timeline_html"])
-    context["incident"] = get_object_or_404(
-        Incident.objects.only("id", "title", "is_drill", "reported_at"), pk=pk
-    )
-    return render(request, "incidents/timeline.html", context)
 
 
 def lazy_form(request, pk, name):
@@ -521,7 +396,7 @@ def incident_detail(request, pk):
     if part in ("follow_up_form", "report_form"):
         return lazy_form(request, pk, part.removesuffix("_form"))
     if part == "follow_ups":  # "更早的续报"
-        return render(request, "incidents/detail.html#follow_up_items", _follow_ups_context(request, pk))
+        return render(request, "incidents/detail.html#follow_up_items", follow_ups_context(request, pk))
     if part == "event_names":  # the names offered when linking (see the link form)
         names = LinkedEvent.objects.order_by("-created_at").values_list("name", flat=True)[:30]
         return render(request, "incidents/_event_names.html", {"event_names": names})

@@ -152,7 +152,7 @@ def test_queries_do_not_grow_with_the_timeline(as_user, user_of, role):
 
 
 def test_the_cursor_is_exact_to_the_microsecond(user_of):
-    from incidents.views import parse_timeline_cursor, timeline_cursor
+    from incidents.views_lists import parse_timeline_cursor, timeline_cursor
 
     at = timezone.now().replace(microsecond=123456)
     assert parse_timeline_cursor(timeline_cursor((at, 42))) == (at, 42)
