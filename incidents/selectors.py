@@ -61,15 +61,9 @@ def incident_detail(pk):
     """One incident with everything its page shows but the timeline and the follow-ups (``timeline_page``,
     ``follow_up_page``: the page shows the latest ones). Raises Incident.DoesNotExist."""
     return (
-        Incident.objects.select_related(
-            "service_area",
-            "county",
-            "county__government",
-            "plan_version",
-            "company",
-            "merged_into",
-            "linked_event",
-        )
+        # merged_into and linked_event are read when set (one query each, for a duplicate or a linked
+        # incident): joined, they would double the columns of every page view
+        Incident.objects.select_related("service_area", "county", "plan_version", "company")
         # who registered it: two columns, not the user's and the person's rows
         .annotate(creator_name=F("created_by__person__name"), creator_username=F("created_by__username"))
         .prefetch_related(
