@@ -86,13 +86,7 @@ def command_incident(pk):
     """The incident with its on-site HQ and whether its level's setup is done (read with it, not apart)."""
     return (
         Incident.objects.select_related(
-            "county",
-            "county__government",
-            "service_area",
-            "plan_version",
-            "company",
-            "onsite_hq",
-            "onsite_hq__command_taken_by",
+            "county", "service_area", "plan_version", "onsite_hq", "onsite_hq__command_taken_by"
         )
         .annotate(
             level_setup_done=Exists(
