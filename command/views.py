@@ -27,7 +27,7 @@ from orgchart.models import Appointment, Expert, Person, Unit, UnitKind
 from orgchart.permissions import RULES, can
 
 from . import activation, selectors, services
-from .models import CallDown, ChecklistItem, Instruction, LevelRequest
+from .models import ActivatedGroup, CallDown, ChecklistItem, Instruction, LevelRequest
 from .routing import KIND_LABELS, STEP_LABELS, STEP_VERBS, Kind, RouteError, kind_for, route, start_stage
 from .services import CommandError
 
@@ -365,7 +365,7 @@ def _command_context(request, incident):
         "board": _board(calldowns),
         "setup_missing": incident.state == State.RESPONDING
         and incident.level
-        and not any(s.level == incident.level for s in data["setups"]),
+        and not incident.level_setup_done,
         "open_instructions": sum(1 for i in data["instructions"] if i.is_open),
         "checklist_done": sum(1 for i in data["checklist"] if i.done_at),
         "now": timezone.now(),
@@ -376,19 +376,7 @@ def _command_context(request, incident):
         from orgchart.models import WorkingGroup
 
         context["inactive_groups"] = [g for g in WorkingGroup.objects.order_by("order") if g.pk not in active]
-        context["people_choices"] = list(
-            Person.objects.filter(active=True, user__isnull=False)
-            .select_related("unit")
-            .order_by("unit__order", "name")[:400]
-        )
-        context["expert_choices"] = list(Expert.objects.filter(active=True).order_by("field", "name"))
         context["instruction_sources"] = Instruction.Source.choices
-    if context["may_adjust_groups"]:
-        context["unit_choices"] = list(
-            Unit.objects.filter(active=True)
-            .exclude(kind=UnitKind.ENTERPRISE_CATEGORY)
-            .order_by("order", "name")
-        )
     return context
 
 
@@ -422,6 +410,51 @@ def _get_incident(pk):
         raise Http404(_("没有这个事件。")) from None
 
 
+# The forms with long lists of people, loaded when opened (templates/command/_lazy_form.html): who may
+# open each, and what it lists.
+LAZY_FORMS = {
+    "member": lambda user, incident: can(user, "onsite.add_member", incident),
+    "calldown": lambda user, incident: can(user, "command.record", incident),
+    "group_unit": lambda user, incident: can(user, "onsite.adjust_groups", incident),
+}
+
+
+def _form_choices(name, incident):
+    if name == "group_unit":
+        return {
+            "groups": list(
+                ActivatedGroup.objects.filter(incident=incident)
+                .select_related("group")
+                .order_by("group__order")
+            ),
+            "unit_choices": list(
+                Unit.objects.filter(active=True)
+                .exclude(kind=UnitKind.ENTERPRISE_CATEGORY)
+                .order_by("order", "name")
+            ),
+        }
+    people = list(
+        Person.objects.filter(active=True, user__isnull=False)
+        .select_related("unit")
+        .order_by("unit__order", "name")[:400]
+    )
+    if name == "member":
+        return {"people_choices": people}
+    return {
+        "people_choices": people,
+        "expert_choices": list(Expert.objects.filter(active=True).order_by("field", "name")),
+    }
+
+
+def _lazy_form(request, incident, name):
+    """One of LAZY_FORMS alone (htmx, when it is opened); 403 for someone who may not use it."""
+    decision = LAZY_FORMS[name](request.user, incident)
+    if incident.state != State.RESPONDING or not decision:
+        raise PermissionDenied(getattr(decision, "reason", "") or _("事件不在响应中。"))
+    context = {"incident": incident, **_form_choices(name, incident)}
+    return render(request, f"command/incident.html#{name}_form", context)
+
+
 @login_required
 def incident_command(request, pk):
     incident = _get_incident(pk)
@@ -431,7 +464,14 @@ def incident_command(request, pk):
         if _unchanged(request, context["board"]["sig"]):
             return HttpResponse(status=204)
         return render(request, "command/incident.html#board", context)
+    if request.htmx and part and part.removesuffix("_form") in LAZY_FORMS:
+        return _lazy_form(request, incident, part.removesuffix("_form"))
     context = _command_context(request, incident)
+    form = request.GET.get("form")
+    if form in LAZY_FORMS:  # without JavaScript: the page with this form open
+        choices = _form_choices(form, incident)
+        choices.pop("groups", None)  # the page has them already
+        context.update(choices, open_form=form)
     if request.htmx and part in ("board", "checklist", "level", "instructions"):
         return render(request, f"command/incident.html#{part}", context)
     return render(request, "command/incident.html", context)

@@ -5,11 +5,12 @@ and the end-of-response form (§5.3.6).
 Every task URL looks the task up through ``tasking.visible``: another unit's task is a 404."""
 
 import hashlib
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, IntegerField, Prefetch, Value, When
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +23,7 @@ from incidents.models import Incident
 from orgchart.models import Person, Unit, UnitKind
 from orgchart.permissions import can
 
-from . import tasking
+from . import selectors, tasking
 from .models import Assignment, TaskFile, TaskNote
 from .services import CommandError
 from .views import _parse_local as parse_local
@@ -30,24 +31,30 @@ from .views import _parse_local as parse_local
 OPEN = Assignment.OPEN_STATES
 
 
-def _tasks_qs():
-    return Assignment.objects.select_related("incident", "incident__county", "group", "unit", "person")
+_tasks_qs = selectors.tasks_qs
+_ordered = selectors.ordered_tasks
 
 
-def _ordered(qs, now):
-    """Open before finished; overdue first, then by due time, priority and age."""
-    return qs.annotate(
-        _open=Case(When(state__in=OPEN, then=Value(0)), default=Value(1), output_field=IntegerField()),
-        _overdue=Case(
-            When(state__in=OPEN, due_at__lt=now, then=Value(0)), default=Value(1), output_field=IntegerField()
-        ),
-        _prio=Case(
-            When(priority="urgent", then=Value(0)),
-            When(priority="high", then=Value(1)),
-            default=Value(2),
-            output_field=IntegerField(),
-        ),
-    ).order_by("_open", "_overdue", "due_at", "_prio", "created_at", "id")
+def _offset(request):
+    raw = request.GET.get("offset", "")
+    return min(int(raw), 10**6) if raw.isdigit() else 0
+
+
+def _mark(tasks, scope, now):
+    """What a row shows besides the task: overdue, and the one-tap 签收 where this user may sign."""
+    for t in tasks:
+        t.overdue = t.is_overdue(now)
+        t.can_sign = t.state == Assignment.State.PENDING and scope.may("sign", t)
+    return tasks
+
+
+def _more_urls(base, params, next_offset):
+    """The "更多" link of a list: (plain link without JavaScript, htmx URL) or ("", "")."""
+    if next_offset is None:
+        return "", ""
+    page = urlencode({**params, "offset": next_offset})
+    part = urlencode({**params, "part": "rows", "offset": next_offset})
+    return f"{base}?{page}", f"{base}?{part}"
 
 
 def _get_task(request, pk):
@@ -73,6 +80,7 @@ def _actions(scope, task):
 
 @login_required
 def my_tasks(request):
+    """The tasks of this person's units and groups, open first; TASK_ROWS (20) at a time ("更多任务")."""
     now = timezone.now()
     scope = tasking.Scope(request.user)
     qs = scope.filter(_tasks_qs()).filter(
@@ -81,15 +89,22 @@ def my_tasks(request):
     show_done = request.GET.get("done") == "1"
     if not show_done:
         qs = qs.filter(state__in=OPEN)
-    tasks = list(_ordered(qs, now)[:200])
-    for t in tasks:
-        t.overdue = t.is_overdue(now)
-        t.can_sign = t.state == Assignment.State.PENDING and scope.may("sign", t)
-    return render(
-        request,
-        "command/my_tasks.html",
-        {"tasks": tasks, "scope": scope, "show_done": show_done, "now": now},
-    )
+    tasks, next_offset = selectors.task_page(qs, now, offset=_offset(request))
+    params = {"done": "1"} if show_done else {}
+    more_href, more_hx = _more_urls(reverse("command:my_tasks"), params, next_offset)
+    context = {
+        "tasks": _mark(tasks, scope, now),
+        "scope": scope,
+        "show_done": show_done,
+        "now": now,
+        "more_href": more_href,
+        "more_hx": more_hx,
+        "row_next": "mine",
+        "show_incident": True,
+    }
+    if request.htmx and request.GET.get("part") == "rows":
+        return render(request, "command/_task_rows.html", context)
+    return render(request, "command/my_tasks.html", context)
 
 
 @login_required
@@ -213,50 +228,36 @@ def task_file(request, pk):
 # ------------------------------------------------------------------------------------------------
 
 
-def _rates(tasks):
-    total = [t for t in tasks if t.state != Assignment.State.CLOSED]
-    signed = [t for t in total if t.state in ("signed", "in_progress", "done")]
-    done = [t for t in total if t.state == "done"]
-    n = len(total)
+def _board_context(request, incident):
+    """The board without its rows (figures counted in SQL); a section's rows load when it is opened."""
+    now = timezone.now()
+    scope = tasking.Scope(request.user)
+    summary = selectors.board_summary(scope.filter(Assignment.objects.filter(incident=incident)), now)
     return {
-        "total": n,
-        "signed": len(signed),
-        "done": len(done),
-        "signed_pct": round(100 * len(signed) / n) if n else None,
-        "done_pct": round(100 * len(done) / n) if n else None,
-        "overdue": sum(1 for t in tasks if getattr(t, "overdue", False)),
+        "incident": incident,
+        **summary,
+        "sig": hashlib.sha1(summary["sig"].encode()).hexdigest()[:12],
+        "scope": scope,
+        "now": now,
+        "board_next": f"board:{incident.pk}",
     }
 
 
-def _board_context(request, incident):
-    now = timezone.now()
-    scope = tasking.Scope(request.user)
-    tasks = list(_ordered(scope.filter(_tasks_qs().filter(incident=incident)), now))
-    for t in tasks:
-        t.overdue = t.is_overdue(now)
-        t.can_sign = t.state == Assignment.State.PENDING and scope.may("sign", t)
-    by_group, by_unit = {}, {}
-    for t in tasks:
-        if t.group_id:
-            by_group.setdefault(t.group, []).append(t)
-        if t.unit_id:
-            by_unit.setdefault(t.unit, []).append(t)
-    groups = sorted(by_group.items(), key=lambda kv: (-_rates(kv[1])["overdue"], kv[0].order))
-    units = sorted(
-        by_unit.items(),
-        key=lambda kv: (-_rates(kv[1])["overdue"], -(len([t for t in kv[1] if t.is_open])), kv[0].order),
+def _section_rows(request, incident, key, scope, now):
+    """One section's rows (TASK_ROWS from ``offset``) and its "更多" links; None for an unknown section."""
+    tasks = selectors.board_section(scope.filter(_tasks_qs().filter(incident=incident)), key)
+    if tasks is None:
+        return None
+    rows, next_offset = selectors.task_page(tasks, now, offset=_offset(request))
+    more_href, more_hx = _more_urls(
+        reverse("command:board", args=[incident.pk]), {"section": key}, next_offset
     )
-    sig = hashlib.sha1("|".join(f"{t.pk}:{t.state}:{t.overdue}" for t in tasks).encode()).hexdigest()[:12]
     return {
-        "incident": incident,
-        "tasks": tasks,
-        "totals": _rates(tasks),
-        "by_group": [(g, ts, _rates(ts)) for g, ts in groups],
-        "by_unit": [(u, ts, _rates(ts)) for u, ts in units],
-        "scope": scope,
-        "sig": sig,
-        "now": now,
-        "board_next": f"board:{incident.pk}",
+        "tasks": _mark(rows, scope, now),
+        "more_href": more_href + (f"#board-{key}" if more_href else ""),
+        "more_hx": more_hx,
+        "row_next": f"board:{incident.pk}",
+        "section": key,
     }
 
 
@@ -270,26 +271,50 @@ def _incident_or_404(pk):
 @login_required
 def board(request, pk):
     incident = _incident_or_404(pk)
+    part = request.GET.get("part") if request.htmx else None
+    if part == "rows":  # a section opened, or its "更多"
+        scope, now = tasking.Scope(request.user), timezone.now()
+        rows = _section_rows(request, incident, request.GET.get("section", ""), scope, now)
+        if rows is None:
+            raise Http404(_("没有这一栏。"))
+        return render(request, "command/_task_rows.html", rows)
+    if part == "issue_form":  # the 下达任务 form, loaded when it is opened
+        if not (tasking.Scope(request.user).command and incident.state == State.RESPONDING):
+            raise PermissionDenied(_("只有现场指挥部或办公室在响应中下达任务。"))
+        return render(
+            request, "command/board.html#issue_form", {"incident": incident, **_issue_choices(incident)}
+        )
     context = _board_context(request, incident)
-    if request.htmx and request.GET.get("part") == "board":
+    if part == "board":
         if request.GET.get("sig") == context["sig"]:
             return HttpResponse(status=204)
         return render(request, "command/board.html#board", context)
+    if request.GET.get("section"):  # without JavaScript: the page with this section open
+        context["open_section"] = _section_rows(
+            request, incident, request.GET["section"], context["scope"], context["now"]
+        )
     if incident.state == State.RESPONDING:
         end_action = "response.end.1_2" if (incident.level or 4) <= 2 else "response.end.3_4"
         context["may_end"] = bool(can(request.user, end_action, incident))
-    if context["scope"].command and incident.state == State.RESPONDING:
-        context["groups"] = tasking.groups_for_select(incident)
-        context["units"] = list(
+    context["may_issue"] = context["scope"].command and incident.state == State.RESPONDING
+    if context["may_issue"] and request.GET.get("form") == "issue":  # without JavaScript: the form open
+        context.update(_issue_choices(incident), open_form="issue")
+    return render(request, "command/board.html", context)
+
+
+def _issue_choices(incident):
+    return {
+        "groups": tasking.groups_for_select(incident),
+        "units": list(
             Unit.objects.filter(active=True)
             .exclude(kind=UnitKind.ENTERPRISE_CATEGORY)
             .order_by("order", "name")
-        )
-        context["people"] = list(
+        ),
+        "people": list(
             Person.objects.filter(active=True).select_related("unit").order_by("unit__order", "name")[:400]
-        )
-        context["priorities"] = Assignment.Priority.choices
-    return render(request, "command/board.html", context)
+        ),
+        "priorities": Assignment.Priority.choices,
+    }
 
 
 @login_required

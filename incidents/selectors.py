@@ -10,7 +10,7 @@ liaison at 3 a.m. needs the facts as much as the office does, and §5.1 has ever
 up). What a person may *do* is decided per action by ``orgchart.permissions`` (see the views).
 """
 
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
 
 from .models import FirstMeasure, FollowUpReport, Incident, TimelineEvent, UpwardReport
 
@@ -58,34 +58,17 @@ def incident_list(
 
 
 def incident_detail(pk):
-    """One incident with everything its page shows. Raises Incident.DoesNotExist."""
+    """One incident with everything its page shows but the timeline and the follow-ups (``timeline_page``,
+    ``follow_up_page``: the page shows the latest ones). Raises Incident.DoesNotExist."""
     return (
-        Incident.objects.select_related(
-            "service_area",
-            "county",
-            "county__government",
-            "plan_version",
-            "company",
-            "created_by",
-            "created_by__person",
-            "merged_into",
-            "linked_event",
-        )
+        # merged_into and linked_event are read when set (one query each, for a duplicate or a linked
+        # incident): joined, they would double the columns of every page view
+        Incident.objects.select_related("service_area", "county", "plan_version", "company")
+        # who registered it: two columns, not the user's and the person's rows
+        .annotate(creator_name=F("created_by__person__name"), creator_username=F("created_by__username"))
         .prefetch_related(
             Prefetch("first_measures", queryset=FirstMeasure.objects.order_by("at", "id")),
-            Prefetch(
-                "follow_ups",
-                queryset=FollowUpReport.objects.select_related("reporter", "reporter__person").order_by(
-                    "-at", "-id"
-                ),
-            ),
-            Prefetch(
-                "upward_reports",
-                queryset=UpwardReport.objects.select_related("recorded_by", "recorded_by__person").order_by(
-                    "due_at", "id"
-                ),
-            ),
-            Prefetch("timeline", queryset=timeline_queryset(newest_first=True)),
+            Prefetch("upward_reports", queryset=UpwardReport.objects.order_by("due_at", "id")),
         )
         .get(pk=pk)
     )
@@ -101,3 +84,37 @@ def timeline_queryset(*, newest_first=True):
     the documents (issue 10) oldest first — the same events, line for line."""
     order = ("-at", "-id") if newest_first else ("at", "id")
     return TimelineEvent.objects.order_by(*order)
+
+
+TIMELINE_PAGE = 50  # events per page of the incident page's timeline, and per "更早的记录"
+
+
+def timeline_page(incident_id, *, before=None, size=TIMELINE_PAGE):
+    """One page of the timeline, newest first: the ``size`` events before the cursor ``before`` (the
+    (at, id) of the last event shown; None for the latest), and the cursor of the next page (None when
+    there is no older event). Keyset pagination on (at, id), not OFFSET: one query that reads ``size + 1``
+    rows through the (incident, at, id) index, whatever the length of the timeline."""
+    qs = timeline_queryset(newest_first=True).filter(incident_id=incident_id)
+    if before is not None:
+        at, pk = before
+        qs = qs.filter(Q(at__lt=at) | Q(at=at, id__lt=pk))
+    rows = list(qs[: size + 1])
+    more = len(rows) > size
+    del rows[size:]
+    return rows, ((rows[-1].at, rows[-1].pk) if more else None)
+
+
+FOLLOW_UPS_PAGE = 20  # follow-ups on the incident page, and per "更早的续报"
+
+
+def follow_up_page(incident_id, *, offset=0, size=FOLLOW_UPS_PAGE):
+    """The follow-ups (续报), newest first, ``size`` from ``offset``: (rows, the next offset or None)."""
+    qs = (
+        FollowUpReport.objects.filter(incident_id=incident_id)
+        .select_related("reporter", "reporter__person")
+        .order_by("-at", "-id")
+    )
+    rows = list(qs[offset : offset + size + 1])
+    more = len(rows) > size
+    del rows[size:]
+    return rows, (offset + size if more else None)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_lists
 
 app_name = "incidents"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.incident_new, name="new"),
     path("new/validate/", views.incident_validate, name="validate"),
     path("<int:pk>/", views.incident_detail, name="detail"),
+    path("<int:pk>/timeline/", views_lists.incident_timeline, name="timeline"),
     path("<int:pk>/recommendation/", views.recommendation, name="recommendation"),
     path("<int:pk>/move/<slug:move>/", views.incident_move, name="move"),
     path("<int:pk>/follow-up/", views.follow_up, name="follow_up"),

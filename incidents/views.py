@@ -27,7 +27,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from orgchart.permissions import can
 
 from . import selectors, services
-from .choices import ACTIVE_STATES, CLOSED_STATES, AccidentGrade, ResponseLevel, State
+from .choices import ACTIVE_STATES, CLOSED_STATES, ResponseLevel, State
 from .forms import (
     MAX_MEASURES,
     FirstMeasureFormSet,
@@ -42,6 +42,7 @@ from .forms import (
 from .lifecycle import MOVES, TransitionError, allowed_moves, backed_levels
 from .models import Incident, LinkedEvent, PlanVersion, UpwardReport
 from .templatetags.incident_tags import fmt_number
+from .views_lists import follow_ups_context, timeline_context
 
 INVALID = 422
 PER_PAGE = 25
@@ -327,61 +328,26 @@ def _move_items(incident, user, rec):
     return items
 
 
-def _change_value(name, value):
-    from datetime import datetime
-
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return _("是") if value else _("否")
-    if isinstance(value, str) and name.endswith("_at"):
-        try:
-            return f"{timezone.localtime(datetime.fromisoformat(value)):%Y-%m-%d %H:%M}"
-        except ValueError:
-            return value
-    if name in ("affected_area_m2", "direct_loss_yuan"):
-        return fmt_number(value)
-    return str(value)
-
-
-def _follow_up_rows(follow_ups):
-    from .models import Incident as Model
-
-    rows = []
-    for f in follow_ups:
-        changes = []
-        for name, (old, new) in f.changes.items():
-            try:
-                label = Model._meta.get_field(name).verbose_name
-            except Exception:
-                label = name
-            changes.append((label, _change_value(name, old), _change_value(name, new)))
-        person = getattr(f.reporter, "person", None)
-        rows.append(
-            {
-                "report": f,
-                "reporter": person.name if person else f.reporter.get_username(),
-                "changes": changes,
-                "grade_before": AccidentGrade(f.grade_before).label if f.grade_before else _("无"),
-                "grade_after": AccidentGrade(f.grade_after).label if f.grade_after else _("无"),
-                "grade_changed": f.grade_before != f.grade_after,
-                "level_before": f.level_before,
-                "level_after": f.level_after,
-                "level_changed": f.level_before != f.level_after,
-            }
-        )
-    return rows
+def _may_follow_up(user, incident, can_log):
+    # services.follow_up_add: no follow-up on a dismissed or archived incident (reopen it first)
+    return incident.state not in (State.DISMISSED, State.ARCHIVED) and (
+        can_log or bool(can(user, "incident.follow_up_unit", incident))
+    )
 
 
 def _detail_context(request, incident, *, follow_up_form=None, report_form=None):
+    """The page; the 续报 and 信息报送 forms only when given (refused, with their errors) or asked for
+    without JavaScript (``?form=``): otherwise they load when opened (``lazy_form``)."""
     now = timezone.now()
     user = request.user
     rc = recommendation_context(incident, now)
     can_log = bool(can(user, "incident.follow_up"))
-    # services.follow_up_add: no follow-up on a dismissed or archived incident (reopen it first)
-    can_follow_up = incident.state not in (State.DISMISSED, State.ARCHIVED) and (
-        can_log or bool(can(user, "incident.follow_up_unit", incident))
-    )
+    can_follow_up = _may_follow_up(user, incident, can_log)
+    form = request.GET.get("form")
+    if follow_up_form is None and can_follow_up and form == "follow_up":
+        follow_up_form = FollowUpForm(incident=incident)
+    if report_form is None and can_log and form == "report":
+        report_form = UpwardReportForm()
     reports = list(incident.upward_reports.all())
     for r in reports:
         r.late = r.is_late(now)
@@ -390,15 +356,13 @@ def _detail_context(request, incident, *, follow_up_form=None, report_form=None)
         **rc,
         "moves": _move_items(incident, user, rc["rec"]),
         "measures": list(incident.first_measures.all()),
-        "follow_ups": _follow_up_rows(incident.follow_ups.all()),
+        **follow_ups_context(request, incident.pk),
         "reports": reports,
-        "timeline": list(incident.timeline.all()),
+        **timeline_context(incident.pk, None),
         "can_follow_up": can_follow_up,
         "can_log": can_log,
-        "follow_up_form": follow_up_form
-        if follow_up_form is not None
-        else (FollowUpForm(incident=incident) if can_follow_up else None),
-        "report_form": report_form if report_form is not None else (UpwardReportForm() if can_log else None),
+        "follow_up_form": follow_up_form,
+        "report_form": report_form,
         # Incidents of the same event (one cold wave …): one query; the names offered when linking: one.
         "linked_siblings": list(
             Incident.objects.filter(linked_event_id=incident.linked_event_id)
@@ -408,14 +372,34 @@ def _detail_context(request, incident, *, follow_up_form=None, report_form=None)
         )
         if incident.linked_event_id
         else [],
-        "event_names": list(LinkedEvent.objects.order_by("-created_at").values_list("name", flat=True)[:30])
-        if can_log
-        else [],
     }
+
+
+def lazy_form(request, pk, name):
+    """The 续报 or 信息报送 form alone (htmx, when it is opened); 403 for someone who may not use it."""
+    incident = get_object_or_404(selectors.incidents_qs().select_related("county__government"), pk=pk)
+    can_log = can(request.user, "incident.follow_up")
+    if name == "follow_up":
+        if not _may_follow_up(request.user, incident, bool(can_log)):
+            raise PermissionDenied(can_log.reason or _("此事件不能续报。"))
+        context = {"incident": incident, "follow_up_form": FollowUpForm(incident=incident)}
+    else:
+        if not can_log:
+            raise PermissionDenied(can_log.reason)
+        context = {"incident": incident, "report_form": UpwardReportForm()}
+    return render(request, f"incidents/detail.html#{name}_form", context)
 
 
 @login_required
 def incident_detail(request, pk):
+    part = request.GET.get("part") if request.htmx else None
+    if part in ("follow_up_form", "report_form"):
+        return lazy_form(request, pk, part.removesuffix("_form"))
+    if part == "follow_ups":  # "更早的续报"
+        return render(request, "incidents/detail.html#follow_up_items", follow_ups_context(request, pk))
+    if part == "event_names":  # the names offered when linking (see the link form)
+        names = LinkedEvent.objects.order_by("-created_at").values_list("name", flat=True)[:30]
+        return render(request, "incidents/_event_names.html", {"event_names": names})
     incident = _get_detail(pk)
     return render(request, "incidents/detail.html", _detail_context(request, incident))
 

@@ -13,7 +13,7 @@ and is cached on the user object for the request, so a page asking a hundred tim
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -206,8 +206,12 @@ def authority_for(user, *, at=None):
     person = getattr(user, "person", None) if getattr(user, "is_authenticated", False) else None
     grants = []
     if person is not None and person.active:
-        mine = list(Appointment.objects.filter(person=person).select_related("position"))
-        away = Absence.objects.filter(person=person, starts_at__lte=at, ends_at__gt=at).exists()
+        # one query: the posts, each with whether the person is away now (no post, no grant either way)
+        absent = Absence.objects.filter(person=OuterRef("person"), starts_at__lte=at, ends_at__gt=at)
+        mine = list(
+            Appointment.objects.filter(person=person).select_related("position").annotate(away=Exists(absent))
+        )
+        away = any(a.away for a in mine)
         deputy_posts = [a for a in mine if a.role == Appointment.Role.DEPUTY]
         if not away:
             grants += [

@@ -419,17 +419,21 @@ def docx_chronicle(data):
 
 
 def page_timeline(client, incident):
-    """The incident page's timeline as (time, summary) in the page's order (newest first)."""
+    """The incident page's timeline as (time, summary) in the page's order (newest first): the page
+    shows the latest 50 events, then each "更早的记录" link the next 50 (followed to the end)."""
     from lxml import html
 
-    response = client.get(f"/incidents/{incident.pk}/")
-    assert response.status_code == 200
-    tree = html.fromstring(response.content.decode())
-    rows = []
-    for li in tree.xpath('//*[@data-testid="timeline"]//li[@data-testid="timeline-event"]'):
-        at = li.xpath(".//time")[0].text_content().strip()
-        summary = li.xpath(".//strong")[0].text_content().strip()
-        rows.append((at, summary))
+    url, rows = f"/incidents/{incident.pk}/", []
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200
+        tree = html.fromstring(response.content.decode())
+        for li in tree.xpath('//*[@data-testid="timeline"]//li[@data-testid="timeline-event"]'):
+            at = li.xpath(".//time")[0].text_content().strip()
+            summary = li.xpath(".//strong")[0].text_content().strip()
+            rows.append((at, summary))
+        more = tree.xpath('//*[@data-testid="timeline"]//a[@data-testid="timeline-more-link"]/@href')
+        url = more[0] if more else None
     return rows
 
 
