@@ -154,7 +154,7 @@ def test_page_shows_facts_grade_recommendation_and_clock(as_user, user_of):
     assert "附件4 Ⅲ(3)" in rec and "附件4 Ⅳ(2)" in rec  # 一般 from the verified figure: Ⅳ(2)
     assert '<span class="reading-label">解读</span>' in rec
     assert (
-        "可依第4项立即启动" in rec and "运城市城市建成区" in rec and "32,000,000" in rec and ">demo<" in rec
+        "可依第4项立即启动" in rec and "运城市城市建成区" in rec and "32,000,000" in rec and ">演示<" in rec
     )
     assert 'hx-trigger="every 60s [document.visibilityState === &#x27;visible&#x27;]' in rec or (
         "every 60s [document.visibilityState === 'visible']" in rec
