@@ -132,3 +132,12 @@ def command_page(incident, user):
 
 def calldown_board(incident):
     return list(CallDown.objects.filter(incident=incident).order_by("role", "notified_at", "id"))
+
+
+def recorded_onsite_commander(incident):
+    """(person id, name) of whoever took command on site for this incident (§5.3.3(2)), or None."""
+    return (
+        OnsiteHQ.objects.filter(incident_id=incident.pk, command_taken_by__isnull=False)
+        .values_list("command_taken_by_id", "command_taken_by__name")
+        .first()
+    )

@@ -183,9 +183,10 @@ def level_request_submit(*, incident_id, actor, to_level=None, end=False, reason
             raise CommandError(_("事件未在响应中，无需结束响应。"))
         if not end and to_level is None:
             raise CommandError(_("请选择拟定的响应级别。"))
+        rec = incident.recommendation(now)
         try:
             kind = kind_for(incident.state, incident.level, to_level, end=end)
-            r = route(kind, incident.level, to_level)
+            r = route(kind, incident.level, to_level, int(rec.level) if rec.firm and rec.level else None)
         except RouteError as e:
             raise CommandError(str(e)) from None
         open_request = LevelRequest.objects.filter(incident=incident, status=LevelRequest.Status.OPEN).first()
@@ -205,7 +206,6 @@ def level_request_submit(*, incident_id, actor, to_level=None, end=False, reason
                 % {"clause": r.clause, "who": RULES[r.decide_action].label}
             )
         stage, entry = start_stage(r, holds)
-        rec = incident.recommendation(now)
         judgment = kind in ("activate", "raise") and to_level not in backed_levels(rec)
         if judgment and not reason:
             raise CommandError(

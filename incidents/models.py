@@ -97,6 +97,9 @@ class Source(models.TextChoices):
 # Functions incident → iterable of unit ids that also concern the incident (unit-scoped permissions such
 # as 续报 by "any unit on the incident", DOMAIN.md §5). Apps that know more register here in ready().
 UNIT_PROVIDERS = []
+# Functions incident → (person id, name) of the on-site commander recorded for it (§5.3.3(2)) or None;
+# the command app registers one (it keeps the on-site HQ). Used by ``Incident.onsite_commander``.
+ONSITE_COMMANDER_PROVIDERS = []
 
 
 # Yuncheng's extent with a margin (west, south, east, north; degrees): a map point outside it is a slip.
@@ -307,6 +310,14 @@ class Incident(models.Model):
                 ids.update(provider(self))
             cached = self._permission_unit_ids = sorted(ids)
         return cached
+
+    def onsite_commander(self):
+        """(person id, name) of the on-site commander recorded for this incident (§5.3.3(2)), or None;
+        the permission layer asks it for ending Ⅰ/Ⅱ (§5.3.6). Cached on the instance."""
+        if not hasattr(self, "_onsite_commander"):
+            found = (provider(self) for provider in ONSITE_COMMANDER_PROVIDERS)
+            self._onsite_commander = next((f for f in found if f), None)
+        return self._onsite_commander
 
     # ---- derived facts (DOMAIN.md §2–3) ------------------------------------------------------
 
