@@ -33,7 +33,13 @@ from .models import (
     OnsiteHQ,
     OnsiteMember,
 )
-from .plan import CALLDOWN_CLAUSE, CHECKLISTS, ONSITE_DEPUTY_POSITIONS
+from .plan import (
+    CALLDOWN_CLAUSE,
+    CHECKLISTS,
+    COUNTY_GOVERNMENT_CLAUSE,
+    ONSITE_DEPUTY_POSITIONS,
+    county_government_duties,
+)
 from .services import CommandError, _lock_incident, calldowns_notify, new_token, timeline_add
 
 log = logging.getLogger(__name__)
@@ -140,8 +146,7 @@ def _setup_groups(incident, groups, *, level, now, posts, away):
                 incident=incident,
                 unit=u,
                 title=u.display_name,
-                duties=u.plan_duties or u.duties,
-                clause=u.plan_duties_clause or u.duties_clause or "附件2",
+                **unit_duties(u),
                 level=level,
                 created_at=now,
             )
@@ -150,6 +155,15 @@ def _setup_groups(incident, groups, *, level, now, posts, away):
         ignore_conflicts=True,
     )
     return Assignment.objects.filter(incident=incident).count() - before, list(units.values())
+
+
+def unit_duties(unit):
+    """A unit's assignment text and clause: its 附件2 duties; the 事发地县级政府 has no 附件2 entry, and
+    carries the plan's words for it (§5.2, §6.3, §7.1; DOMAIN §6 reading) — never an empty text."""
+    duties = unit.plan_duties or unit.duties
+    if unit.kind == UnitKind.COUNTY_GOVERNMENT and not duties:
+        return {"duties": county_government_duties(), "clause": COUNTY_GOVERNMENT_CLAUSE}
+    return {"duties": duties, "clause": unit.plan_duties_clause or unit.duties_clause or "附件2"}
 
 
 def _checklist(incident, level, now):
@@ -353,8 +367,7 @@ def group_unit_add(*, incident_id, actor, group_code, unit_id, now=None):
                     incident=incident,
                     unit=unit,
                     title=unit.display_name,
-                    duties=unit.plan_duties or unit.duties,
-                    clause=unit.plan_duties_clause or unit.duties_clause or "附件2",
+                    **unit_duties(unit),
                     level=int(incident.level),
                     created_at=now,
                 )

@@ -258,3 +258,25 @@ def test_units_in_the_activated_groups_are_on_the_incident(
     incident = Incident.objects.get(pk=incident.pk)
     assert can(fresh("police"), "incident.follow_up_unit", incident)
     assert Unit.objects.get(code="public_security").pk in incident.permission_unit_ids()
+
+
+# ---- 事发地县级政府's own assignment (DOMAIN §6: the plan's words, cited; never empty) -----------------
+
+
+@pytest.mark.parametrize("county", ["yongji", "yanhu"])
+def test_the_county_governments_assignment_carries_the_plans_words(county, at_two):
+    from command.plan import COUNTY_GOVERNMENT_DUTIES
+
+    incident = at_two(county=County.objects.get(code=county))
+    gov = County.objects.get(code=county).government
+    task = Assignment.objects.get(incident=incident, unit=gov, group__isnull=True)
+    assert task.clause == "§5.2、§6.3、§7.1"
+    for clause, text in COUNTY_GOVERNMENT_DUTIES:
+        assert f"{clause}：{text}" in task.duties
+    assert "立即启动相应的应急响应" in task.duties and "对应急保障工作总负责，统筹协调" in task.duties
+    assert "善后处置工作由事发地政府负责组织" in task.duties
+
+
+def test_no_unit_assignment_has_an_empty_duty_text(at_two):
+    incident = at_two()
+    assert not Assignment.objects.filter(incident=incident, duties="").exists()
