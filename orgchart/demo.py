@@ -284,3 +284,9 @@ def load_demo(*, today=None):
             area.heated_area_m2, area.households, area.totals_are_demo = 32_000_000, 260_000, True
             area.totals_as_of = today
             area.save(update_fields=["heated_area_m2", "households", "totals_are_demo", "totals_as_of"])
+        # Each county's own network (附件4(1), reading), with demo totals: the two county-level cities larger.
+        for net in ServiceArea.objects.filter(code__startswith="county-", heated_area_m2__isnull=True):
+            big = net.code in ("county-yongji", "county-hejin")
+            net.heated_area_m2 = 3_000_000 if big else 1_500_000
+            net.households, net.totals_are_demo, net.totals_as_of = (24_000 if big else 12_000), True, today
+            net.save(update_fields=["heated_area_m2", "households", "totals_are_demo", "totals_as_of"])

@@ -155,6 +155,14 @@ class ServiceArea(models.Model):
     def __str__(self):
         return self.name
 
+    def covers(self, county_id):
+        """Whether this area serves the county (附件4(1), reading: the share only against a covering
+        area). One query unless ``counties`` was prefetched."""
+        return any(c.pk == county_id for c in self.counties.all())
+
+    def county_names(self):
+        return "、".join(c.name for c in self.counties.all())
+
 
 class CommandBody(models.Model):
     """市指挥部, its 办公室, 市应急救援总指挥部, 现场指挥部 (§2, 附件2)."""
