@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from incidents.choices import ResponseLevel, State
-from orgchart.models import Appointment, Unit, UnitKind
+from orgchart.models import Appointment, CompanyType, Unit, UnitKind
 from orgchart.permissions import can
 from orgchart.selectors import group_leaders, groups_qs, holders_by_post
 
@@ -61,10 +61,11 @@ def _away_ids(at):
     return set(Absence.objects.filter(starts_at__lte=at, ends_at__gt=at).values_list("person_id", flat=True))
 
 
-def _resolve_units(group_memberships, incident, include_county):
+def _resolve_units(group_memberships, incident, include_county, water=None):
     """附件3 member units for this incident: a category (各供热企业, 各供水企业) becomes the incident's own
-    company when it is one of them (other companies are added by the commander as needed); the county
-    government is the incident's county's (事发地县级政府)."""
+    company when it is one of them, and the water companies serving the incident's county (``water``:
+    category id → companies; DOMAIN §6 reading); the other registered companies are offered to the office
+    (``company_offers``). The county government is the incident's county's (事发地县级政府)."""
     units = []
     for m in group_memberships:
         unit = m.unit
@@ -74,6 +75,7 @@ def _resolve_units(group_memberships, incident, include_county):
             company = incident.company
             if company is not None and company.parent_id == unit.pk and company.active:
                 units.append(company)
+            units.extend((water or {}).get(unit.pk, ()))
             continue
         units.append(unit)
     if include_county and incident.county.government_id:
@@ -122,8 +124,9 @@ def _setup_groups(incident, groups, *, level, now, posts, away):
     )
     activated = {a.group_id: a for a in ActivatedGroup.objects.filter(incident=incident)}
     links, units = [], {}
+    water = serving_water_companies(incident)
     for g in groups:
-        for u in _resolve_units(g.memberships.all(), incident, g.includes_county):
+        for u in _resolve_units(g.memberships.all(), incident, g.includes_county, water):
             links.append(GroupUnit(activated_group=activated[g.pk], unit=u, added_at=now))
             units[u.pk] = u
     GroupUnit.objects.bulk_create(links, ignore_conflicts=True)
@@ -155,6 +158,19 @@ def _setup_groups(incident, groups, *, level, now, posts, away):
         ignore_conflicts=True,
     )
     return Assignment.objects.filter(incident=incident).count() - before, list(units.values())
+
+
+def serving_water_companies(incident):
+    """{category id: [water companies serving the incident's county]} (one query)."""
+    found = {}
+    for u in Unit.objects.filter(
+        kind=UnitKind.ENTERPRISE,
+        company_type=CompanyType.WATER,
+        active=True,
+        serves_counties=incident.county_id,
+    ).select_related("parent"):
+        found.setdefault(u.parent_id, []).append(u)
+    return found
 
 
 def unit_duties(unit):

@@ -40,6 +40,8 @@ DEMO_COMPANIES = (
     ("demo-water-2", "开发区示例水务有限公司（演示）", "water_companies", "water"),
 )
 
+DEMO_WATER_SERVES = {"demo-water-1": ("yanhu",), "demo-water-2": ("kaifaqu",)}
+
 _SURNAMES = (
     "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
 )
@@ -100,6 +102,7 @@ def load_demo(*, today=None):
         Appointment,
         Channel,
         CompanyType,
+        County,
         DutyShift,
         Expert,
         Person,
@@ -158,6 +161,10 @@ def load_demo(*, today=None):
                 },
             )
         assert CompanyType.HEAT_SOURCE in {c[3] for c in DEMO_COMPANIES}
+        # Which counties each demo water company serves (附件3 应急保障组 "各供水企业", reading).
+        for code, county_codes in DEMO_WATER_SERVES.items():
+            if not units[code].serves_counties.exists():
+                units[code].serves_counties.set(County.objects.filter(code__in=county_codes))
 
         # The six demo logins (the one list above), attached to their posts.
         by_role = {}
