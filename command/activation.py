@@ -21,7 +21,13 @@ from django.utils.translation import gettext as _
 from incidents.choices import ResponseLevel, State
 from orgchart.models import Appointment, CompanyType, Unit, UnitKind
 from orgchart.permissions import can
-from orgchart.selectors import group_leaders, groups_qs, holders_by_post
+from orgchart.selectors import (
+    away_ids,
+    current_group_leaders,
+    groups_qs,
+    holders_by_post,
+    present_or_acting,
+)
 
 from .models import (
     ActivatedGroup,
@@ -46,19 +52,9 @@ log = logging.getLogger(__name__)
 HOLDER = Appointment.Role.HOLDER
 
 
-def _present(appointments, posts_away):
-    """Holders of a post, or — when every holder is away — the deputies (AB角) who act for them."""
-    holders = [a for a in appointments if a.role == HOLDER and a.person.active]
-    present = [a for a in holders if a.person_id not in posts_away]
-    if present:
-        return present
-    return [a for a in appointments if a.role != HOLDER and a.person.active and a.person_id not in posts_away]
-
-
-def _away_ids(at):
-    from orgchart.models import Absence
-
-    return set(Absence.objects.filter(starts_at__lte=at, ends_at__gt=at).values_list("person_id", flat=True))
+# Holders of a post, or — every holder away — the deputies (AB角) who act for them (orgchart.selectors).
+_present = present_or_acting
+_away_ids = away_ids
 
 
 def _resolve_units(group_memberships, incident, include_county, water=None):
@@ -88,27 +84,23 @@ def _resolve_units(group_memberships, incident, include_county, water=None):
     return result
 
 
-def _leaders_snapshot(group, resolved, incident, posts, away):
+def _leaders_snapshot(leaders):
+    """Who led the group at activation, for the record (附件3 组长; an absent holder's deputy, AB角, is
+    named as acting). Who leads *now* — sign, remind — is ``orgchart.selectors.current_group_leaders``."""
     names = []
-    for a in resolved.get(group.pk, []):
-        if a.role == HOLDER and a.person_id not in away:
-            names.append(
-                {"person": a.person_id, "name": a.person.name, "post": f"{a.unit or ''}{a.position.name}"}
-            )
-    for gl in group.leaders.all():
-        if gl.unit_id is None and incident.county.government_id:  # 事发地县级政府
-            gov = incident.county.government
-            for a in _present(posts.get((gl.position_code, gov.pk, None), []), away):
-                names.append(
-                    {"person": a.person_id, "name": a.person.name, "post": f"{gov.name}{a.position.name}"}
-                )
+    for a in leaders:
+        post = f"{a.unit if a.unit_id else ''}{a.position.name}"
+        if a.role != HOLDER:
+            post += _("（AB角，代理）")
+        names.append({"person": a.person_id, "name": a.person.name, "post": post})
     return names
 
 
 def _setup_groups(incident, groups, *, level, now, posts, away):
     """Activate ``groups`` for the incident with their units and one assignment each; returns the new
     (group assignments, unit assignments, units) counts."""
-    resolved = group_leaders(groups, posts)
+    gov = incident.county.government_id
+    leaders = current_group_leaders([(incident.pk, g.pk, gov) for g in groups], posts=posts, away=away)
     ActivatedGroup.objects.bulk_create(
         [
             ActivatedGroup(
@@ -116,7 +108,7 @@ def _setup_groups(incident, groups, *, level, now, posts, away):
                 group=g,
                 at=now,
                 level=level,
-                leaders=_leaders_snapshot(g, resolved, incident, posts, away),
+                leaders=_leaders_snapshot(leaders[(incident.pk, g.pk)]),
             )
             for g in groups
         ],
