@@ -84,6 +84,15 @@ def _resolve_units(group_memberships, incident, include_county, water=None):
     return result
 
 
+def leaders_record(group, incident, posts, away, leader_posts=None):
+    """The record of who leads ``group`` for ``incident`` at activation (see ``_leaders_snapshot``)."""
+    key = (incident.pk, group.pk)
+    found = current_group_leaders(
+        [(*key, incident.county.government_id)], posts=posts, away=away, leader_posts=leader_posts
+    )
+    return _leaders_snapshot(found[key])
+
+
 def _leaders_snapshot(leaders):
     """Who led the group at activation, for the record (附件3 组长; an absent holder's deputy, AB角, is
     named as acting). Who leads *now* — sign, remind — is ``orgchart.selectors.current_group_leaders``."""

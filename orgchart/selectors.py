@@ -99,7 +99,7 @@ def leader_posts_by_group():
     return result
 
 
-def current_group_leaders(keys, *, at=None, posts=None, away=None):
+def current_group_leaders(keys, *, at=None, posts=None, away=None, leader_posts=None):
     """The people leading each activated group NOW: for every 组长 post (附件3) its holders present, or
     while they are recorded absent the unit's designated deputy (AB角), plus explicit group_leader
     appointments. ``keys``: iterable of (incident id, group id, county government id). Returns
@@ -107,7 +107,7 @@ def current_group_leaders(keys, *, at=None, posts=None, away=None):
     holder leads again on return, nothing to hand back."""
     posts = posts if posts is not None else holders_by_post()
     away = away if away is not None else away_ids(at)
-    leader_posts = leader_posts_by_group()
+    leader_posts = leader_posts if leader_posts is not None else leader_posts_by_group()
     result = {}
     for incident_id, group_id, county_gov_id in keys:
         people = []

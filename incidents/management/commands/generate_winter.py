@@ -583,7 +583,7 @@ def load_context():
     from incidents.models import PlanVersion
     from orgchart.models import Appointment, County, Person, ServiceArea, Unit
     from orgchart.permissions import can
-    from orgchart.selectors import group_leaders, groups_qs, holders_by_post
+    from orgchart.selectors import groups_qs, holders_by_post, leader_posts_by_group
 
     try:
         plan = PlanVersion.current()
@@ -647,7 +647,7 @@ def load_context():
         companies=companies,
         groups=groups,
         posts=posts,
-        resolved=group_leaders(groups, posts),
+        resolved=leader_posts_by_group(),  # 附件3 组长 posts, resolved per incident (AB角 included)
         signer_of_unit=signer,
         person_user=person_user,
     )
@@ -1322,7 +1322,7 @@ class Winter:
 
     def activate_groups(self, p, n_tasks):
         """Ⅱ/Ⅰ: all eight groups at the setup; Ⅳ/Ⅲ with tasks: the office picks a few (附件1)."""
-        from command.activation import _leaders_snapshot, _resolve_units
+        from command.activation import _resolve_units, leaders_record
         from command.models import ActivatedGroup, GroupUnit
         from incidents.models import TimelineEvent
 
@@ -1356,7 +1356,7 @@ class Winter:
                 group=g,
                 at=at,
                 level=level,
-                leaders=_leaders_snapshot(g, ctx.resolved, p.inc, ctx.posts, set()),
+                leaders=leaders_record(g, p.inc, ctx.posts, set(), leader_posts=ctx.resolved),
             )
             ag._units = _resolve_units(g.memberships.all(), p.inc, g.includes_county)
             ag._links = [GroupUnit(activated_group=ag, unit=u, added_at=at) for u in ag._units]
