@@ -182,3 +182,15 @@ def test_ending_1_2_belongs_to_the_onsite_commander_recorded(level, incident_in,
     lifecycle.perform(incident.pk, move="end_response", actor=fresh("demo-deputy-secretary-general"))
     incident.refresh_from_db()
     assert incident.state == "response_ended"
+
+
+def test_the_deviation_is_in_the_documents(make_incident):
+    from documents.builders import build_record
+
+    incident = firm(make_incident, 1)
+    lifecycle.perform(incident.pk, move="close_without_response", actor=fresh("general"), reason=REASON)
+    record = build_record(incident.pk)
+    deviation = [e for e in record["events"] if "deviation" in (e.data or {})]
+    assert len(deviation) == 1
+    assert "偏离附件4确定建议Ⅰ级" in deviation[0].summary and deviation[0].reason == REASON
+    assert DEVIATION_CLAUSE in deviation[0].clause
