@@ -16,7 +16,7 @@ from orgchart.permissions import can
 
 from .activation import unit_duties
 from .models import ActivatedGroup, Assignment, GroupUnit
-from .services import CommandError, _lock_incident, timeline_add
+from .services import CommandError, timeline_add
 
 LOGISTICS = "logistics"  # 应急保障组 (附件3)
 COMPANY_TYPES = (CompanyType.HEATING, CompanyType.HEAT_SOURCE, CompanyType.WATER)
@@ -25,6 +25,19 @@ READING = gettext_lazy(
     "事发供热企业和服务事发县区的供水企业在启动时自动加入应急保障组；"
     "其他已登记的供水、供热企业由办公室视情一键加入。"
 )
+
+
+def _locked(incident_id):
+    from incidents.models import Incident
+
+    try:
+        return (
+            Incident.objects.select_for_update(of=("self",))
+            .select_related("county", "company")
+            .get(pk=incident_id)
+        )
+    except (Incident.DoesNotExist, ValueError, TypeError):
+        raise CommandError(_("没有这个事件。")) from None
 
 
 def company_offers(incident):
@@ -47,7 +60,7 @@ def company_add(*, incident_id, actor, unit_id, now=None):
 
     now = now or timezone.now()
     with transaction.atomic():
-        incident = _lock_incident(incident_id)
+        incident = _locked(incident_id)
         decision = can(actor, "command.record", incident)
         if not decision:
             raise PermissionDenied(decision.reason)
