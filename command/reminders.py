@@ -623,7 +623,9 @@ class Resolver:
                 return {u.pk for u in users_who_can(action, r.incident)}
             return set(
                 Appointment.objects.filter(
-                    position__code__in=RULES[action].positions, role="deputy", person__active=True
+                    position__code__in=RULES[action].named or RULES[action].positions,
+                    role="deputy",
+                    person__active=True,
                 ).values_list("person__user", flat=True)
             ) - {None}
         log.warning("unknown recipient spec %r", spec)

@@ -95,14 +95,19 @@ def _drill(incident, text):
 def users_who_can(action, incident):
     """The users who may take ``action`` on ``incident`` now (holders, or deputies acting for absent
     holders): the people an approval waits for."""
-    rule = RULES[action]
-    users = (
-        Appointment.objects.filter(position__code__in=rule.positions, person__active=True)
-        .select_related("person__user")
-        .values_list("person__user", flat=True)
-        .distinct()
-    )
     from django.contrib.auth import get_user_model
+
+    rule = RULES[action]
+    recorded = incident.onsite_commander() if rule.scope == "onsite" and incident is not None else None
+    if recorded is not None:  # §5.3.6: the on-site commander recorded for the incident
+        users = get_user_model().objects.filter(person__pk=recorded[0]).values_list("pk", flat=True)
+    else:  # the posts the plan names (a higher authority may act, but is not waited for)
+        users = (
+            Appointment.objects.filter(position__code__in=rule.named or rule.positions, person__active=True)
+            .select_related("person__user")
+            .values_list("person__user", flat=True)
+            .distinct()
+        )
 
     result = []
     for user in get_user_model().objects.filter(pk__in=list(users)).select_related("person"):

@@ -31,6 +31,9 @@ class Rule:
     reading: bool = False
     # A decision: the posts above the ones named may take it too (``ABOVE``, a reading).
     decision: bool = False
+    # The posts the plan names (``positions`` before ``ABOVE`` adds the higher ones): an approval waits
+    # for them, and they are the ones told; the higher authority may still act.
+    named: tuple = ()
 
 
 OFFICE = ("office_staff", "office_director")
@@ -190,7 +193,9 @@ def positions_of(rule):
     return tuple(dict.fromkeys((*rule.positions, *above)))
 
 
-RULES = {a: Rule(**{**r.__dict__, "positions": positions_of(r)}) for a, r in RULES.items()}
+RULES = {
+    a: Rule(**{**r.__dict__, "positions": positions_of(r), "named": r.positions}) for a, r in RULES.items()
+}
 
 
 @dataclass(frozen=True)

@@ -194,3 +194,20 @@ def test_the_deviation_is_in_the_documents(make_incident):
     assert len(deviation) == 1
     assert "偏离附件4确定建议Ⅰ级" in deviation[0].summary and deviation[0].reason == REASON
     assert DEVIATION_CLAUSE in deviation[0].clause
+
+
+def test_an_approval_waits_for_the_named_authority_not_every_higher_one(incident_in):
+    from command.services import users_who_can
+
+    incident = incident_in("assessing")
+    assert {u.username for u in users_who_can("level.activate.4", incident)} == {"director"}
+    responding = incident_in("responding", level=2)
+    assert {u.username for u in users_who_can("response.end.1_2", responding)} == {"commander"}
+    onsite = Person.objects.get(user__username="demo-deputy-secretary-general")
+    OnsiteHQ.objects.update_or_create(
+        incident=responding, defaults={"command_taken_at": timezone.now(), "command_taken_by": onsite}
+    )
+    responding = type(responding).objects.get(pk=responding.pk)
+    assert {u.username for u in users_who_can("response.end.1_2", responding)} == {
+        "demo-deputy-secretary-general"
+    }
