@@ -49,7 +49,8 @@ def _report(office, *, title, county, hours_ago, **fields):
     from incidents import services
 
     now = timezone.now()
-    area = ServiceArea.objects.filter(is_default=True).first() or ServiceArea.objects.first()
+    # the service area covering the county (附件4(1), reading): the built-up area or the county's own
+    area = ServiceArea.objects.filter(counties__code=county).order_by("-is_default", "name").first()
     data = {
         "title": title,
         "category": "heat_source_pipeline",

@@ -30,8 +30,10 @@ ITEM_CONTEXT = "善后处置工作由事发地政府负责组织（§7.1）；�
 ITEM_PREAMBLE = ITEM_CONTEXT + "本项："
 
 # Who investigates, by the accident grade (附件5). §7.2 says "按照事故等级和有关规定，市、县政府相应成立事故
-# 调查组"; the "有关规定" is 《生产安全事故报告和调查处理条例》第十九条: 一般 → 县级, 较大 → 设区的市级,
-# 重大 → 省级, 特别重大 → 国务院. This table is that READING (DOMAIN.md §5), kept as data.
+# 调查组". READING (kept as data, shown as 解读): 一般 → county team, 较大 → city team, 重大 and 特别重大 →
+# the provincial team, whose report's document number the office records (重大 and above are beyond the
+# city, 附件4 Ⅰ(3)). The team FOLLOWS the grade: when a later 续报 changes the grade, the record's team must
+# be the current grade's team before the incident may be archived (services.archive_blockers).
 TEAM_COUNTY, TEAM_CITY, TEAM_PROVINCE, TEAM_STATE = "county", "city", "province", "state"
 TEAM_LABELS = {
     TEAM_COUNTY: _("县级政府事故调查组"),
@@ -43,9 +45,9 @@ TEAM_BY_GRADE = {
     AccidentGrade.GENERAL: TEAM_COUNTY,
     AccidentGrade.LARGER: TEAM_CITY,
     AccidentGrade.MAJOR: TEAM_PROVINCE,
-    AccidentGrade.EXTRAORDINARY: TEAM_STATE,
+    AccidentGrade.EXTRAORDINARY: TEAM_PROVINCE,
 }
-TEAM_CLAUSE = "§7.2；《生产安全事故报告和调查处理条例》第十九条（解读）"
+TEAM_CLAUSE = "§7.2（解读）"
 # Above the city: the office records the outside investigation's reference and conclusions only.
 OUTSIDE_TEAMS = (TEAM_PROVINCE, TEAM_STATE)
 

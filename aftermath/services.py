@@ -54,6 +54,29 @@ def team_level(incident):
     return plan.TEAM_BY_GRADE.get(grade, "") if grade else ""
 
 
+def team_mismatch(incident, record=None, team=None):
+    """Why the submitted investigation record's team is not the one the current grade calls for (§7.2,
+    reading: the team follows the grade), or "" — e.g. a record submitted by the county team before a
+    续报 raised the deaths to 3 (较大 → city team). One query unless ``record`` or ``team`` is given."""
+    if team is None:
+        if record is None:
+            record = Record.objects.filter(incident=incident, kind=Kind.INVESTIGATION).first()
+        if record is None:
+            return ""
+        team = record.team_level
+    wanted = team_level(incident)
+    if not wanted or team == wanted:
+        return ""
+    return _(
+        "事故等级现为%(grade)s，应由%(wanted)s调查；已提交的调查评估报告系%(team)s所作，"
+        "须按现等级提交更正（§7.2，解读：调查组随事故等级调整）"
+    ) % {
+        "grade": accident_grade(incident).label,
+        "wanted": plan.TEAM_LABELS[wanted],
+        "team": plan.TEAM_LABELS.get(team, _("（未记录调查主体）")),
+    }
+
+
 def required_fields(kind, team=""):
     fields = plan.FIELDS[kind]
     if kind == "investigation" and team in plan.OUTSIDE_TEAMS:
@@ -69,7 +92,13 @@ def archive_blockers(incident):
     open_tasks = Assignment.objects.filter(incident=incident, state__in=Assignment.OPEN_STATES).count()
     if open_tasks:
         failing.append(_("仍有 %(n)s 项善后处置或转入的任务未完成（§7.1）") % {"n": open_tasks})
-    statuses = list(Revision.objects.filter(record__incident=incident).values_list("record__kind", "status"))
+    rows = list(
+        Revision.objects.filter(record__incident=incident).values_list(
+            "record__kind", "status", "record__team_level"
+        )
+    )
+    statuses = [(kind, status) for kind, status, _team in rows]
+    teams = {kind: team for kind, _status, team in rows}
     submitted = {kind for kind, status in statuses if status == Revision.Status.SUBMITTED}
     correcting = sorted(
         {kind for kind, status in statuses if status == Revision.Status.DRAFT and kind in submitted}
@@ -83,6 +112,10 @@ def archive_blockers(incident):
             _("有事故等级（%(grade)s），调查评估报告尚未提交（§7.2）")
             % {"grade": accident_grade(incident).label}
         )
+    elif needs_investigation(incident):
+        mismatch = team_mismatch(incident, team=teams[Kind.INVESTIGATION])
+        if mismatch:
+            failing.append(mismatch)
     if Kind.SUMMARY not in submitted:
         failing.append(_("办公室总结尚未提交（§7.2）"))
     return failing
@@ -229,6 +262,33 @@ def _check_kind(incident, kind):
         raise CommandError(_("该事件没有事故等级（附件5），不需要调查评估报告（§7.2）。"))
 
 
+def _follow_team(incident, record, team, user, now):
+    """The record's team follows the current grade (§7.2, reading): set when a version is submitted, so
+    ``Record.team_level`` is always the team of the latest submitted version; a change is on the
+    timeline."""
+    if record.kind != Kind.INVESTIGATION or record.team_level == team:
+        return
+    old = record.team_level
+    record.team_level = team
+    record.save(update_fields=["team_level"])
+    if not old:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        timeline_add(
+            incident,
+            actor=user,
+            at=now,
+            summary=_("调查主体随事故等级调整：%(old)s → %(new)s（%(grade)s）")
+            % {
+                "old": plan.TEAM_LABELS.get(old, old),
+                "new": plan.TEAM_LABELS[team],
+                "grade": accident_grade(incident).label,
+            },
+            clause=plan.TEAM_CLAUSE,
+            data={"record": record.pk, "team": [old, team]},
+        )
+
+
 def save_draft(*, incident_id, kind, user, raw, reason="", token="", now=None):
     """Save the draft of a record (created on first save). When the latest revision is submitted, this
     starts a correction: a new revision that needs a reason. ``token`` is the draft the person edited
@@ -300,12 +360,14 @@ def submit(*, incident_id, kind, user, token="", now=None):
             raise CommandError(_("没有待提交的草稿（可能已由他人提交），请刷新。"))
         if token and token != token_of(draft):
             raise CommandError(_("提交未执行：草稿刚被他人修改，请刷新核对后再提交。"))
-        missing = missing_fields(kind, draft.content, record.team_level)
+        team = team_level(incident) if kind == Kind.INVESTIGATION else ""
+        missing = missing_fields(kind, draft.content, team)
         if missing:
             raise CommandError(
                 _("不能提交：以下内容尚未填写（§7.2）：%(fields)s。")
                 % {"fields": "、".join(str(f.label) for f in missing)}
             )
+        _follow_team(incident, record, team, user, now)
         draft.status = Revision.Status.SUBMITTED
         draft.submitted_at = now
         draft.submitted_by_name = person_name(user)

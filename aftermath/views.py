@@ -67,7 +67,7 @@ def _fields(kind, content, errors, team=""):
     return rows
 
 
-def _record_block(kind, record, revisions, posted=None, errors=None):
+def _record_block(kind, record, revisions, posted=None, errors=None, team=""):
     """What the page shows of one record: its revisions (newest first), the draft or the latest
     submitted version, and the form (pre-filled with the draft, or with the latest version for a
     correction, or with what the person just posted when it was refused)."""
@@ -76,7 +76,7 @@ def _record_block(kind, record, revisions, posted=None, errors=None):
     submitted = [r for r in revisions if r.status == Revision.Status.SUBMITTED]
     current = submitted[0] if submitted else None
     base = draft or current
-    team = record.team_level if record else ""
+    team = team if kind == Kind.INVESTIGATION else ""  # the current grade's team (§7.2: it follows)
     content = posted if posted is not None else (base.content if base else {})
     return {
         "kind": kind,
@@ -108,8 +108,13 @@ def _context(request, incident, posted_kind=None, posted=None, errors=None):
     for rev in Revision.objects.filter(record__incident=incident).select_related("record").order_by("number"):
         revisions.setdefault(rev.record.kind, []).append(rev)
     grade = services.accident_grade(incident)
-    team = (records.get(Kind.INVESTIGATION).team_level if Kind.INVESTIGATION in records else "") or (
-        services.team_level(incident)
+    team = services.team_level(incident)  # the team follows the current grade (§7.2, reading)
+    investigation = records.get(Kind.INVESTIGATION)
+    submitted_kinds = {r.record.kind for rs in revisions.values() for r in rs if r.status == "submitted"}
+    team_mismatch = (
+        services.team_mismatch(incident, investigation)
+        if investigation is not None and Kind.INVESTIGATION in submitted_kinds
+        else ""
     )
     blocks = []
     kinds = ([Kind.INVESTIGATION] if grade or Kind.INVESTIGATION in records else []) + [Kind.SUMMARY]
@@ -121,6 +126,7 @@ def _context(request, incident, posted_kind=None, posted=None, errors=None):
                 revisions.get(kind, []),
                 posted=posted if kind == posted_kind else None,
                 errors=errors if kind == posted_kind else None,
+                team=team,
             )
         )
     measures = list(
@@ -137,6 +143,7 @@ def _context(request, incident, posted_kind=None, posted=None, errors=None):
         "team": team,
         "team_label": plan.TEAM_LABELS.get(team, ""),
         "team_clause": plan.TEAM_CLAUSE,
+        "team_mismatch": team_mismatch,
         "outside": team in plan.OUTSIDE_TEAMS,
         "blocks": blocks,
         "measures": measures,

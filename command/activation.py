@@ -19,9 +19,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from incidents.choices import ResponseLevel, State
-from orgchart.models import Appointment, Unit, UnitKind
+from orgchart.models import Appointment, CompanyType, Unit, UnitKind
 from orgchart.permissions import can
-from orgchart.selectors import group_leaders, groups_qs, holders_by_post
+from orgchart.selectors import (
+    away_ids,
+    current_group_leaders,
+    groups_qs,
+    holders_by_post,
+    present_or_acting,
+)
 
 from .models import (
     ActivatedGroup,
@@ -33,32 +39,29 @@ from .models import (
     OnsiteHQ,
     OnsiteMember,
 )
-from .plan import CALLDOWN_CLAUSE, CHECKLISTS, ONSITE_DEPUTY_POSITIONS
+from .plan import (
+    CALLDOWN_CLAUSE,
+    CHECKLISTS,
+    COUNTY_GOVERNMENT_CLAUSE,
+    ONSITE_DEPUTY_POSITIONS,
+    county_government_duties,
+)
 from .services import CommandError, _lock_incident, calldowns_notify, new_token, timeline_add
 
 log = logging.getLogger(__name__)
 HOLDER = Appointment.Role.HOLDER
 
 
-def _present(appointments, posts_away):
-    """Holders of a post, or — when every holder is away — the deputies (AB角) who act for them."""
-    holders = [a for a in appointments if a.role == HOLDER and a.person.active]
-    present = [a for a in holders if a.person_id not in posts_away]
-    if present:
-        return present
-    return [a for a in appointments if a.role != HOLDER and a.person.active and a.person_id not in posts_away]
+# Holders of a post, or — every holder away — the deputies (AB角) who act for them (orgchart.selectors).
+_present = present_or_acting
+_away_ids = away_ids
 
 
-def _away_ids(at):
-    from orgchart.models import Absence
-
-    return set(Absence.objects.filter(starts_at__lte=at, ends_at__gt=at).values_list("person_id", flat=True))
-
-
-def _resolve_units(group_memberships, incident, include_county):
+def _resolve_units(group_memberships, incident, include_county, water=None):
     """附件3 member units for this incident: a category (各供热企业, 各供水企业) becomes the incident's own
-    company when it is one of them (other companies are added by the commander as needed); the county
-    government is the incident's county's (事发地县级政府)."""
+    company when it is one of them, and the water companies serving the incident's county (``water``:
+    category id → companies; DOMAIN §6 reading); the other registered companies are offered to the office
+    (``company_offers``). The county government is the incident's county's (事发地县级政府)."""
     units = []
     for m in group_memberships:
         unit = m.unit
@@ -68,6 +71,7 @@ def _resolve_units(group_memberships, incident, include_county):
             company = incident.company
             if company is not None and company.parent_id == unit.pk and company.active:
                 units.append(company)
+            units.extend((water or {}).get(unit.pk, ()))
             continue
         units.append(unit)
     if include_county and incident.county.government_id:
@@ -80,27 +84,32 @@ def _resolve_units(group_memberships, incident, include_county):
     return result
 
 
-def _leaders_snapshot(group, resolved, incident, posts, away):
+def leaders_record(group, incident, posts, away, leader_posts=None):
+    """The record of who leads ``group`` for ``incident`` at activation (see ``_leaders_snapshot``)."""
+    key = (incident.pk, group.pk)
+    found = current_group_leaders(
+        [(*key, incident.county.government_id)], posts=posts, away=away, leader_posts=leader_posts
+    )
+    return _leaders_snapshot(found[key])
+
+
+def _leaders_snapshot(leaders):
+    """Who led the group at activation, for the record (附件3 组长; an absent holder's deputy, AB角, is
+    named as acting). Who leads *now* — sign, remind — is ``orgchart.selectors.current_group_leaders``."""
     names = []
-    for a in resolved.get(group.pk, []):
-        if a.role == HOLDER and a.person_id not in away:
-            names.append(
-                {"person": a.person_id, "name": a.person.name, "post": f"{a.unit or ''}{a.position.name}"}
-            )
-    for gl in group.leaders.all():
-        if gl.unit_id is None and incident.county.government_id:  # 事发地县级政府
-            gov = incident.county.government
-            for a in _present(posts.get((gl.position_code, gov.pk, None), []), away):
-                names.append(
-                    {"person": a.person_id, "name": a.person.name, "post": f"{gov.name}{a.position.name}"}
-                )
+    for a in leaders:
+        post = f"{a.unit if a.unit_id else ''}{a.position.name}"
+        if a.role != HOLDER:
+            post += _("（AB角，代理）")
+        names.append({"person": a.person_id, "name": a.person.name, "post": post})
     return names
 
 
 def _setup_groups(incident, groups, *, level, now, posts, away):
     """Activate ``groups`` for the incident with their units and one assignment each; returns the new
     (group assignments, unit assignments, units) counts."""
-    resolved = group_leaders(groups, posts)
+    gov = incident.county.government_id
+    leaders = current_group_leaders([(incident.pk, g.pk, gov) for g in groups], posts=posts, away=away)
     ActivatedGroup.objects.bulk_create(
         [
             ActivatedGroup(
@@ -108,7 +117,7 @@ def _setup_groups(incident, groups, *, level, now, posts, away):
                 group=g,
                 at=now,
                 level=level,
-                leaders=_leaders_snapshot(g, resolved, incident, posts, away),
+                leaders=_leaders_snapshot(leaders[(incident.pk, g.pk)]),
             )
             for g in groups
         ],
@@ -116,8 +125,9 @@ def _setup_groups(incident, groups, *, level, now, posts, away):
     )
     activated = {a.group_id: a for a in ActivatedGroup.objects.filter(incident=incident)}
     links, units = [], {}
+    water = serving_water_companies(incident)
     for g in groups:
-        for u in _resolve_units(g.memberships.all(), incident, g.includes_county):
+        for u in _resolve_units(g.memberships.all(), incident, g.includes_county, water):
             links.append(GroupUnit(activated_group=activated[g.pk], unit=u, added_at=now))
             units[u.pk] = u
     GroupUnit.objects.bulk_create(links, ignore_conflicts=True)
@@ -140,8 +150,7 @@ def _setup_groups(incident, groups, *, level, now, posts, away):
                 incident=incident,
                 unit=u,
                 title=u.display_name,
-                duties=u.plan_duties or u.duties,
-                clause=u.plan_duties_clause or u.duties_clause or "附件2",
+                **unit_duties(u),
                 level=level,
                 created_at=now,
             )
@@ -150,6 +159,28 @@ def _setup_groups(incident, groups, *, level, now, posts, away):
         ignore_conflicts=True,
     )
     return Assignment.objects.filter(incident=incident).count() - before, list(units.values())
+
+
+def serving_water_companies(incident):
+    """{category id: [water companies serving the incident's county]} (one query)."""
+    found = {}
+    for u in Unit.objects.filter(
+        kind=UnitKind.ENTERPRISE,
+        company_type=CompanyType.WATER,
+        active=True,
+        serves_counties=incident.county_id,
+    ).select_related("parent"):
+        found.setdefault(u.parent_id, []).append(u)
+    return found
+
+
+def unit_duties(unit):
+    """A unit's assignment text and clause: its 附件2 duties; the 事发地县级政府 has no 附件2 entry, and
+    carries the plan's words for it (§5.2, §6.3, §7.1; DOMAIN §6 reading) — never an empty text."""
+    duties = unit.plan_duties or unit.duties
+    if unit.kind == UnitKind.COUNTY_GOVERNMENT and not duties:
+        return {"duties": county_government_duties(), "clause": COUNTY_GOVERNMENT_CLAUSE}
+    return {"duties": duties, "clause": unit.plan_duties_clause or unit.duties_clause or "附件2"}
 
 
 def _checklist(incident, level, now):
@@ -353,8 +384,7 @@ def group_unit_add(*, incident_id, actor, group_code, unit_id, now=None):
                     incident=incident,
                     unit=unit,
                     title=unit.display_name,
-                    duties=unit.plan_duties or unit.duties,
-                    clause=unit.plan_duties_clause or unit.duties_clause or "附件2",
+                    **unit_duties(unit),
                     level=int(incident.level),
                     created_at=now,
                 )

@@ -107,7 +107,8 @@ class LevelRequest(models.Model):
     def route(self):
         from .routing import route
 
-        return route(self.kind, self.from_level, self.to_level)
+        rec = self.recommendation or {}
+        return route(self.kind, self.from_level, self.to_level, rec.get("level") if rec.get("firm") else None)
 
     @property
     def current_step(self):

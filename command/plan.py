@@ -26,6 +26,29 @@ CHECKLIST_SPLIT_READING = (
     "§5.3.1、§5.3.2、§5.3.4各为一段文字，此处按句拆分为清单项（解读）；§5.3.3按原文八项。"
 )
 
+# 事发地县级政府's own assignment (DOMAIN §6, reading): the plan's words for the government where it
+# happens, exactly as printed (checked against the seed text by tests/command/test_plan_data.py).
+COUNTY_GOVERNMENT_DUTIES = (
+    (
+        "§5.2",
+        "根据事故情况及发展态势，按照分级属地原则，属地人民政府及住建部门应立即启动相应的应急响应，"
+        "赶到事故现场组织事故救援。",
+    ),
+    ("§6.3", "事发地政府对应急保障工作总负责，统筹协调，全力保证应急处置工作需要。"),
+    (
+        "§7.1",
+        "善后处置工作由事发地政府负责组织，包括受害及受影响人员妥善安置、慰问、后续医疗救治、赔（补）偿，"
+        "征用物资和救援费用补偿，灾后恢复和重建，污染物收集、清理与处理等事项。",
+    ),
+)
+COUNTY_GOVERNMENT_CLAUSE = "、".join(clause for clause, _text in COUNTY_GOVERNMENT_DUTIES)
+
+
+def county_government_duties():
+    """The duty text of the county government's assignment: each piece with its clause."""
+    return "\n".join(f"{clause}：{text}" for clause, text in COUNTY_GOVERNMENT_DUTIES)
+
+
 # Who goes to the scene (附件1 流程图; §5.3.3(1)).
 CALLDOWN_CLAUSE = {
     4: "附件1（四级、三级响应：市指挥部领导和专家赶赴现场）、§5.3.1",

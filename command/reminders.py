@@ -642,12 +642,22 @@ class Resolver:
         return self._cache[spec]
 
     def _unit_people(self, unit_id, posts):
+        """The people filling the unit's posts now: holders present, or — all recorded absent — the
+        designated deputies (AB角) for the whole absence (DOMAIN §6 "Acting deputies everywhere")."""
+        from orgchart.selectors import away_ids, present_or_acting
+
+        if "_away" not in self._cache:
+            self._cache["_away"] = away_ids(self.now)
+        by_post = {}
+        for a in Appointment.objects.filter(
+            unit_id=unit_id, position__code__in=posts, person__active=True
+        ).select_related("person", "position"):
+            by_post.setdefault(a.position.code, []).append(a)
         return {
-            u
-            for u in Appointment.objects.filter(
-                unit_id=unit_id, position__code__in=posts, role="holder", person__active=True
-            ).values_list("person__user", flat=True)
-            if u
+            a.person.user_id
+            for appts in by_post.values()
+            for a in present_or_acting(appts, self._cache["_away"])
+            if a.person.user_id
         }
 
     def _resolve(self, spec):
@@ -676,17 +686,12 @@ class Resolver:
             )
         if kind in ("unit", "unit_head"):
             posts = ("unit_liaison", "unit_head") if kind == "unit" else ("unit_head",)
-            return {
-                u
-                for u in Appointment.objects.filter(
-                    unit_id=int(arg), position__code__in=posts, role="holder", person__active=True
-                ).values_list("person__user", flat=True)
-                if u
-            }
-        if kind == "group":
-            incident_id, group_id = (int(x) for x in arg.split(":"))
-            ag = ActivatedGroup.objects.filter(incident_id=incident_id, group_id=group_id).first()
-            person_ids = [x.get("person") for x in (ag.leaders if ag else [])]
+            return self._unit_people(int(arg), posts)
+        if kind == "group":  # whoever leads the group now: holders present, or acting deputies (AB角)
+            from .tasking import group_leader_person_ids
+
+            key = tuple(int(x) for x in arg.split(":"))
+            person_ids = group_leader_person_ids([key], at=self.now).get(key, set())
             return set(self.User.objects.filter(person__pk__in=person_ids).values_list("pk", flat=True))
         if kind in ("approvers", "deputies"):
             r = LevelRequest.objects.select_related("incident").filter(pk=int(arg)).first()
@@ -699,7 +704,9 @@ class Resolver:
                 return {u.pk for u in users_who_can(action, r.incident)}
             return set(
                 Appointment.objects.filter(
-                    position__code__in=RULES[action].positions, role="deputy", person__active=True
+                    position__code__in=RULES[action].named or RULES[action].positions,
+                    role="deputy",
+                    person__active=True,
                 ).values_list("person__user", flat=True)
             ) - {None}
         log.warning("unknown recipient spec %r", spec)

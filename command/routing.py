@@ -83,8 +83,12 @@ def kind_for(state, from_level, to_level, *, end=False):
     return Kind.RAISE if to_level < from_level else Kind.LOWER  # a smaller number is a higher level
 
 
-def route(kind, from_level, to_level):
-    """The chain for a change; ``RouteError`` if the change is not one the plan knows."""
+def route(kind, from_level, to_level, firm_level=None):
+    """The chain for a change; ``RouteError`` if the change is not one the plan knows. ``firm_level``:
+    the firm 附件4 recommendation when the request was made; activating below it is a deviation decided
+    by the authority for the recommended level, along that level's chain (附件4, reading)."""
+    if kind == Kind.ACTIVATE and firm_level and to_level in (1, 2, 3, 4) and to_level > firm_level:
+        return deviation_route(from_level, to_level, firm_level)
     if kind in (Kind.ACTIVATE, Kind.RAISE):
         if to_level not in (1, 2, 3, 4):
             raise RouteError(_("响应级别只能是Ⅰ级、Ⅱ级、Ⅲ级或Ⅳ级。"))
@@ -117,6 +121,23 @@ def route(kind, from_level, to_level):
         action = "response.end.1_2" if from_level <= 2 else "response.end.3_4"
         return Route(kind, from_level, None, action, "§5.3.6", ("decide",), "end_response")
     raise RouteError(_("未知的请示类型。"))
+
+
+def deviation_route(from_level, to_level, firm_level):
+    from orgchart.permissions import DEVIATION_CLAUSE, deviation_action
+
+    steps = {1: ("report", "propose", "decide"), 2: ("report", "decide")}.get(firm_level, ("decide",))
+    clause = {1: "§5.3.4", 2: "§5.3.3", 3: "§5.3.2", 4: "§5.3.1"}[to_level]
+    return Route(
+        Kind.ACTIVATE,
+        from_level,
+        to_level,
+        deviation_action(firm_level),
+        f"{DEVIATION_CLAUSE}、{clause}",
+        steps,
+        "activate",
+        reading=True,
+    )
 
 
 def start_stage(route_, holds):

@@ -18,6 +18,7 @@ from .models import (
     LevelRequestStep,
     LevelSetup,
     Notification,
+    OnsiteHQ,
     OnsiteMember,
 )
 
@@ -266,3 +267,12 @@ def board_section(tasks, key):
     if kind == "g":
         return tasks.filter(group_id=int(pk))
     return tasks.filter(unit_id=int(pk), group__isnull=True)
+
+
+def recorded_onsite_commander(incident):
+    """(person id, name) of whoever took command on site for this incident (§5.3.3(2)), or None."""
+    return (
+        OnsiteHQ.objects.filter(incident_id=incident.pk, command_taken_by__isnull=False)
+        .values_list("command_taken_by_id", "command_taken_by__name")
+        .first()
+    )

@@ -95,14 +95,19 @@ def _drill(incident, text):
 def users_who_can(action, incident):
     """The users who may take ``action`` on ``incident`` now (holders, or deputies acting for absent
     holders): the people an approval waits for."""
-    rule = RULES[action]
-    users = (
-        Appointment.objects.filter(position__code__in=rule.positions, person__active=True)
-        .select_related("person__user")
-        .values_list("person__user", flat=True)
-        .distinct()
-    )
     from django.contrib.auth import get_user_model
+
+    rule = RULES[action]
+    recorded = incident.onsite_commander() if rule.scope == "onsite" and incident is not None else None
+    if recorded is not None:  # §5.3.6: the on-site commander recorded for the incident
+        users = get_user_model().objects.filter(person__pk=recorded[0]).values_list("pk", flat=True)
+    else:  # the posts the plan names (a higher authority may act, but is not waited for)
+        users = (
+            Appointment.objects.filter(position__code__in=rule.named or rule.positions, person__active=True)
+            .select_related("person__user")
+            .values_list("person__user", flat=True)
+            .distinct()
+        )
 
     result = []
     for user in get_user_model().objects.filter(pk__in=list(users)).select_related("person"):
@@ -183,9 +188,10 @@ def level_request_submit(*, incident_id, actor, to_level=None, end=False, reason
             raise CommandError(_("事件未在响应中，无需结束响应。"))
         if not end and to_level is None:
             raise CommandError(_("请选择拟定的响应级别。"))
+        rec = incident.recommendation(now)
         try:
             kind = kind_for(incident.state, incident.level, to_level, end=end)
-            r = route(kind, incident.level, to_level)
+            r = route(kind, incident.level, to_level, int(rec.level) if rec.firm and rec.level else None)
         except RouteError as e:
             raise CommandError(str(e)) from None
         open_request = LevelRequest.objects.filter(incident=incident, status=LevelRequest.Status.OPEN).first()
@@ -205,7 +211,6 @@ def level_request_submit(*, incident_id, actor, to_level=None, end=False, reason
                 % {"clause": r.clause, "who": RULES[r.decide_action].label}
             )
         stage, entry = start_stage(r, holds)
-        rec = incident.recommendation(now)
         judgment = kind in ("activate", "raise") and to_level not in backed_levels(rec)
         if judgment and not reason:
             raise CommandError(

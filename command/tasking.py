@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from incidents.choices import State
 from orgchart.models import Person, Unit, UnitKind, WorkingGroup
 from orgchart.permissions import authority_for, can
+from orgchart.selectors import current_group_leaders, leader_posts_by_group
 
 from .models import ActivatedGroup, Assignment, TaskFile, TaskNote
 from .services import CommandError, _drill, _lock_incident, notify, person_name, timeline_add
@@ -76,21 +77,26 @@ class Scope:
 
     @property
     def led_groups(self):
-        """(incident id, group id) pairs this person leads (附件3 组长 as resolved at activation, or an
-        explicit group_leader appointment). One query, over the groups of active incidents."""
+        """(incident id, group id) pairs this person leads NOW: they fill a 组长 post (附件3) — as its
+        holder present, or as the designated deputy (AB角) while every holder is recorded absent — or
+        hold an explicit group_leader appointment (DOMAIN §6 "Acting deputies everywhere"; the
+        permission layer's grants). Two queries, over the groups of active incidents."""
         if self._groups is None:
             pairs = set()
-            if self.person is not None:
+            authority = authority_for(self.user)
+            if self.person is not None and authority.grants:
                 explicit = {
-                    g.group_id
-                    for g in authority_for(self.user).grants
-                    if g.position == "group_leader" and g.group_id
+                    g.group_id for g in authority.grants if g.position == "group_leader" and g.group_id
                 }
+                leader_posts = leader_posts_by_group()
                 rows = ActivatedGroup.objects.filter(
                     incident__state__in=(State.RESPONDING, State.RESPONSE_ENDED, State.AFTERMATH)
-                ).values_list("incident_id", "group_id", "leaders")
-                for incident_id, group_id, leaders in rows:
-                    if group_id in explicit or any(x.get("person") == self.person.pk for x in leaders or []):
+                ).values_list("incident_id", "group_id", "incident__county__government_id")
+                for incident_id, group_id, gov_id in rows:
+                    posts = [(code, unit or gov_id) for code, unit in leader_posts.get(group_id, [])]
+                    if group_id in explicit or any(
+                        unit and authority.holds(code, unit_id=unit) for code, unit in posts
+                    ):
                         pairs.add((incident_id, group_id))
             self._groups = pairs
         return self._groups
@@ -427,12 +433,29 @@ def _doers(task):
         ).values_list("person__user", flat=True)
         users += list(get_user_model().objects.filter(pk__in=[u for u in user_ids if u]))
     elif task.group_id:
-        ag = ActivatedGroup.objects.filter(incident_id=task.incident_id, group_id=task.group_id).first()
-        person_ids = [x.get("person") for x in (ag.leaders if ag else [])]
+        person_ids = group_leader_person_ids([(task.incident_id, task.group_id)]).get(
+            (task.incident_id, task.group_id), set()
+        )
         users += list(get_user_model().objects.filter(person__pk__in=person_ids))
     if task.person_id:
         users += list(get_user_model().objects.filter(person__pk=task.person_id))
     return users
+
+
+def group_leader_person_ids(pairs, at=None):
+    """{(incident id, group id): {person ids}} of whoever leads each activated group now — holders
+    present, or acting deputies (AB角) for the whole absence (``orgchart.selectors.current_group_leaders``).
+    Four queries whatever the number of groups."""
+    pairs = list(pairs)
+    if not pairs:
+        return {}
+    from incidents.models import Incident
+
+    gov = dict(
+        Incident.objects.filter(pk__in={i for i, _g in pairs}).values_list("pk", "county__government_id")
+    )
+    leaders = current_group_leaders([(i, g, gov.get(i)) for i, g in pairs], at=at)
+    return {key: {a.person_id for a in appts} for key, appts in leaders.items()}
 
 
 def _notify_new(task):
@@ -477,8 +500,15 @@ def notify_new_assignments(incident_id):
     ).values_list("unit_id", "person__user"):
         by_unit.setdefault(unit_id, set()).add(user_id)
     leaders = {
-        g: {x.get("person") for x in (ls or [])}
-        for g, ls in ActivatedGroup.objects.filter(incident_id=incident_id).values_list("group_id", "leaders")
+        g: people
+        for (_i, g), people in group_leader_person_ids(
+            [
+                (incident_id, g)
+                for g in ActivatedGroup.objects.filter(incident_id=incident_id).values_list(
+                    "group_id", flat=True
+                )
+            ]
+        ).items()
     }
     users = {u.pk: u for u in get_user_model().objects.filter(person__isnull=False).select_related("person")}
     by_person = {u.person.pk: u for u in users.values()}

@@ -13,6 +13,7 @@ urlpatterns = [
     path("incidents/<int:pk>/calldowns/", views.calldown_add, name="calldown_add"),
     path("incidents/<int:pk>/groups/", views.groups_activate, name="groups_activate"),
     path("incidents/<int:pk>/groups/units/", views.group_unit_add, name="group_unit_add"),
+    path("incidents/<int:pk>/groups/companies/", views.company_add, name="company_add"),
     path("incidents/<int:pk>/onsite/", views.onsite_member_add, name="onsite_member_add"),
     path("incidents/<int:pk>/instructions/", views.instruction_add, name="instruction_add"),
     path("requests/<int:pk>/", views.request_detail, name="request"),

@@ -377,6 +377,11 @@ def _command_context(request, incident):
 
         context["inactive_groups"] = [g for g in WorkingGroup.objects.order_by("order") if g.pk not in active]
         context["instruction_sources"] = Instruction.Source.choices
+    if incident.state == State.RESPONDING and may_record:
+        from .companies import READING, company_offers
+
+        context["company_offers"] = company_offers(incident)
+        context["company_reading"] = READING
     return context
 
 
@@ -566,6 +571,21 @@ def group_unit_add(request, pk):
         _refusal(request, e if not isinstance(e, ValueError) else CommandError(_("请选择单位。")))
     else:
         messages.success(request, _("已增加成员单位。"))
+    return _back(pk, "groups")
+
+
+@login_required
+@require_POST
+def company_add(request, pk):
+    """应急保障组: the office adds one offered water or heating company (附件3; DOMAIN §6 reading)."""
+    from .companies import company_add as add
+
+    try:
+        unit = add(incident_id=pk, actor=request.user, unit_id=request.POST.get("unit", ""))
+    except (CommandError, PermissionDenied) as e:
+        _refusal(request, e)
+    else:
+        messages.success(request, _("%(unit)s已加入应急保障组。") % {"unit": unit.display_name})
     return _back(pk, "groups")
 
 

@@ -20,7 +20,15 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from orgchart.models import CompanyType, County, ServiceArea, Unit, UnitKind
 
 from .choices import Category, Facility, IncidentType, ResponseLevel, State
-from .models import YUNCHENG_BOUNDS, Incident, PlanVersion, Recipient, Source, UpwardReport
+from .models import (
+    YUNCHENG_BOUNDS,
+    Incident,
+    PlanVersion,
+    Recipient,
+    Source,
+    UpwardReport,
+    service_area_refusal,
+)
 from .rules import yuan_from_wan
 from .services import FOLLOW_UP_FIELDS
 from .templatetags.incident_tags import fmt_number
@@ -381,11 +389,19 @@ def _fmt_dt(value):
 
 
 class ServiceAreaChoice(forms.ModelChoiceField):
+    """Each area with the counties it serves (附件4(1), reading: only an area covering the incident's
+    county may be the denominator) and its heated area."""
+
     def label_from_instance(self, obj):
+        counties = obj.county_names() or _("未登记县区")
         if not obj.heated_area_m2:
-            return _("%(name)s（未登记供热面积）") % {"name": obj.name}
-        text = _("%(name)s（供热面积 %(area)s 平方米）") % {
+            return _("%(name)s（服务%(counties)s；未登记供热面积）") % {
+                "name": obj.name,
+                "counties": counties,
+            }
+        text = _("%(name)s（服务%(counties)s；供热面积 %(area)s 平方米）") % {
             "name": obj.name,
+            "counties": counties,
             "area": fmt_number(obj.heated_area_m2),
         }
         return text + (_("（演示数据）") if obj.totals_are_demo else "")
@@ -437,7 +453,9 @@ class IncidentReportForm(FiguresForm):
     )
     service_area = ServiceAreaChoice(
         label=label("service_area"),
-        queryset=ServiceArea.objects.filter(active=True).order_by("-is_default", "name"),
+        queryset=ServiceArea.objects.filter(active=True)
+        .prefetch_related("counties")
+        .order_by("-is_default", "name"),
         empty_label=None,
         error_messages=_required("service_area", gettext_lazy("选择")),
     )
@@ -520,6 +538,10 @@ class IncidentReportForm(FiguresForm):
         self.fields["affected_area_m2"].help_text = _(
             "停热比例 = 停热面积 ÷ 所选供热服务区域的供热面积（附件4(1)）。"
         )
+        self.fields["service_area"].help_text = _(
+            "解读（附件4(1)）：须选覆盖事发县区的服务区域，括号内为各区域服务的县区；城市建成区含盐湖区、运城开发区，"
+            "其他县（市）按其自有供热管网计算。"
+        )
         self.fields["estimated_restoration_at"].help_text = _(
             "可晚于现在。预计停热满24小时的，建议即为确定。"
         )
@@ -548,6 +570,11 @@ class IncidentReportForm(FiguresForm):
                         code="point_bounds",
                     ),
                 )
+        area, county = cd.get("service_area"), cd.get("county")
+        if area is not None and county is not None and not area.covers(county.pk):
+            self.add_error(
+                "service_area", ValidationError(service_area_refusal(area, county), code="area_county")
+            )
         occurred, reported = cd.get("occurred_at"), cd.get("reported_at")
         if occurred is not None and reported is not None and occurred > reported:
             self.add_error(

@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from orgchart.permissions import can
+from orgchart.permissions import DEVIATION_CLAUSE, can, deviation_action
 
 from .choices import ResponseLevel, State
 
@@ -123,6 +123,10 @@ def _authority(incident, move, kwargs):
         return ("level.lower.from_1_2" if old <= 2 else "level.lower.3_to_4"), "§5.3.5"
     if move.name == "end_response":
         return ("response.end.1_2" if incident.level <= 2 else "response.end.3_4"), "§5.3.6"
+    if move.name == "close_without_response":
+        rec = deviation_from(incident, move.name, None, kwargs.get("now"))
+        if rec is not None:  # declining a firm recommendation: its authority decides (附件4, reading)
+            return deviation_action(rec.level), move.clause
     action = {
         "start_assessment": "incident.assess",
         "close_without_response": "incident.assess",
@@ -142,8 +146,49 @@ def backed_levels(recommendation):
     return {recommendation.level, *(a.level for a in recommendation.alternatives)}
 
 
+def deviation_from(incident, move_name, level, now):
+    """The firm 附件4 recommendation this move would deviate from, or None (DOMAIN §6 reading of 附件4):
+    deciding not to respond (未启动响应（已处置）) or activating *below* a firm recommendation. Condition
+    (4) starts a response where nothing else holds, or higher; it never justifies going lower. Lowering
+    a running response is §5.3.5's adjustment, decided by its own authority."""
+    if move_name not in ("activate", "close_without_response"):
+        return None
+    rec = incident.recommendation(now)
+    if not rec.firm or not rec.level:
+        return None
+    if move_name == "activate" and int(_level(level)) <= int(rec.level):
+        return None
+    return rec
+
+
+def _check_deviation(incident, spec, level, reason, actor, now, system):
+    """Only the authority for the recommended level decides a deviation, with a written reason; office
+    staff never. Returns the timeline data and summary suffix, or ({}, "")."""
+    rec = deviation_from(incident, spec.name, level, now)
+    if rec is None:
+        return {}, ""
+    recommended = ResponseLevel(int(rec.level))
+    decision = _SYSTEM if system else can(actor, deviation_action(recommended), incident)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    if not reason:
+        raise TransitionError(
+            _("附件4确定建议为%(level)s：不启动响应或低于建议级别启动是偏离，须写明理由（%(clause)s）。")
+            % {"level": recommended.label, "clause": DEVIATION_CLAUSE}
+        )
+    chosen = int(_level(level)) if spec.name == "activate" else None
+    with translation.override(settings.LANGUAGE_CODE):
+        suffix = _("（偏离附件4确定建议%(level)s）") % {"level": recommended.label}
+    data = {"deviation": {"recommended": int(recommended), "chosen": chosen, "clauses": list(rec.clauses)}}
+    return data, suffix
+
+
 def _check_conditions(incident, move, kwargs, now):
     """The move's own conditions; returns extra clauses to record (附件4 condition (4) when used)."""
+    if move.name == "activate" and deviation_from(incident, move.name, kwargs["level"], now) is not None:
+        return [DEVIATION_CLAUSE]  # the deviation's authority and reason: _check_deviation
+    if move.name == "close_without_response" and deviation_from(incident, move.name, None, now):
+        return [DEVIATION_CLAUSE]
     if move.name in ("activate", "change_level") and _level(kwargs["level"]) < (incident.level or 5):
         # DOMAIN.md §3: the firm 附件4 recommendation or its alternative needs no reason; any other level
         # is the command's judgment, 附件4 condition (4), and needs a written reason.
@@ -282,10 +327,11 @@ def _perform(
             )
         if spec.name in ("activate", "change_level"):
             level = _level(level)
-        action, clause = _authority(incident, spec, {"level": level})
+        action, clause = _authority(incident, spec, {"level": level, "now": now})
         decision = _SYSTEM if system else can(actor, action, incident)
         if not decision:
             raise PermissionDenied(decision.reason)
+        deviation, deviation_suffix = _check_deviation(incident, spec, level, reason, actor, now, system)
         if spec.needs_reason and not reason:
             raise TransitionError(_("“%(move)s”须写明理由。") % {"move": spec.label})
         extra_clauses = _check_conditions(
@@ -327,7 +373,7 @@ def _perform(
                 }
             elif move == "dismiss" and merged_into is not None:
                 summary = _("撤销：与事件 #%(pk)s 重复，已合并") % {"pk": incident.merged_into_id}
-        summary += summary_suffix
+        summary += deviation_suffix + summary_suffix
         person = getattr(actor, "person", None)
         event = TimelineEvent.objects.create(
             incident=incident,
@@ -343,7 +389,13 @@ def _perform(
             summary=summary,
             reason=reason,
             clause=clause,
-            data={"move": move, "action": action, "acting_for": list(decision.acting_for), **(context or {})},
+            data={
+                "move": move,
+                "action": action,
+                "acting_for": list(decision.acting_for),
+                **deviation,
+                **(context or {}),
+            },
         )
         incident_moved.send(
             sender=Incident,
@@ -374,7 +426,9 @@ def allowed_moves(incident, user):
                     action, _clause = _authority(incident, spec, {"level": lv})
                 except TransitionError:
                     continue
-                if can(user, action, incident):
+                if can(user, action, incident) and (
+                    spec.name != "activate" or _may_deviate_to(incident, lv, user)
+                ):
                     levels.append(lv)
             if levels:
                 result.append((spec, levels))
@@ -383,3 +437,8 @@ def allowed_moves(incident, user):
         if can(user, action, incident):
             result.append((spec, []))
     return result
+
+
+def _may_deviate_to(incident, level, user):
+    rec = deviation_from(incident, "activate", level, None)
+    return rec is None or bool(can(user, deviation_action(rec.level), incident))

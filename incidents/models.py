@@ -97,6 +97,23 @@ class Source(models.TextChoices):
 # Functions incident → iterable of unit ids that also concern the incident (unit-scoped permissions such
 # as 续报 by "any unit on the incident", DOMAIN.md §5). Apps that know more register here in ready().
 UNIT_PROVIDERS = []
+# Functions incident → (person id, name) of the on-site commander recorded for it (§5.3.3(2)) or None;
+# the command app registers one (it keeps the on-site HQ). Used by ``Incident.onsite_commander``.
+ONSITE_COMMANDER_PROVIDERS = []
+
+
+def service_area_refusal(area, county):
+    """Why ``area`` may not be the denominator for an incident in ``county`` (附件4(1), reading)."""
+    possible = [a.name for a in ServiceArea.objects.filter(active=True, counties=county).order_by("name")]
+    return _(
+        "所选供热服务区域“%(area)s”（含%(counties)s）不包括%(county)s：停热比例只能按覆盖事发县区的服务区域"
+        "计算（附件4(1)，解读）。可选：%(possible)s。"
+    ) % {
+        "area": area.name,
+        "counties": area.county_names() or _("未登记县区"),
+        "county": county.name,
+        "possible": "、".join(possible) or _("无——请先在组织体系中登记该县区的供热服务区域及其供热面积"),
+    }
 
 
 # Yuncheng's extent with a margin (west, south, east, north; degrees): a map point outside it is a slip.
@@ -298,6 +315,9 @@ class Incident(models.Model):
         for name in ("still_trapped", "still_missing"):
             if (getattr(self, name) or 0) > (self.people_at_risk_peak or 0):
                 errors.setdefault(name, []).append(_("不能大于涉险、被困、失联人数的峰值。"))
+        if self.service_area_id and self.county_id and not self.service_area.covers(self.county_id):
+            # 附件4(1), reading (DOMAIN §6): the share only against a service area covering the county
+            errors.setdefault("service_area", []).append(service_area_refusal(self.service_area, self.county))
         total = self.service_area.heated_area_m2 if self.service_area_id else None
         if total and self.affected_area_m2 is not None and self.affected_area_m2 > total:
             errors.setdefault("affected_area_m2", []).append(
@@ -338,6 +358,14 @@ class Incident(models.Model):
                 ids.update(provider(self))
             cached = self._permission_unit_ids = sorted(ids)
         return cached
+
+    def onsite_commander(self):
+        """(person id, name) of the on-site commander recorded for this incident (§5.3.3(2)), or None;
+        the permission layer asks it for ending Ⅰ/Ⅱ (§5.3.6). Cached on the instance."""
+        if not hasattr(self, "_onsite_commander"):
+            found = (provider(self) for provider in ONSITE_COMMANDER_PROVIDERS)
+            self._onsite_commander = next((f for f in found if f), None)
+        return self._onsite_commander
 
     # ---- derived facts (DOMAIN.md §2–3) ------------------------------------------------------
 

@@ -124,7 +124,9 @@ class UnitAdmin(PlanTextAdmin, AuditedAdmin):
     list_display = ("name", "current_name", "kind", "parent", "duty_phone", "active", "is_demo")
     list_filter = ("kind", "active", "is_demo")
     search_fields = ("name", "current_name", "code")
-    fields = (*UNIT_PLAN_FIELDS, "current_name", "duty_phone", "address", "active")
+    # serves_counties: a water company's supply area (附件3 应急保障组, reading), used at activation
+    fields = (*UNIT_PLAN_FIELDS, "current_name", "duty_phone", "address", "serves_counties", "active")
+    filter_horizontal = ("serves_counties",)
     inlines = (CompanyInline,)
 
     def get_readonly_fields(self, request, obj=None):

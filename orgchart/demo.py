@@ -40,6 +40,8 @@ DEMO_COMPANIES = (
     ("demo-water-2", "开发区示例水务有限公司（演示）", "water_companies", "water"),
 )
 
+DEMO_WATER_SERVES = {"demo-water-1": ("yanhu",), "demo-water-2": ("kaifaqu",)}
+
 _SURNAMES = (
     "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
 )
@@ -100,6 +102,7 @@ def load_demo(*, today=None):
         Appointment,
         Channel,
         CompanyType,
+        County,
         DutyShift,
         Expert,
         Person,
@@ -158,6 +161,10 @@ def load_demo(*, today=None):
                 },
             )
         assert CompanyType.HEAT_SOURCE in {c[3] for c in DEMO_COMPANIES}
+        # Which counties each demo water company serves (附件3 应急保障组 "各供水企业", reading).
+        for code, county_codes in DEMO_WATER_SERVES.items():
+            if not units[code].serves_counties.exists():
+                units[code].serves_counties.set(County.objects.filter(code__in=county_codes))
 
         # The six demo logins (the one list above), attached to their posts.
         by_role = {}
@@ -284,3 +291,9 @@ def load_demo(*, today=None):
             area.heated_area_m2, area.households, area.totals_are_demo = 32_000_000, 260_000, True
             area.totals_as_of = today
             area.save(update_fields=["heated_area_m2", "households", "totals_are_demo", "totals_as_of"])
+        # Each county's own network (附件4(1), reading), with demo totals: the two county-level cities larger.
+        for net in ServiceArea.objects.filter(code__startswith="county-", heated_area_m2__isnull=True):
+            big = net.code in ("county-yongji", "county-hejin")
+            net.heated_area_m2 = 3_000_000 if big else 1_500_000
+            net.households, net.totals_are_demo, net.totals_as_of = (24_000 if big else 12_000), True, today
+            net.save(update_fields=["heated_area_m2", "households", "totals_are_demo", "totals_as_of"])

@@ -54,6 +54,14 @@ DEFAULT_SERVICE_AREA = {
     "clause": "§1.4；DOMAIN.md §3 解读",
     "counties": ("yanhu", "kaifaqu"),
 }
+# A county's own heating network is a service area of its own (附件4(1), reading: the outage share is
+# computed only against a service area that covers the incident's county). The loader registers one per
+# county outside the built-up area, its heated area left for the office to enter (unknown until then).
+COUNTY_NETWORK = {
+    "code": "county-{code}",
+    "name": "{county}供热管网",
+    "clause": "附件4(1)（解读：县（市）自有供热管网）",
+}
 
 
 def _sync(model, lookup, plan_fields, create_only=None):
@@ -193,4 +201,24 @@ def load_plan():
         )
         area.counties.set(County.objects.filter(code__in=DEFAULT_SERVICE_AREA["counties"]))
         touched += 1
+    elif not area.counties.exists():
+        area.counties.set(County.objects.filter(code__in=DEFAULT_SERVICE_AREA["counties"]))
+        touched += 1
+    touched += county_networks()
     return touched
+
+
+def county_networks():
+    """A service area for each county not yet covered by one (its own network); returns how many."""
+    made = 0
+    for county in County.objects.filter(service_areas__isnull=True).order_by("order"):
+        area, _created = ServiceArea.objects.get_or_create(
+            code=COUNTY_NETWORK["code"].format(code=county.code),
+            defaults={
+                "name": COUNTY_NETWORK["name"].format(county=county.name),
+                "clause": COUNTY_NETWORK["clause"],
+            },
+        )
+        area.counties.add(county)
+        made += 1
+    return made

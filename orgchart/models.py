@@ -51,6 +51,11 @@ class Unit(models.Model):
         related_name="companies",
     )
     company_type = models.CharField(_("企业类型"), max_length=16, choices=CompanyType.choices, blank=True)
+    # A water company's supply area (附件3 应急保障组 "各供水企业", reading): at activation the water company
+    # serving the incident's county is assigned; the others are offered to the office.
+    serves_counties = models.ManyToManyField(
+        "County", verbose_name=_("供水服务县区"), related_name="water_companies", blank=True
+    )
     duties = models.TextField(_("职责"), blank=True)
     duties_clause = models.CharField(_("职责出处"), max_length=40, blank=True)
     in_section_2_1 = models.BooleanField(_("列于§2.1成员单位"), default=False)
@@ -154,6 +159,14 @@ class ServiceArea(models.Model):
 
     def __str__(self):
         return self.name
+
+    def covers(self, county_id):
+        """Whether this area serves the county (附件4(1), reading: the share only against a covering
+        area). One query unless ``counties`` was prefetched."""
+        return any(c.pk == county_id for c in self.counties.all())
+
+    def county_names(self):
+        return "、".join(c.name for c in self.counties.all())
 
 
 class CommandBody(models.Model):

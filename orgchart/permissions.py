@@ -25,12 +25,37 @@ class Rule:
     clause: str
     label: str
     # "unit": the appointment's unit must be one the object concerns (obj.permission_unit_ids()).
+    # "onsite": the on-site commander recorded for the incident (obj.onsite_commander_person_id()), or,
+    # where none is recorded yet, the posts in ``positions``.
     scope: str = "none"
     reading: bool = False
+    # A decision: the posts above the ones named may take it too (``ABOVE``, a reading).
+    decision: bool = False
+    # The posts the plan names (``positions`` before ``ABOVE`` adds the higher ones): an approval waits
+    # for them, and they are the ones told; the higher authority may still act.
+    named: tuple = ()
 
 
 OFFICE = ("office_staff", "office_director")
 UNIT_PEOPLE = ("unit_liaison", "unit_head", "unit_deputy_head")
+
+# "A higher authority may do what a lower one may" (reading of §2, §5.3): the commander and the general
+# commander may take any decision the office director may; the general commander any the commander may.
+# Never the reverse. Applies to the rules marked ``decision=True``.
+ABOVE = {
+    "office_director": ("commander", "general_commander"),
+    "commander": ("general_commander",),
+}
+ABOVE_CLAUSE = "§2、§5.3（解读：上级可决定下级职权内事项）"
+# Deciding not to respond, or to respond below a FIRM 附件4 recommendation, is a deviation that only the
+# authority for the recommended level decides (reading of 附件4 and §5.3.1–§5.3.4), with a written reason.
+DEVIATION_CLAUSE = "附件4（解读：不启动或低于确定建议级别，须由建议级别的决定者决定）"
+
+
+def deviation_action(recommended_level):
+    """The action that decides a deviation from a firm recommendation of this level."""
+    return f"deviation.{int(recommended_level)}"
+
 
 RULES = {
     r.action: r
@@ -42,16 +67,56 @@ RULES = {
         ),
         Rule("incident.assess", OFFICE, "§5.1、附件1", "启动研判"),
         Rule("level.draft", OFFICE, "§5.3、DOMAIN.md §5", "起草响应级别请示"),
-        Rule("level.activate.4", ("office_director",), "§5.3.1", "启动Ⅳ级响应"),
-        Rule("level.activate.3", ("office_director",), "§5.3.2", "启动Ⅲ级响应"),
+        Rule("level.activate.4", ("office_director",), "§5.3.1", "启动Ⅳ级响应", decision=True),
+        Rule("level.activate.3", ("office_director",), "§5.3.2", "启动Ⅲ级响应", decision=True),
         Rule("level.report.2", ("office_director",), "§5.3.3", "向指挥长报告（Ⅱ级）"),
-        Rule("level.activate.2", ("commander",), "§5.3.3", "启动Ⅱ级响应"),
+        Rule("level.activate.2", ("commander",), "§5.3.3", "启动Ⅱ级响应", decision=True),
         Rule("level.propose.1", ("commander",), "§5.3.4", "建议总指挥启动Ⅰ级响应"),
         Rule("level.activate.1", ("general_commander",), "§5.3.4", "启动Ⅰ级响应"),
-        Rule("level.lower.from_1_2", ("commander",), "§5.3.5", "降低Ⅰ级、Ⅱ级响应"),
-        Rule("level.lower.3_to_4", ("office_director",), "§5.3.5", "Ⅲ级降为Ⅳ级"),
-        Rule("response.end.1_2", ("onsite_commander",), "§5.3.6", "结束Ⅰ级、Ⅱ级响应"),
-        Rule("response.end.3_4", ("office_director",), "§5.3.6", "结束Ⅲ级、Ⅳ级响应"),
+        Rule("level.lower.from_1_2", ("commander",), "§5.3.5", "降低Ⅰ级、Ⅱ级响应", decision=True),
+        Rule("level.lower.3_to_4", ("office_director",), "§5.3.5", "Ⅲ级降为Ⅳ级", decision=True),
+        # §5.3.6 (reading): the on-site commander recorded for the incident (§5.3.3(2)); none yet: the
+        # commander. A standing appointment as on-site commander alone is not enough.
+        Rule(
+            "response.end.1_2",
+            ("commander",),
+            "§5.3.6、§5.3.3(2)（解读）",
+            "结束Ⅰ级、Ⅱ级响应（本事件现场指挥部指挥长；尚未记录的，由指挥长）",
+            scope="onsite",
+            reading=True,
+        ),
+        Rule("response.end.3_4", ("office_director",), "§5.3.6", "结束Ⅲ级、Ⅳ级响应", decision=True),
+        Rule(
+            "deviation.1",
+            ("general_commander",),
+            DEVIATION_CLAUSE + "、§5.3.4",
+            "决定不启动响应或低于Ⅰ级确定建议启动",
+            reading=True,
+        ),
+        Rule(
+            "deviation.2",
+            ("commander",),
+            DEVIATION_CLAUSE + "、§5.3.3",
+            "决定不启动响应或低于Ⅱ级确定建议启动",
+            reading=True,
+            decision=True,
+        ),
+        Rule(
+            "deviation.3",
+            ("office_director",),
+            DEVIATION_CLAUSE + "、§5.3.2",
+            "决定不启动响应或低于Ⅲ级确定建议启动",
+            reading=True,
+            decision=True,
+        ),
+        Rule(
+            "deviation.4",
+            ("office_director",),
+            DEVIATION_CLAUSE + "、§5.3.1",
+            "决定不启动Ⅳ级确定建议的响应",
+            reading=True,
+            decision=True,
+        ),
         Rule("incident.reopen", ("office_director",), "DOMAIN.md §5", "重新打开已结束的事件", reading=True),
         Rule(
             "level.phone_record",
@@ -122,6 +187,19 @@ RULES = {
 }
 
 
+def positions_of(rule):
+    """The posts a rule names, plus those above them where the rule is a decision (``ABOVE``)."""
+    if not rule.decision:
+        return rule.positions
+    above = [p for pos in rule.positions for p in ABOVE.get(pos, ())]
+    return tuple(dict.fromkeys((*rule.positions, *above)))
+
+
+RULES = {
+    a: Rule(**{**r.__dict__, "positions": positions_of(r), "named": r.positions}) for a, r in RULES.items()
+}
+
+
 @dataclass(frozen=True)
 class Decision:
     allowed: bool
@@ -165,6 +243,10 @@ class Authority:
         unit_ids = None
         if rule.scope == "unit":
             unit_ids = set(obj.permission_unit_ids()) if obj is not None else set()
+        if rule.scope == "onsite":
+            recorded = _recorded_onsite_commander(obj)
+            if recorded is not None:
+                return self._decide_recorded(rule, recorded)
         for g in self.grants:
             if g.position not in rule.positions:
                 continue
@@ -180,6 +262,26 @@ class Authority:
         if rule.scope == "unit":
             reason += _("（仅限本单位相关事项）")
         return Decision(False, rule, reason)
+
+    def _decide_recorded(self, rule, recorded):
+        """The on-site commander recorded for the incident (``recorded``: person id, name) decides, while
+        present (an absent person holds no grants)."""
+        person_id, name = recorded
+        if self.person is not None and self.person.pk == person_id and self.grants:
+            return Decision(True, rule, "", via=_("现场指挥部指挥长"))
+        reason = _("按预案%(clause)s，“%(label)s”须由本事件现场指挥部指挥长%(name)s进行。") % {
+            "clause": rule.clause,
+            "label": rule.label,
+            "name": name,
+        }
+        return Decision(False, rule, reason)
+
+
+def _recorded_onsite_commander(obj):
+    """(person id, name) of the on-site commander recorded for the incident, or None (duck-typed: the
+    incident answers ``onsite_commander()``)."""
+    getter = getattr(obj, "onsite_commander", None)
+    return getter() if getter is not None else None
 
 
 _POSITION_NAMES = {}

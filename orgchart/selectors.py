@@ -73,6 +73,58 @@ def group_leaders(groups, posts):
     return resolved
 
 
+def away_ids(at=None):
+    """Ids of the people recorded absent at ``at`` (one query)."""
+    from .models import Absence
+
+    at = at or timezone.now()
+    return set(Absence.objects.filter(starts_at__lte=at, ends_at__gt=at).values_list("person_id", flat=True))
+
+
+def present_or_acting(appointments, away):
+    """Who fills a post now: its holders present, or — every holder away (or the post vacant) — its
+    designated deputies (AB角) present (DOMAIN §6 "Acting deputies everywhere"; as the permission layer)."""
+    holders = [a for a in appointments if a.role == HOLDER and a.person.active]
+    present = [a for a in holders if a.person_id not in away]
+    if present:
+        return present
+    return [a for a in appointments if a.role != HOLDER and a.person.active and a.person_id not in away]
+
+
+def leader_posts_by_group():
+    """{group id: [(position code, unit id or None = 事发地县级政府)]} for 附件3 组长 (one query)."""
+    result = {}
+    for g in GroupLeader.objects.order_by("group_id", "order"):
+        result.setdefault(g.group_id, []).append((g.position_code, g.unit_id))
+    return result
+
+
+def current_group_leaders(keys, *, at=None, posts=None, away=None, leader_posts=None):
+    """The people leading each activated group NOW: for every 组长 post (附件3) its holders present, or
+    while they are recorded absent the unit's designated deputy (AB角), plus explicit group_leader
+    appointments. ``keys``: iterable of (incident id, group id, county government id). Returns
+    {(incident id, group id): [Appointment, ...]}. Three queries whatever the number of groups; the
+    holder leads again on return, nothing to hand back."""
+    posts = posts if posts is not None else holders_by_post()
+    away = away if away is not None else away_ids(at)
+    leader_posts = leader_posts if leader_posts is not None else leader_posts_by_group()
+    result = {}
+    for incident_id, group_id, county_gov_id in keys:
+        people = []
+        for code, unit_id in leader_posts.get(group_id, []):
+            unit_id = unit_id if unit_id is not None else county_gov_id
+            if unit_id is not None:
+                people += present_or_acting(posts.get((code, unit_id, None), []), away)
+        people += present_or_acting(posts.get(("group_leader", None, group_id), []), away)
+        seen, unique = set(), []
+        for a in people:
+            if a.person_id not in seen:
+                seen.add(a.person_id)
+                unique.append(a)
+        result[(incident_id, group_id)] = unique
+    return result
+
+
 def groups_qs():
     return WorkingGroup.objects.prefetch_related(
         Prefetch("leaders", queryset=GroupLeader.objects.select_related("unit")),

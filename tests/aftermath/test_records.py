@@ -307,7 +307,7 @@ def test_no_investigation_without_an_accident_grade(in_aftermath, fresh):
 
 @pytest.mark.parametrize(
     ("grade", "team"),
-    [("general", "county"), ("larger", "city"), ("major", "province"), ("extraordinary", "state")],
+    [("general", "county"), ("larger", "city"), ("major", "province"), ("extraordinary", "province")],
 )
 def test_the_investigating_team_follows_the_grade(grade, team, in_aftermath, fresh):
     incident = in_aftermath(grade)

@@ -258,3 +258,89 @@ def test_units_in_the_activated_groups_are_on_the_incident(
     incident = Incident.objects.get(pk=incident.pk)
     assert can(fresh("police"), "incident.follow_up_unit", incident)
     assert Unit.objects.get(code="public_security").pk in incident.permission_unit_ids()
+
+
+# ---- 事发地县级政府's own assignment (DOMAIN §6: the plan's words, cited; never empty) -----------------
+
+
+@pytest.mark.parametrize("county", ["yongji", "yanhu"])
+def test_the_county_governments_assignment_carries_the_plans_words(county, at_two):
+    from command.plan import COUNTY_GOVERNMENT_DUTIES
+
+    incident = at_two(county=County.objects.get(code=county))
+    gov = County.objects.get(code=county).government
+    task = Assignment.objects.get(incident=incident, unit=gov, group__isnull=True)
+    assert task.clause == "§5.2、§6.3、§7.1"
+    for clause, text in COUNTY_GOVERNMENT_DUTIES:
+        assert f"{clause}：{text}" in task.duties
+    assert "立即启动相应的应急响应" in task.duties and "对应急保障工作总负责，统筹协调" in task.duties
+    assert "善后处置工作由事发地政府负责组织" in task.duties
+
+
+def test_no_unit_assignment_has_an_empty_duty_text(at_two):
+    incident = at_two()
+    assert not Assignment.objects.filter(incident=incident, duties="").exists()
+
+
+# ---- 应急保障组's "各供水企业、各供热企业等有关单位" (附件3; DOMAIN §6 reading) ------------------------------
+
+
+def _logistics_units(incident):
+    return set(
+        GroupUnit.objects.filter(
+            activated_group__incident=incident, activated_group__group__code="logistics"
+        ).values_list("unit__code", flat=True)
+    )
+
+
+@pytest.mark.parametrize(
+    ("county", "company", "water"),
+    [
+        ("yanhu", "demo-heat-2", "demo-water-1"),
+        ("kaifaqu", "demo-heat-1", "demo-water-2"),
+        ("yongji", None, None),
+    ],
+)
+def test_the_own_company_and_the_serving_water_company_are_assigned(county, company, water, at_two):
+    fields = {"county": County.objects.get(code=county)}
+    if company:
+        fields["company"] = Unit.objects.get(code=company)
+    incident = at_two(**fields)
+    units = _logistics_units(incident)
+    companies = {c for c in units if c.startswith("demo-")}
+    assert companies == {c for c in (company, water) if c}  # nobody else by default
+    for code in companies:
+        task = Assignment.objects.get(incident=incident, unit__code=code)
+        assert task.duties and "附件2" in task.clause
+
+
+def test_other_companies_are_offered_and_added_in_one_click(at_two, client, user_of):
+    from command.companies import company_add, company_offers
+
+    incident = at_two(county=County.objects.get(code="yanhu"), company=Unit.objects.get(code="demo-heat-2"))
+    offered = {u.code for u in company_offers(incident)}
+    assert offered == {"demo-heat-1", "demo-heat-source", "demo-water-2"}
+    client.force_login(user_of("office"))
+    html = client.get(f"/command/incidents/{incident.pk}/").content.decode()
+    assert 'data-testid="company-offer-demo-water-2"' in html and "解读" in html
+    other = Unit.objects.get(code="demo-water-2")
+    resp = client.post(f"/command/incidents/{incident.pk}/groups/companies/", {"unit": other.pk})
+    assert resp.status_code == 302
+    assert "demo-water-2" in _logistics_units(incident)
+    task = Assignment.objects.get(incident=incident, unit=other)
+    assert task.duties == "负责处理因停水影响供热运行的供水抢修、恢复工作。"
+    assert TimelineEvent.objects.filter(incident=incident, summary__contains="应急保障组加入").exists()
+    before = counts(incident)
+    with pytest.raises(CommandError, match="尚未加入应急保障组"):  # twice: refused, nothing changes
+        company_add(incident_id=incident.pk, actor=user_of("office"), unit_id=other.pk)
+    with pytest.raises(CommandError):  # not a company
+        company_add(
+            incident_id=incident.pk,
+            actor=user_of("office"),
+            unit_id=Unit.objects.get(code="public_security").pk,
+        )
+    with pytest.raises(PermissionDenied):
+        company_add(
+            incident_id=incident.pk, actor=user_of("police"), unit_id=Unit.objects.get(code="demo-heat-1").pk
+        )
+    assert counts(incident) == before

@@ -28,3 +28,11 @@ def test_level_2_is_the_eight_duties_of_5_3_3_and_level_1_adds_5_3_4():
     assert CHECKLISTS[1][:8] == CHECKLISTS[2]
     assert {cl for _c, cl, _t in CHECKLISTS[1][8:]} == {"§5.3.4"}
     assert [cl for _c, cl, _t in CHECKLISTS[2]] == [f"§5.3.3({i})" for i in range(1, 9)]
+
+
+def test_the_county_governments_duties_are_the_plans_text(seed):
+    from command.plan import COUNTY_GOVERNMENT_DUTIES
+
+    assert [c for c, _t in COUNTY_GOVERNMENT_DUTIES] == ["§5.2", "§6.3", "§7.1"]
+    for clause, text in COUNTY_GOVERNMENT_DUTIES:
+        assert _flat(text) in seed, (clause, text)

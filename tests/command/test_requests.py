@@ -184,8 +184,8 @@ def test_a_move_made_elsewhere_supersedes_the_open_request(firm_two, fresh):
     incident = firm_two()
     r = level_request_submit(incident_id=incident.pk, actor=fresh("office"), to_level=2)
     incident.activate(
-        fresh("director"), level=3, reason=REASON
-    )  # the director acts directly on the incident page
+        fresh("commander"), level=3, reason=REASON
+    )  # below the firm Ⅱ: the commander (Ⅱ's authority) decides directly on the incident page
     r = _reload(r)
     assert r.status == "superseded" and "Ⅲ级" in r.outcome_note
     assert r.history.last().outcome == LevelRequestStep.Outcome.SUPERSEDED

@@ -47,10 +47,17 @@ def steps(kind, frm, to):
     return ["decide"]
 
 
+# "A higher authority may do what a lower one may" (§2、§5.3, reading): the commander and the general
+# commander decide what the office director may, the general commander what the commander may — except
+# ending Ⅰ/Ⅱ, which belongs to the on-site commander recorded for the incident (else the commander).
+RANK = {"director": 1, "commander": 2, "general": 3}
+
+
 def expected(role, kind, frm, to):
     """'direct' | (stage, first step recorded) | 'denied'."""
     d, chain = decider(kind, frm, to), steps(kind, frm, to)
-    if role == d:
+    end_1_2 = kind == "end" and frm <= 2
+    if role == d or (not end_1_2 and RANK.get(role, 0) > RANK[d]):
         return "direct"
     if role == "office":
         return (0, "draft")

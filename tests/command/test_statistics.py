@@ -74,6 +74,7 @@ def known(make_incident, people):
         company_type="heating",
     )
     area = ServiceArea.objects.create(code="test-area", name=AREA, heated_area_m2=1_000_000)
+    area.counties.set(County.objects.all())  # it must cover the incidents' counties (附件4(1), reading)
 
     def incident(reported, *, moves=(), outage=None, **fields):
         """moves: (move, minutes after the report, actor, level); outage: (h before report, h or None)."""
@@ -287,10 +288,12 @@ def test_incidents_per_category_county_area_and_company(known, period):
         and counties["运城开发区"] == (1, 1, 0)
         and counties["河津市"] == (0, 0, 0)
     )
-    assert counts(dashboard.by_service_area(*period), "area") == {
+    areas = counts(dashboard.by_service_area(*period), "area")
+    assert {k: v for k, v in areas.items() if v != (0, 0, 0)} == {
         "运城市城市建成区": (3, 2, 2),
         AREA: (1, 1, 0),
     }
+    assert areas["永济市供热管网"] == (0, 0, 0)  # each county's own network is listed (附件4(1), reading)
     companies = dashboard.by_company(*period)
     assert [(r["name"], r["n"], r["responses"], r["long_outages"]) for r in companies] == [
         ("运城市演示热力有限公司（演示）", 2, 2, 1),

@@ -80,6 +80,11 @@ def report_data(**overrides):
         "reported_at": now - timedelta(hours=1),
     }
     data.update(overrides)
+    if "county" in overrides and "service_area" not in overrides:
+        # the service area covering the county (附件4(1), reading): the built-up area or the county's own
+        data["service_area"] = (
+            ServiceArea.objects.filter(counties=data["county"]).order_by("-is_default", "name").first()
+        )
     return data
 
 

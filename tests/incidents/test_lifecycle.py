@@ -170,36 +170,37 @@ AUTHORITY = [
     # activate Ⅳ, Ⅲ: office director (§5.3.1–2)
     ("assessing", None, "activate", {"level": 4}, "director", True, ""),
     ("assessing", None, "activate", {"level": 4}, "office", False, "§5.3.1"),
-    ("assessing", None, "activate", {"level": 4}, "commander", False, "§5.3.1"),
+    ("assessing", None, "activate", {"level": 4}, "commander", True, ""),  # higher authority (reading)
     ("assessing", None, "activate", {"level": 3}, "director", True, ""),
     ("assessing", None, "activate", {"level": 3}, "office", False, "§5.3.2"),
-    ("assessing", None, "activate", {"level": 3}, "commander", False, "§5.3.2"),
-    ("assessing", None, "activate", {"level": 3}, "general", False, "§5.3.2"),
+    ("assessing", None, "activate", {"level": 3}, "commander", True, ""),
+    ("assessing", None, "activate", {"level": 3}, "general", True, ""),
     ("assessing", None, "activate", {"level": 3}, "police", False, "§5.3.2"),
     # activate Ⅱ: commander (§5.3.3)
     ("assessing", None, "activate", {"level": 2}, "commander", True, ""),
     ("assessing", None, "activate", {"level": 2}, "director", False, "§5.3.3"),
     ("assessing", None, "activate", {"level": 2}, "office", False, "§5.3.3"),
-    ("assessing", None, "activate", {"level": 2}, "general", False, "§5.3.3"),
+    ("assessing", None, "activate", {"level": 2}, "general", True, ""),
     # activate Ⅰ: general commander (§5.3.4)
     ("assessing", None, "activate", {"level": 1}, "general", True, ""),
     ("assessing", None, "activate", {"level": 1}, "commander", False, "§5.3.4"),
     ("assessing", None, "activate", {"level": 1}, "director", False, "§5.3.4"),
     # raise: whoever activates the new level (§5.3.5)
     ("responding", 4, "change_level", {"level": 3}, "director", True, ""),
-    ("responding", 4, "change_level", {"level": 3}, "commander", False, "§5.3.2"),
+    ("responding", 4, "change_level", {"level": 3}, "commander", True, ""),
     ("responding", 3, "change_level", {"level": 2}, "commander", True, ""),
     ("responding", 3, "change_level", {"level": 2}, "director", False, "§5.3.3"),
     ("responding", 2, "change_level", {"level": 1}, "general", True, ""),
     ("responding", 2, "change_level", {"level": 1}, "commander", False, "§5.3.4"),
     # lower from Ⅰ or Ⅱ: commander; Ⅲ → Ⅳ: office director (§5.3.5)
     ("responding", 1, "change_level", {"level": 2}, "commander", True, ""),
-    ("responding", 1, "change_level", {"level": 2}, "general", False, "§5.3.5"),
+    ("responding", 1, "change_level", {"level": 2}, "general", True, ""),
     ("responding", 1, "change_level", {"level": 2}, "director", False, "§5.3.5"),
     ("responding", 2, "change_level", {"level": 3}, "commander", True, ""),
     ("responding", 2, "change_level", {"level": 3}, "director", False, "§5.3.5"),
     ("responding", 3, "change_level", {"level": 4}, "director", True, ""),
-    ("responding", 3, "change_level", {"level": 4}, "commander", False, "§5.3.5"),
+    ("responding", 3, "change_level", {"level": 4}, "commander", True, ""),
+    ("responding", 3, "change_level", {"level": 4}, "general", True, ""),
     ("responding", 3, "change_level", {"level": 4}, "office", False, "§5.3.5"),
     # end Ⅰ or Ⅱ: on-site commander; Ⅲ or Ⅳ: office director (§5.3.6)
     ("responding", 1, "end_response", {}, "commander", True, ""),
@@ -208,9 +209,11 @@ AUTHORITY = [
     ("responding", 2, "end_response", {}, "commander", True, ""),
     ("responding", 2, "end_response", {}, "director", False, "§5.3.6"),
     ("responding", 3, "end_response", {}, "director", True, ""),
-    ("responding", 3, "end_response", {}, "commander", False, "§5.3.6"),
+    ("responding", 3, "end_response", {}, "commander", True, ""),
     ("responding", 4, "end_response", {}, "director", True, ""),
-    ("responding", 4, "end_response", {}, "commander", False, "§5.3.6"),
+    ("responding", 4, "end_response", {}, "commander", True, ""),
+    ("responding", 4, "end_response", {}, "general", True, ""),
+    ("responding", 2, "end_response", {}, "general", False, "§5.3.6"),
     ("responding", 4, "end_response", {}, "office", False, "§5.3.6"),
     # reopen: office director only (DOMAIN.md §5)
     ("dismissed", None, "reopen", {}, "director", True, ""),
@@ -797,14 +800,19 @@ def test_the_firm_recommendation_needs_no_reason(make_incident, people):
     assert event.clause == "§5.3.2、附件4 Ⅲ(1)" and event.reason == ""
 
 
-def test_another_level_is_the_commands_judgment_and_needs_a_reason(make_incident, people):
+def test_a_level_below_the_firm_recommendation_is_a_deviation_with_a_reason(make_incident, people):
+    from orgchart.permissions import DEVIATION_CLAUSE
+
     incident = _firm_level_3(make_incident, people)
-    with pytest.raises(TransitionError, match="附件4第4项"):
+    with pytest.raises(TransitionError, match="偏离"):
         incident.activate(people.director, level=4)
     incident.refresh_from_db()
     assert incident.state == "assessing"
     incident.activate(people.director, level=4, reason="影响范围已在缩小，按Ⅳ级处置")
-    assert incident.timeline.latest("id").clause == "§5.3.1、附件4 Ⅳ(3)"
+    event = incident.timeline.latest("id")
+    assert event.clause == f"§5.3.1、{DEVIATION_CLAUSE}"
+    assert event.data["deviation"]["recommended"] == 3 and event.data["deviation"]["chosen"] == 4
+    assert "偏离附件4确定建议Ⅲ级" in event.summary
 
 
 def test_the_upper_row_alternative_needs_no_reason(make_incident, people):

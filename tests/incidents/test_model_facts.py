@@ -20,9 +20,11 @@ T = datetime(2026, 1, 10, 8, 0, tzinfo=SHANGHAI)  # the outage starts
 @pytest.fixture
 def area(demo):
     """A service area with a known total (the default one's total is demo data)."""
-    return ServiceArea.objects.create(
+    area = ServiceArea.objects.create(
         code="test-area", name="测试供热区域", heated_area_m2=Decimal("40000000")
     )
+    area.counties.set(ServiceArea.objects.get(is_default=True).counties.all())  # it must cover the county
+    return area
 
 
 @pytest.fixture

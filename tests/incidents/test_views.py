@@ -102,8 +102,15 @@ def test_unknown_incident_is_404(as_user):
     "role,state,level,buttons,absent",
     [
         ("director", "assessing", None, ["activate-3", "activate-4"], ["activate-2", "activate-1"]),
-        ("commander", "assessing", None, ["activate-2"], ["activate-3", "activate-1"]),
-        ("general", "assessing", None, ["activate-1"], ["activate-2"]),
+        # a higher authority may do what a lower one may (§2、§5.3, reading); never the reverse
+        ("commander", "assessing", None, ["activate-2", "activate-3", "activate-4"], ["activate-1"]),
+        (
+            "general",
+            "assessing",
+            None,
+            ["activate-1", "activate-2", "activate-4"],
+            ["move-close_without_response"],
+        ),
         ("office", "assessing", None, ["move-close_without_response", "move-dismiss"], ["activate-"]),
         ("director", "responding", 4, ["change_level-3", "move-end_response"], ["change_level-2"]),
         (
@@ -304,7 +311,14 @@ REFUSED = [
     ("activate", "assessing", None, "office", {"level": "3"}, "“启动Ⅲ级响应”须由"),
     ("activate", "assessing", None, "director", {"level": "2"}, "“启动Ⅱ级响应”须由"),
     ("activate", "assessing", None, "commander", {"level": "1"}, "“启动Ⅰ级响应”须由"),
-    ("end_response", "responding", 2, "director", {}, "“结束Ⅰ级、Ⅱ级响应”须由"),
+    (
+        "end_response",
+        "responding",
+        2,
+        "director",
+        {},
+        "“结束Ⅰ级、Ⅱ级响应（本事件现场指挥部指挥长；尚未记录的，由指挥长）”须由",
+    ),
     ("reopen", "dismissed", None, "office", {"reason": "再看看"}, "“重新打开已结束的事件”须由"),
     ("close_without_response", "assessing", None, "office", {"reason": ""}, "须写明理由"),
     ("archive", "reported", None, "office", {}, "事件当前为“已接报”，不能“归档”。"),
@@ -430,7 +444,8 @@ def test_activate_at_the_firm_recommendation_needs_no_reason(as_user, user_of):
     assert "按附件4确定的建议级别启动可不填" in html and "（建议）" in html
     url = f"/incidents/{incident.pk}/move/activate/"
     resp = client.post(url, {"expected_state": "assessing", "expected_level": "", "level": "4"}, follow=True)
-    assert any("Ⅳ级不是附件4的确定建议级别" in m for m in messages_of(resp))
+    # below the firm Ⅲ: a deviation, with a written reason (附件4, reading)
+    assert any("附件4确定建议为Ⅲ级" in m and "偏离" in m and "解读" in m for m in messages_of(resp))
     client.post(url, {"expected_state": "assessing", "expected_level": "", "level": "3"})
     incident.refresh_from_db()
     assert (incident.state, incident.level) == ("responding", 3)

@@ -15,7 +15,7 @@ def test_office_adds_a_county_service_area_and_it_is_recorded(as_user):
     resp = client.post(
         "/org/areas/add/",
         {
-            "name": "永济市供热管网",
+            "name": "永济市城北供热管网",
             "heated_area_m2": "2500000",
             "households": "21000",
             "active": "on",
@@ -23,12 +23,12 @@ def test_office_adds_a_county_service_area_and_it_is_recorded(as_user):
         },
     )
     assert resp.status_code == 302
-    area = ServiceArea.objects.get(name="永济市供热管网")
+    area = ServiceArea.objects.get(name="永济市城北供热管网")
     assert area.heated_area_m2 == Decimal("2500000") and list(area.counties.all()) == [yongji]
     assert not area.is_default and not area.totals_are_demo
     change = OrgChange.objects.get(model="orgchart.ServiceArea", action="create")
     assert change.changes["counties"] == [None, ["永济市"]]
-    assert "永济市供热管网" in client.get("/org/areas/").content.decode()
+    assert "永济市城北供热管网" in client.get("/org/areas/").content.decode()
 
 
 def test_entering_real_totals_clears_the_demo_flag(as_user):

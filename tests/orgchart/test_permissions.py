@@ -43,8 +43,26 @@ EXPECTED = {
         "orgchart.edit",
         "roster.edit",
     },
-    "commander": {"level.activate.2", "level.propose.1", "level.lower.from_1_2", "response.end.1_2"},
-    "general": {"level.activate.1"},
+    # A higher authority may do what a lower one may (§2、§5.3, reading): decisions only.
+    "commander": {
+        "level.activate.4",
+        "level.activate.3",
+        "level.activate.2",
+        "level.propose.1",
+        "level.lower.from_1_2",
+        "level.lower.3_to_4",
+        "response.end.1_2",
+        "response.end.3_4",
+    },
+    "general": {
+        "level.activate.4",
+        "level.activate.3",
+        "level.activate.2",
+        "level.activate.1",
+        "level.lower.from_1_2",
+        "level.lower.3_to_4",
+        "response.end.3_4",
+    },
     "police": {"incident.report"},
 }
 
@@ -69,7 +87,7 @@ def test_each_post_may_do_what_the_plan_says(demo, user_of, username):
 def test_refusal_cites_the_clause_and_the_post(demo, user_of):
     decision = can(user_of("office"), "level.activate.2")
     assert not decision
-    assert decision.reason == "按预案§5.3.3，“启动Ⅱ级响应”须由指挥长进行。"
+    assert decision.reason == "按预案§5.3.3，“启动Ⅱ级响应”须由指挥长、总指挥进行。"
     with pytest.raises(PermissionDenied, match=r"§5\.3\.3"):
         require(user_of("office"), "level.activate.2")
     assert require(user_of("commander"), "level.activate.2").via == "指挥长"

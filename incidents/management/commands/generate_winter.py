@@ -583,7 +583,7 @@ def load_context():
     from incidents.models import PlanVersion
     from orgchart.models import Appointment, County, Person, ServiceArea, Unit
     from orgchart.permissions import can
-    from orgchart.selectors import group_leaders, groups_qs, holders_by_post
+    from orgchart.selectors import groups_qs, holders_by_post, leader_posts_by_group
 
     try:
         plan = PlanVersion.current()
@@ -647,7 +647,7 @@ def load_context():
         companies=companies,
         groups=groups,
         posts=posts,
-        resolved=group_leaders(groups, posts),
+        resolved=leader_posts_by_group(),  # 附件3 组长 posts, resolved per incident (AB角 included)
         signer_of_unit=signer,
         person_user=person_user,
     )
@@ -680,10 +680,21 @@ class Winter:
         self.n_tasks, self.n_events, self.drills = opts["tasks"], opts["events"], opts["drills"]
         self.tz = timezone.get_current_timezone()
         self.total_area = ctx.area.heated_area_m2
+        # The service area covering each county (附件4(1), reading): the built-up area or the county's own.
+        from orgchart.models import ServiceArea
+
+        self.area_of = {}
+        for a in ServiceArea.objects.filter(active=True).prefetch_related("counties").order_by("-is_default"):
+            for c in a.counties.all():
+                self.area_of.setdefault(c.pk, a)
         self.plans = []
         self.linked = {}  # names of the linked events (one per cold spell) to get or create
         self.rows = {}  # label -> list of unsaved rows
         self.seq = 0
+
+    def total_of(self, inc):
+        """The heated area of the incident's service area (its county's own where it has a total)."""
+        return inc.service_area.heated_area_m2 or self.total_area
 
     # ---- calendar ---------------------------------------------------------------------------------
 
@@ -838,7 +849,7 @@ class Winter:
             category=category,
             incident_type=itype,
             facility=facility,
-            service_area=ctx.area,
+            service_area=self.area_of.get(county.pk, ctx.area),
             county=county,
             address=f"{county.name}{street}{rng.randint(1, 300)}号",
             company=company,
@@ -886,7 +897,7 @@ class Winter:
 
     def figures(self, inc, level, mode, active):
         """Outage and casualty figures fitting the level actually used (small outages, long tail)."""
-        rng, total = self.rng, self.total_area
+        rng, total = self.rng, self.total_of(inc)
         quarter = int(total / 4)
         if mode == "share" and level == 3:
             area = rng.randint(quarter, int(total / 2) - 1)
@@ -938,7 +949,7 @@ class Winter:
         low = 1 if level is None else 2
         cap = 23 if level is None else 96
         duration = min(max(rng.lognormvariate(math.log(median), 0.6), low), cap)
-        if level and level <= 3 and inc.affected_area_m2 >= self.total_area / 4:
+        if level and level <= 3 and inc.affected_area_m2 >= self.total_of(inc) / 4:
             duration = max(duration, 24 + rng.uniform(0, 30))
         inc.restored_at = inc.outage_started_at + hours(duration)
         if rng.random() < 0.85:
@@ -1020,7 +1031,7 @@ class Winter:
         inc.reported_at = reported
         if rng.random() < 0.8:
             inc.estimated_restoration_at = max(now, inc.outage_started_at) + hours(rng.uniform(1, 30))
-            if level and level <= 3 and inc.affected_area_m2 >= self.total_area / 4:
+            if level and level <= 3 and inc.affected_area_m2 >= self.total_of(inc) / 4:
                 inc.estimated_restoration_at = max(
                     inc.outage_started_at + hours(24 + rng.uniform(2, 30)), now + hours(rng.uniform(1, 12))
                 )
@@ -1311,7 +1322,7 @@ class Winter:
 
     def activate_groups(self, p, n_tasks):
         """Ⅱ/Ⅰ: all eight groups at the setup; Ⅳ/Ⅲ with tasks: the office picks a few (附件1)."""
-        from command.activation import _leaders_snapshot, _resolve_units
+        from command.activation import _resolve_units, leaders_record
         from command.models import ActivatedGroup, GroupUnit
         from incidents.models import TimelineEvent
 
@@ -1345,7 +1356,7 @@ class Winter:
                 group=g,
                 at=at,
                 level=level,
-                leaders=_leaders_snapshot(g, ctx.resolved, p.inc, ctx.posts, set()),
+                leaders=leaders_record(g, p.inc, ctx.posts, set(), leader_posts=ctx.resolved),
             )
             ag._units = _resolve_units(g.memberships.all(), p.inc, g.includes_county)
             ag._links = [GroupUnit(activated_group=ag, unit=u, added_at=at) for u in ag._units]
