@@ -10,7 +10,9 @@ from orgchart.models import County, Unit
 from .conftest import COMPANY, report_body
 
 
-def test_a_company_reports_follows_up_and_does_its_task(api, people, walk, django_capture_on_commit_callbacks):
+def test_a_company_reports_follows_up_and_does_its_task(
+    api, people, walk, django_capture_on_commit_callbacks
+):
     client = api(COMPANY)
     county = County.objects.get(code="yanhu")
     r = client.post("/api/v1/incidents/", report_body(county=county.pk), format="json")
@@ -36,7 +38,11 @@ def test_a_company_reports_follows_up_and_does_its_task(api, people, walk, djang
     with django_capture_on_commit_callbacks(execute=True):
         walk(incident, "responding", 4)
         task = tasking.task_issue(
-            incident_id=incident.pk, user=people.office, title="关闭阀门，组织抢修", text="", unit_id=company.pk
+            incident_id=incident.pk,
+            user=people.office,
+            title="关闭阀门，组织抢修",
+            text="",
+            unit_id=company.pk,
         )
     r = client.get("/api/v1/tasks/")
     assert task.pk in [t["id"] for t in r.json()]

@@ -25,7 +25,12 @@ ENDPOINTS = [
     ("post", "/api/v1/tasks/{task}/progress/", "tasks:write", {"text": "处理中"}),
     ("post", "/api/v1/tasks/{task}/complete/", "tasks:write", {}),
     ("get", "/api/v1/webhooks/", "webhooks:manage", None),
-    ("post", "/api/v1/webhooks/", "webhooks:manage", {"url": "http://127.0.0.1:9/hook", "events": ["task.new"]}),
+    (
+        "post",
+        "/api/v1/webhooks/",
+        "webhooks:manage",
+        {"url": "http://127.0.0.1:9/hook", "events": ["task.new"]},
+    ),
     ("get", "/api/v1/webhooks/{webhook}/deliveries/", "webhooks:manage", None),
     ("post", "/api/v1/deliveries/{delivery}/redeliver/", "webhooks:manage", {}),
     ("delete", "/api/v1/webhooks/{webhook}/", "webhooks:manage", None),
@@ -43,7 +48,9 @@ def world(demo, issue, people, make_incident, walk, django_capture_on_commit_cal
     with django_capture_on_commit_callbacks(execute=True):
         incident = make_incident(company=company)
         walk(incident, "responding", 4)
-        task = tasking.task_issue(incident_id=incident.pk, user=people.office, title="抢修", text="", unit_id=company.pk)
+        task = tasking.task_issue(
+            incident_id=incident.pk, user=people.office, title="抢修", text="", unit_id=company.pk
+        )
     owner, _secret = issue(COMPANY, scopes=["webhooks:manage"])
     hook = Webhook.objects.create(
         unit=company, url="http://127.0.0.1:9/hook", events=["task.new"], secret="s", created_by=owner.user
@@ -63,8 +70,12 @@ def call(client, method, path, body, world):
     return client.post(url, body, format="json")
 
 
-@pytest.mark.parametrize(("method", "path", "scope", "body"), ENDPOINTS, ids=[f"{m} {p}" for m, p, _s, _b in ENDPOINTS])
-def test_each_endpoint_needs_its_scope(api, world, method, path, scope, body, django_capture_on_commit_callbacks):
+@pytest.mark.parametrize(
+    ("method", "path", "scope", "body"), ENDPOINTS, ids=[f"{m} {p}" for m, p, _s, _b in ENDPOINTS]
+)
+def test_each_endpoint_needs_its_scope(
+    api, world, method, path, scope, body, django_capture_on_commit_callbacks
+):
     if path.endswith("/complete/"):  # done follows a sign-for (command.tasking.MOVES)
         assert api(COMPANY, ["tasks:write"]).post(f"/api/v1/tasks/{world['task']}/sign/").status_code == 200
     others = [s for s in ALL_SCOPES if s != scope]
@@ -93,7 +104,9 @@ def test_lists_show_only_the_units_own(api, world):
     assert world["task"] in [t["id"] for t in mine.get("/api/v1/tasks/").json()]
 
 
-@pytest.mark.parametrize(("method", "path", "scope", "body"), ENDPOINTS, ids=[f"{m} {p}" for m, p, _s, _b in ENDPOINTS])
+@pytest.mark.parametrize(
+    ("method", "path", "scope", "body"), ENDPOINTS, ids=[f"{m} {p}" for m, p, _s, _b in ENDPOINTS]
+)
 def test_without_a_valid_token_401(api, issue, people, world, method, path, scope, body):
     from rest_framework.test import APIClient
 
