@@ -79,7 +79,8 @@ def idempotent(view_method):
             return view_method(self, request, *args, **kwargs)
         key = key.strip()
         if not key or len(key) > MAX_KEY:
-            raise ApiError([error(None, "invalid_idempotency_key", _("Idempotency-Key 须为 1–200 个字符。"))])
+            message = _("Idempotency-Key 须为 1–200 个字符。")
+            raise ApiError([error(None, "invalid_idempotency_key", message)], code="invalid_idempotency_key")
         record, done = _claim(request, key, fingerprint(request))
         if done is not None:
             response = Response(done.body, status=done.status)
