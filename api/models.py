@@ -121,8 +121,8 @@ class Webhook(models.Model):
 
 
 class Delivery(models.Model):
-    """One event for one webhook: POSTed until accepted (2xx), at most ``MAX_ATTEMPTS`` times with
-    backoff; the receiver deduplicates by ``id`` (the ``X-Heating-Delivery`` header): at least once."""
+    """One event for one webhook: POSTed until accepted (2xx), at most ``len(API_WEBHOOK_BACKOFF)`` times
+    with backoff; the receiver deduplicates by ``id`` (the ``X-Heating-Delivery`` header): at least once."""
 
     class State(models.TextChoices):
         PENDING = "pending", _("待发送")

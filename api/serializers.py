@@ -26,6 +26,7 @@ class StrictChar(serializers.CharField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("trim_whitespace", False)
+        kwargs.setdefault("allow_blank", True)  # "" is the form's to refuse, with its message
         super().__init__(**kwargs)
 
 

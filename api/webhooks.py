@@ -3,7 +3,7 @@
 Headers: ``X-Heating-Event``, ``X-Heating-Delivery`` (the delivery's id: the receiver deduplicates by it,
 delivery is at least once), ``X-Heating-Timestamp`` and ``X-Heating-Signature: sha256=<hex>``, the
 HMAC-SHA256 with the webhook's secret of ``"<timestamp>.<body>"``. A delivery is tried up to
-``MAX_ATTEMPTS`` times with backoff (``BACKOFF``), then listed as failed; the office or the unit
+as many times as ``API_WEBHOOK_BACKOFF`` has entries, with that backoff, then listed as failed; the office or the unit
 re-sends it (``redeliver``)."""
 
 import hashlib
@@ -23,8 +23,10 @@ from django.utils.translation import gettext as _
 
 from .models import Delivery, Webhook
 
-MAX_ATTEMPTS = 5
-BACKOFF = (0, 30, 120, 600, 1800)  # seconds before attempt 1, 2, …
+
+def backoff():
+    """Seconds before attempt 1, 2, … (``API_WEBHOOK_BACKOFF``); as many attempts as entries."""
+    return settings.API_WEBHOOK_BACKOFF
 
 
 def check_url(url):
@@ -103,13 +105,13 @@ def attempt(delivery_id):
     d.last_status, d.last_error = status, err[:300]
     if status is not None and 200 <= status < 300:
         d.state, d.delivered_at = Delivery.State.SENT, timezone.now()
-    elif d.attempts >= MAX_ATTEMPTS:
+    elif d.attempts >= len(backoff()):
         d.state = Delivery.State.FAILED
     else:
-        d.next_attempt_at = timezone.now() + timedelta(seconds=BACKOFF[d.attempts])
+        d.next_attempt_at = timezone.now() + timedelta(seconds=backoff()[d.attempts])
     d.save(update_fields=["state", "delivered_at", "last_status", "last_error", "next_attempt_at"])
     if d.state == Delivery.State.PENDING:
-        _enqueue([d.pk], countdown=BACKOFF[d.attempts])
+        _enqueue([d.pk], countdown=backoff()[d.attempts])
     return d.state
 
 

@@ -299,3 +299,7 @@ CACHES = {
     ),
 }
 API_WEBHOOK_TIMEOUT_SECONDS = env.float("API_WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+# Seconds before each attempt of a webhook delivery (the first at once); their number is the maximum.
+API_WEBHOOK_BACKOFF = [
+    int(x) for x in env.list("API_WEBHOOK_BACKOFF", default=["0", "30", "120", "600", "1800"])
+]
