@@ -3,6 +3,8 @@
 ``task_progress``) after the web form has validated the data; permission is the same layer
 (``orgchart.permissions``), the token acting as its unit's liaison."""
 
+import uuid
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
@@ -48,6 +50,30 @@ IDEMPOTENCY = OpenApiParameter(
 PAGE = OpenApiParameter("page", int, OpenApiParameter.QUERY, required=False, description="页码，每页 50 条")
 
 
+class ApiView(APIView):
+    # Path ids are parsed here, so that a malformed one is a JSON 404 like a missing one (the URL
+    # patterns take any segment). No docstring: it would become every operation's description.
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        for name, value in kwargs.items():
+            self.kwargs[name] = _parse_id(name, value)  # the very dict dispatch() hands to the handler
+
+
+def _parse_id(name, value):
+    try:
+        if name == "delivery_id":
+            return uuid.UUID(value)
+        number = int(value)
+        if not (value.isdigit() and 0 < number < 2**63):
+            raise ValueError(value)
+        return number
+    except (ValueError, TypeError):
+        raise ApiError(
+            [error(None, "not_found", _("没有找到。"))], status_code=404, code="not_found"
+        ) from None
+
+
 class PageIn(drf.Serializer):
     page = drf.IntegerField(min_value=1, max_value=100000, required=False, default=1)
 
@@ -89,7 +115,7 @@ def incidents_for(token):
     )
 
 
-class Incidents(APIView):
+class Incidents(ApiView):
     @property
     def required_scope(self):
         return "incidents:report" if self.request.method == "POST" else "incidents:read"
@@ -142,7 +168,7 @@ class Incidents(APIView):
         return response
 
 
-class IncidentDetail(APIView):
+class IncidentDetail(ApiView):
     required_scope = "incidents:read"
 
     @extend_schema(
@@ -155,7 +181,7 @@ class IncidentDetail(APIView):
         return Response(s.IncidentOut(presenters.incident(incident)).data)
 
 
-class FollowUps(APIView):
+class FollowUps(ApiView):
     required_scope = "incidents:report"
 
     @extend_schema(
@@ -193,7 +219,7 @@ def tasks_for(user):
     return tasking.visible(user, Assignment.objects.select_related("incident", "group", "unit"))
 
 
-class Tasks(APIView):
+class Tasks(ApiView):
     required_scope = "tasks:read"
 
     @extend_schema(
@@ -207,7 +233,7 @@ class Tasks(APIView):
         return Response(s.TaskOut([presenters.task(t) for t in page_of(request, qs)], many=True).data)
 
 
-class TaskDetail(APIView):
+class TaskDetail(ApiView):
     required_scope = "tasks:read"
 
     @extend_schema(operation_id="tasks_read", summary="一项任务", responses={200: s.TaskOut, **ERRORS})
@@ -215,7 +241,7 @@ class TaskDetail(APIView):
         return Response(s.TaskOut(presenters.task(get_object_or_404(tasks_for(request.user), pk=pk))).data)
 
 
-class TaskMove(APIView):
+class TaskMove(ApiView):
     required_scope = "tasks:write"
     move = None
 
@@ -265,7 +291,7 @@ class TaskComplete(TaskMove):
         return self._move(request, pk)
 
 
-class TaskProgress(APIView):
+class TaskProgress(ApiView):
     required_scope = "tasks:write"
 
     @extend_schema(

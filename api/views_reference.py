@@ -3,17 +3,16 @@ token reads them (no scope); a fixed number of queries each."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from incidents.choices import Category, Facility, IncidentType
 from incidents.models import Source
 from orgchart.models import County, ServiceArea, Unit, UnitKind, WorkingGroup
 
 from . import serializers as s
-from .views import ERRORS
+from .views import ERRORS, ApiView
 
 
-class Counties(APIView):
+class Counties(ApiView):
     @extend_schema(
         operation_id="reference_counties",
         summary="县（市、区）",
@@ -26,7 +25,7 @@ class Counties(APIView):
         )
 
 
-class ServiceAreas(APIView):
+class ServiceAreas(ApiView):
     @extend_schema(
         operation_id="reference_service_areas",
         summary="供热服务区域",
@@ -53,7 +52,7 @@ class ServiceAreas(APIView):
         )
 
 
-class Units(APIView):
+class Units(ApiView):
     @extend_schema(
         operation_id="reference_units",
         summary="成员单位、企业、县级政府",
@@ -79,7 +78,7 @@ class Units(APIView):
         )
 
 
-class Groups(APIView):
+class Groups(ApiView):
     @extend_schema(
         operation_id="reference_groups",
         summary="现场工作组（附件3）",
@@ -93,7 +92,7 @@ class Groups(APIView):
 CHOICES = {"categories": Category, "facilities": Facility, "incident_types": IncidentType, "sources": Source}
 
 
-class Choices(APIView):
+class Choices(ApiView):
     @extend_schema(
         operation_id="reference_choices",
         summary="事件类别（§1.5）、受影响设施、具体情形、信息来源",

@@ -5,14 +5,13 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from . import serializers as s
 from . import services, webhooks
 from .errors import ApiError, from_django
 from .idempotency import idempotent
 from .models import Delivery, Webhook
-from .views import ERRORS, IDEMPOTENCY, PAGE, checked, page_of
+from .views import ERRORS, IDEMPOTENCY, PAGE, ApiView, checked, page_of
 
 
 def hook_out(h, secret=False):
@@ -38,7 +37,7 @@ def delivery_out(d):
     ).data
 
 
-class Webhooks(APIView):
+class Webhooks(ApiView):
     required_scope = "webhooks:manage"
 
     @extend_schema(
@@ -70,7 +69,7 @@ class Webhooks(APIView):
         return Response(hook_out(hook, secret=True), status=status.HTTP_201_CREATED)
 
 
-class WebhookDetail(APIView):
+class WebhookDetail(ApiView):
     required_scope = "webhooks:manage"
 
     @extend_schema(
@@ -84,7 +83,7 @@ class WebhookDetail(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class Deliveries(APIView):
+class Deliveries(ApiView):
     required_scope = "webhooks:manage"
 
     @extend_schema(
@@ -98,7 +97,7 @@ class Deliveries(APIView):
         return Response([delivery_out(d) for d in page_of(request, hook.deliveries.order_by("-created_at"))])
 
 
-class Redeliver(APIView):
+class Redeliver(ApiView):
     required_scope = "webhooks:manage"
 
     @extend_schema(

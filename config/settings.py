@@ -282,6 +282,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.path_ids"],
     "ENUM_NAME_OVERRIDES": {
         "TaskStateEnum": "command.models.Assignment.State",
         "IncidentStateEnum": "incidents.choices.State",
