@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers as drf
 from rest_framework import status
@@ -32,22 +33,24 @@ from .idempotency import idempotent
 PAGE_SIZE = 50
 LOSS = {"direct_loss_yuan": "direct_loss"}
 ERRORS = {
-    400: OpenApiResponse(s.ErrorOut, description="校验错误（与网页表单相同的规则和提示）"),
-    401: OpenApiResponse(s.ErrorOut, description="令牌缺失、无效、过期或已吊销"),
-    403: OpenApiResponse(s.ErrorOut, description="令牌没有权限范围，或预案规定无权进行"),
-    404: OpenApiResponse(s.ErrorOut, description="不存在，或不属于本单位"),
-    409: OpenApiResponse(s.ErrorOut, description="当前状态下不能进行（如任务已签收）"),
-    422: OpenApiResponse(s.ErrorOut, description="Idempotency-Key 已用于另一个请求"),
-    429: OpenApiResponse(s.ErrorOut, description="请求过于频繁"),
+    400: OpenApiResponse(s.ErrorOut, description=gettext_lazy("校验错误（与网页表单相同的规则和提示）")),
+    401: OpenApiResponse(s.ErrorOut, description=gettext_lazy("令牌缺失、无效、过期或已吊销")),
+    403: OpenApiResponse(s.ErrorOut, description=gettext_lazy("令牌没有权限范围，或预案规定无权进行")),
+    404: OpenApiResponse(s.ErrorOut, description=gettext_lazy("不存在，或不属于本单位")),
+    409: OpenApiResponse(s.ErrorOut, description=gettext_lazy("当前状态下不能进行（如任务已签收）")),
+    422: OpenApiResponse(s.ErrorOut, description=gettext_lazy("Idempotency-Key 已用于另一个请求")),
+    429: OpenApiResponse(s.ErrorOut, description=gettext_lazy("请求过于频繁")),
 }
 IDEMPOTENCY = OpenApiParameter(
     "Idempotency-Key",
     str,
     OpenApiParameter.HEADER,
     required=False,
-    description="重试同一请求时带上同一个键（1–200 字符）：返回第一次的结果，不会重复登记",
+    description=gettext_lazy("重试同一请求时带上同一个键（1–200 字符）：返回第一次的结果，不会重复登记"),
 )
-PAGE = OpenApiParameter("page", int, OpenApiParameter.QUERY, required=False, description="页码，每页 50 条")
+PAGE = OpenApiParameter(
+    "page", int, OpenApiParameter.QUERY, required=False, description=gettext_lazy("页码，每页 50 条")
+)
 
 
 class ApiView(APIView):
@@ -122,7 +125,7 @@ class Incidents(ApiView):
 
     @extend_schema(
         operation_id="incidents_list",
-        summary="本单位相关的事件",
+        summary=gettext_lazy("本单位相关的事件"),
         parameters=[PAGE],
         responses={200: s.IncidentOut(many=True), **ERRORS},
     )
@@ -135,9 +138,11 @@ class Incidents(ApiView):
 
     @extend_schema(
         operation_id="incidents_report",
-        summary="接报登记（§5.1）",
-        description="与网页“接报登记”相同的字段和校验。供热企业的令牌：company 为本企业；县级政府的令牌："
-        "county 为本县（市、区）。",
+        summary=gettext_lazy("接报登记（§5.1）"),
+        description=gettext_lazy(
+            "与网页“接报登记”相同的字段和校验。供热企业的令牌：company 为本企业；县级政府的令牌："
+            "county 为本县（市、区）。"
+        ),
         request=s.IncidentReportIn,
         parameters=[IDEMPOTENCY],
         responses={201: s.IncidentOut, **ERRORS},
@@ -173,7 +178,7 @@ class IncidentDetail(ApiView):
 
     @extend_schema(
         operation_id="incidents_read",
-        summary="事件：级别与附件4建议",
+        summary=gettext_lazy("事件：级别与附件4建议"),
         responses={200: s.IncidentOut, **ERRORS},
     )
     def get(self, request, pk):
@@ -186,8 +191,8 @@ class FollowUps(ApiView):
 
     @extend_schema(
         operation_id="incidents_follow_up",
-        summary="续报（§5.1）",
-        description="只改变请求中带有的数字；未带的保持原样。",
+        summary=gettext_lazy("续报（§5.1）"),
+        description=gettext_lazy("只改变请求中带有的数字；未带的保持原样。"),
         request=s.FollowUpIn,
         parameters=[IDEMPOTENCY],
         responses={201: s.FollowUpOut, **ERRORS},
@@ -224,7 +229,7 @@ class Tasks(ApiView):
 
     @extend_schema(
         operation_id="tasks_list",
-        summary="本单位的任务（未完成的在前）",
+        summary=gettext_lazy("本单位的任务（未完成的在前）"),
         parameters=[PAGE],
         responses={200: s.TaskOut(many=True), **ERRORS},
     )
@@ -236,7 +241,9 @@ class Tasks(ApiView):
 class TaskDetail(ApiView):
     required_scope = "tasks:read"
 
-    @extend_schema(operation_id="tasks_read", summary="一项任务", responses={200: s.TaskOut, **ERRORS})
+    @extend_schema(
+        operation_id="tasks_read", summary=gettext_lazy("一项任务"), responses={200: s.TaskOut, **ERRORS}
+    )
     def get(self, request, pk):
         return Response(s.TaskOut(presenters.task(get_object_or_404(tasks_for(request.user), pk=pk))).data)
 
@@ -296,8 +303,10 @@ class TaskProgress(ApiView):
 
     @extend_schema(
         operation_id="tasks_progress",
-        summary="报告进展（可附照片、文件）",
-        description="JSON（只有文字）或 multipart/form-data（text 和 files）。第一次报告进展即签收并开始处理。",
+        summary=gettext_lazy("报告进展（可附照片、文件）"),
+        description=gettext_lazy(
+            "JSON（只有文字）或 multipart/form-data（text 和 files）。第一次报告进展即签收并开始处理。"
+        ),
         request={"application/json": s.ProgressIn, "multipart/form-data": s.ProgressIn},
         parameters=[IDEMPOTENCY],
         responses={201: s.TaskNoteOut, **ERRORS},

@@ -1,6 +1,7 @@
 """Reference data for the callers' forms: counties, service areas, units, groups, categories. Any valid
 token reads them (no scope); a fixed number of queries each."""
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
@@ -15,7 +16,7 @@ from .views import ERRORS, ApiView
 class Counties(ApiView):
     @extend_schema(
         operation_id="reference_counties",
-        summary="县（市、区）",
+        summary=gettext_lazy("县（市、区）"),
         responses={200: s.CountyRefOut(many=True), **ERRORS},
     )
     def get(self, request):
@@ -28,7 +29,7 @@ class Counties(ApiView):
 class ServiceAreas(ApiView):
     @extend_schema(
         operation_id="reference_service_areas",
-        summary="供热服务区域",
+        summary=gettext_lazy("供热服务区域"),
         responses={200: s.ServiceAreaRefOut(many=True), **ERRORS},
     )
     def get(self, request):
@@ -55,7 +56,7 @@ class ServiceAreas(ApiView):
 class Units(ApiView):
     @extend_schema(
         operation_id="reference_units",
-        summary="成员单位、企业、县级政府",
+        summary=gettext_lazy("成员单位、企业、县级政府"),
         responses={200: s.UnitRefOut(many=True), **ERRORS},
     )
     def get(self, request):
@@ -81,7 +82,7 @@ class Units(ApiView):
 class Groups(ApiView):
     @extend_schema(
         operation_id="reference_groups",
-        summary="现场工作组（附件3）",
+        summary=gettext_lazy("现场工作组（附件3）"),
         responses={200: s.GroupRefOut(many=True), **ERRORS},
     )
     def get(self, request):
@@ -95,7 +96,7 @@ CHOICES = {"categories": Category, "facilities": Facility, "incident_types": Inc
 class Choices(ApiView):
     @extend_schema(
         operation_id="reference_choices",
-        summary="事件类别（§1.5）、受影响设施、具体情形、信息来源",
+        summary=gettext_lazy("事件类别（§1.5）、受影响设施、具体情形、信息来源"),
         responses={
             200: {
                 "type": "object",

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -42,7 +43,7 @@ class Webhooks(ApiView):
 
     @extend_schema(
         operation_id="webhooks_list",
-        summary="本单位的推送地址",
+        summary=gettext_lazy("本单位的推送地址"),
         responses={200: s.WebhookOut(many=True), **ERRORS},
     )
     def get(self, request):
@@ -50,9 +51,11 @@ class Webhooks(ApiView):
 
     @extend_schema(
         operation_id="webhooks_register",
-        summary="登记推送地址",
-        description="事件以 JSON POST 到该地址，带 X-Heating-Signature（HMAC-SHA256）与 X-Heating-Delivery。"
-        "签名密钥只在此返回一次。",
+        summary=gettext_lazy("登记推送地址"),
+        description=gettext_lazy(
+            "事件以 JSON POST 到该地址，带 X-Heating-Signature（HMAC-SHA256）与 X-Heating-Delivery。"
+            "签名密钥只在此返回一次。"
+        ),
         request=s.WebhookIn,
         parameters=[IDEMPOTENCY],
         responses={201: s.WebhookOut, **ERRORS},
@@ -74,8 +77,8 @@ class WebhookDetail(ApiView):
 
     @extend_schema(
         operation_id="webhooks_remove",
-        summary="停用推送地址",
-        responses={204: OpenApiResponse(description="已停用"), **ERRORS},
+        summary=gettext_lazy("停用推送地址"),
+        responses={204: OpenApiResponse(description=gettext_lazy("已停用")), **ERRORS},
     )
     def delete(self, request, pk):
         hook = get_object_or_404(Webhook, pk=pk, unit=request.auth.unit)
@@ -88,7 +91,7 @@ class Deliveries(ApiView):
 
     @extend_schema(
         operation_id="webhooks_deliveries",
-        summary="推送记录及结果",
+        summary=gettext_lazy("推送记录及结果"),
         parameters=[PAGE],
         responses={200: s.DeliveryOut(many=True), **ERRORS},
     )
@@ -102,7 +105,7 @@ class Redeliver(ApiView):
 
     @extend_schema(
         operation_id="webhooks_redeliver",
-        summary="重新发送一条推送（同一推送编号）",
+        summary=gettext_lazy("重新发送一条推送（同一推送编号）"),
         request=None,
         parameters=[IDEMPOTENCY],
         responses={202: s.DeliveryOut, **ERRORS},

@@ -63,3 +63,13 @@ def test_throttled_per_token(api, settings):
         assert calm.get("/api/v1/reference/groups/").status_code == 200  # another token: its own budget
     finally:
         TokenRateThrottle.THROTTLE_RATES = old
+
+
+def test_the_command_line_issues_a_token(demo, capsys):
+    from django.core.management import call_command
+
+    call_command("issue_api_token", unit=COMPANY, name="调度系统", scopes=["tasks:read"], by="office")
+    secret = capsys.readouterr().out.strip()
+    token = ApiToken.objects.get()
+    assert token.matches(secret) and token.scopes == ["tasks:read"]
+    assert OrgChange.objects.filter(model="ApiToken", object_id=str(token.pk)).exists()
