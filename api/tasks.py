@@ -1,6 +1,12 @@
+from datetime import timedelta
+
 from celery import shared_task
+from django.utils import timezone
 
 from . import receivers, webhooks
+from .models import IdempotencyRecord
+
+KEEP_IDEMPOTENCY = timedelta(days=7)  # a client retries within minutes; a week is ample
 
 
 @shared_task(name="api.tasks.deliver", acks_late=True)
@@ -11,6 +17,8 @@ def deliver(delivery_id):
 
 @shared_task(name="api.tasks.sweep", acks_late=True)
 def sweep():
-    """Every minute: reminders sent about a unit's tasks become webhook events; late retries are requeued."""
+    """Every minute: reminders sent about a unit's tasks become webhook events; late retries are requeued;
+    idempotency records older than a week go."""
     receivers.reminders_to_webhooks()
+    IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - KEEP_IDEMPOTENCY).delete()
     return webhooks.sweep()

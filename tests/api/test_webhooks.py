@@ -146,3 +146,24 @@ def test_reminders_and_bulk_tasks_are_found_by_the_sweep(
     payload = Delivery.objects.get(event="reminder").payload
     assert payload["data"]["task"] == task.pk and payload["data"]["text"] == "任务未签收"
     assert json.dumps(payload)
+
+
+def test_the_sweep_requeues_late_retries_and_forgets_old_keys(api, queued):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from api.models import IdempotencyRecord
+    from api.tasks import sweep
+
+    client = api(COMPANY, ["webhooks:manage"])
+    hook = Webhook.objects.get(pk=_register(client, "http://127.0.0.1:9/hook").json()["id"])
+    [pk] = webhooks.emit([hook.unit_id], "reminder", "reminder:late", {})
+    Delivery.objects.filter(pk=pk).update(next_attempt_at=timezone.now() - timedelta(minutes=5))
+    old = IdempotencyRecord.objects.create(
+        token=client.token, key="old", method="POST", path="/", fingerprint="x"
+    )
+    IdempotencyRecord.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=8))
+    queued.clear()
+    assert sweep() == 1 and queued == [(str(pk), 0)]
+    assert not IdempotencyRecord.objects.filter(pk=old.pk).exists()

@@ -46,7 +46,10 @@ def test_the_worker_retries_with_backoff_then_delivers(demo, user_of, tmp_path, 
             with transaction.atomic():  # queued on commit, as from a signal
                 [pk] = webhooks.emit([hook.unit_id], "reminder", "reminder:worker", {"text": "任务未签收"})
             wait_for(
-                lambda: Delivery.objects.get(pk=pk).state == Delivery.State.SENT, 30, "the delivery", worker.log
+                lambda: Delivery.objects.get(pk=pk).state == Delivery.State.SENT,
+                30,
+                "the delivery",
+                worker.log,
             )
         d = Delivery.objects.get(pk=pk)
         assert d.attempts == 2 and d.last_status == 200
