@@ -167,3 +167,10 @@ def test_the_sweep_requeues_late_retries_and_forgets_old_keys(api, queued):
     queued.clear()
     assert sweep() == 1 and queued == [(str(pk), 0)]
     assert not IdempotencyRecord.objects.filter(pk=old.pk).exists()
+
+
+def test_beat_runs_the_sweep_every_minute():
+    from config.celery import app
+
+    entry = app.conf.beat_schedule["api-webhooks-sweep-every-minute"]
+    assert entry["task"] == "api.tasks.sweep" and entry["schedule"] == 60.0
