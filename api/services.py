@@ -75,6 +75,7 @@ def token_revoke(*, actor, token_id, reason=""):
             return token
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+        get_user_model().objects.filter(pk=token.user_id).update(is_active=False)
         _log(
             actor,
             "revoke",

@@ -57,3 +57,33 @@ def test_a_company_reports_follows_up_and_does_its_task(
     assert [n.action for n in task.notes.order_by("at", "id")] == ["issue", "sign", "progress", "done"]
     kinds = set(TimelineEvent.objects.filter(incident=incident).values_list("kind", flat=True))
     assert {"created", "follow_up"} <= kinds
+
+
+def test_progress_with_a_photo_and_a_refused_file(api, people, incident_in, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    company = Unit.objects.get(code=COMPANY)
+    incident = incident_in("responding", level=4, company=company)
+    task = tasking.task_issue(
+        incident_id=incident.pk, user=people.office, title="抢修", text="", unit_id=company.pk
+    )
+    client = api(COMPANY, ["tasks:write"])
+    png = bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d49444154789c63f8ffff3f0005fe02fe0def46b80000000049454e44ae426082"
+    )
+    r = client.post(
+        f"/api/v1/tasks/{task.pk}/progress/",
+        {"text": "现场照片", "files": [SimpleUploadedFile("scene.png", png, content_type="image/png")]},
+        format="multipart",
+    )
+    assert r.status_code == 201, r.json()
+    assert len(r.json()["files"]) == 1 and r.json()["task_state"] == "in_progress"
+    r = client.post(
+        f"/api/v1/tasks/{task.pk}/progress/",
+        {"files": [SimpleUploadedFile("run.exe", b"MZ", content_type="application/octet-stream")]},
+        format="multipart",
+    )
+    assert r.status_code == 400 and "不支持的文件类型" in r.json()["message"]
+    assert task.notes.filter(action="progress").count() == 1
