@@ -15,6 +15,7 @@ class TokenForm(forms.Form):
         queryset=Unit.objects.filter(active=True)
         .exclude(kind=UnitKind.ENTERPRISE_CATEGORY)
         .order_by("order", "code"),
+        empty_label=_("— 请选择 —"),
         error_messages={"required": _("请选择单位或企业。"), "invalid_choice": _("所选单位不存在。")},
     )
     name = forms.CharField(
@@ -40,6 +41,12 @@ class TokenForm(forms.Form):
             "max_value": _("有效天数须为1–730的整数。"),
         },
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].widget.attrs["class"] = "form-select"
+        self.fields["name"].widget.attrs.update({"class": "form-control", "autocomplete": "off"})
+        self.fields["days"].widget.attrs.update({"class": "form-control", "inputmode": "numeric"})
 
     def expires_at(self):
         return timezone.now() + timedelta(days=self.cleaned_data["days"])

@@ -14,6 +14,8 @@ from . import services, webhooks
 from .forms import TokenForm
 from .models import ApiToken, Delivery, Webhook
 
+SESSION_SECRET = "api_new_token_secret"
+
 
 def _require(request):
     decision = can(request.user, "api.manage")
@@ -25,7 +27,9 @@ def _require(request):
 def tokens(request):
     _require(request)
     form = TokenForm(request.POST or None)
-    secret = None
+    # Shown once: kept in the session only between the POST and the page it redirects to (no re-POST
+    # on reload, no second token), then dropped.
+    secret = request.session.pop(SESSION_SECRET, None) if request.method == "GET" else None
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -42,7 +46,8 @@ def tokens(request):
                     form.add_error(field if field in form.fields else None, errs)
                 status = 422
             else:
-                form = TokenForm()
+                request.session[SESSION_SECRET] = secret
+                return redirect("api:tokens")
         else:
             status = 422
     rows = ApiToken.objects.select_related("unit", "created_by").order_by("-created_at")[:300]

@@ -16,8 +16,9 @@ def test_the_office_issues_a_token_shown_once_and_revokes_it(as_user):
     r = client.post(
         "/api/office/tokens/",
         {"unit": unit.pk, "name": "调度系统", "scopes": ["incidents:report"], "days": 30},
+        follow=True,
     )
-    assert r.status_code == 200
+    assert r.status_code == 200 and r.redirect_chain == [("/api/office/tokens/", 302)]  # no re-POST on reload
     secret = re.search(r"hk_[0-9a-f]{8}_[\w-]+", r.content.decode()).group(0)
     token = ApiToken.objects.get()
     assert token.hashed == hashlib.sha256(secret.encode()).hexdigest() and secret not in str(token.__dict__)
