@@ -78,8 +78,8 @@ def idempotent(view_method):
         if key is None:
             return view_method(self, request, *args, **kwargs)
         key = key.strip()
-        if not key or len(key) > MAX_KEY:
-            message = _("Idempotency-Key 须为 1–200 个字符。")
+        if not key or len(key) > MAX_KEY or not key.isprintable():
+            message = _("Idempotency-Key 须为 1–200 个可打印字符。")
             raise ApiError([error(None, "invalid_idempotency_key", message)], code="invalid_idempotency_key")
         record, done = _claim(request, key, fingerprint(request))
         if done is not None:

@@ -313,9 +313,14 @@ class TaskProgress(ApiView):
     )
     @idempotent
     def post(self, request, pk):
-        text = request.data.get("text", "")
+        text = request.data.get("text", "") if hasattr(request.data, "get") else None
         if not isinstance(text, str):
             raise ApiError([error("text", "invalid", _("进展情况须为文字。"))])
+        if "\x00" in text:
+            raise ApiError(
+                [error("text", "null_characters_not_allowed", _("进展情况不能包含空字符（NUL）。"))],
+                code="null_characters_not_allowed",
+            )
         files = request.FILES.getlist("files") if hasattr(request, "FILES") else []
         try:
             note = tasking.task_progress(task_id=pk, user=request.user, text=text, files=files)

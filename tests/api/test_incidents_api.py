@@ -105,3 +105,15 @@ def test_reading_gives_the_level_and_the_recommendation(api, django_assert_max_n
         rows = client.get("/api/v1/incidents/").json()
     assert len(rows) == 3 and rows[0]["recommendation"]["clauses"]
     assert client.get("/api/v1/incidents/?page=0").status_code == 400
+
+
+def test_a_nul_character_is_refused_not_a_server_error(api):
+    client = api(COMPANY)
+    r = client.post("/api/v1/incidents/", report_body(title="爆管\x00"), format="json")
+    assert r.status_code == 400 and "title" in {e["field"] for e in r.json()["errors"]}
+    r = client.post(
+        "/api/v1/webhooks/", {"url": "http://127.0.0.1/\x00", "events": ["task.new"]}, format="json"
+    )
+    assert r.status_code == 400 and r.json()["field"] == "url"
+    r = client.post("/api/v1/tasks/1/progress/", {"text": "a\x00"}, format="json")
+    assert r.status_code == 400 and r.json()["code"] == "null_characters_not_allowed"
