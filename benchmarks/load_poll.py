@@ -60,25 +60,37 @@ class Tab(threading.Thread):
             next_at = self.start_at
             while next_at < self.stop_at:
                 time.sleep(max(0.0, next_at - time.monotonic()))
-                try:
-                    status, body, t = server.get(
-                        self.port,
-                        self.poll_url,
-                        session=self.session,
-                        headers={"HX-Request": "true"},
-                        conn=conn,
-                    )
-                except OSError as exc:
-                    conn.close()
-                    conn = http.client.HTTPConnection(server.HOST, self.port, timeout=30)
-                    self.record("poll", type(exc).__name__, 0)
-                else:
-                    self.record("poll", status, t)
-                    if status == 200:
-                        self.poll_url = server.poll_url(body) or self.poll_url
+                conn = self.poll(conn)
                 next_at += self.interval
         finally:
             conn.close()
+
+    def poll(self, conn):
+        """One poll, as a browser sends it: gunicorn closes a keep-alive connection idle for more than
+        its keep-alive time (2 s), so a browser opens a new one and sends again; so does this, once. The
+        time recorded is the request that answered. Returns the connection to use next."""
+        import http.client
+
+        for attempt in (1, 2):
+            try:
+                status, body, t = server.get(
+                    self.port, self.poll_url, session=self.session, headers={"HX-Request": "true"}, conn=conn
+                )
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as exc:
+                conn.close()
+                conn = http.client.HTTPConnection(server.HOST, self.port, timeout=30)
+                if attempt == 2:
+                    self.record("poll", type(exc).__name__, 0)
+                continue
+            except OSError as exc:  # a time-out or a refused connection: an error
+                conn.close()
+                self.record("poll", type(exc).__name__, 0)
+                return http.client.HTTPConnection(server.HOST, self.port, timeout=30)
+            self.record("poll", status, t)
+            if status == 200:
+                self.poll_url = server.poll_url(body) or self.poll_url
+            return conn
+        return conn
 
     def record(self, kind, status, seconds):
         with self.lock:

@@ -51,6 +51,12 @@ app.conf.update(
             "schedule": float(REMINDER_DISPATCH_SECONDS),
             "options": {"expires": REMINDER_DISPATCH_SECONDS - 1},
         },
+        # API webhooks (api/tasks.py): reminders about a unit's tasks become events; late retries requeued.
+        "api-webhooks-sweep-every-minute": {
+            "task": "api.tasks.sweep",
+            "schedule": 60.0,
+            "options": {"expires": 55},
+        },
     },
 )
 app.autodiscover_tasks()

@@ -45,6 +45,10 @@ INSTALLED_APPS = [
     "command",
     "aftermath",
     "documents",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -82,6 +86,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "config.context_processors.site",
                 "command.context_processors.notifications",
+                "api.context_processors.office",
             ],
         },
     }
@@ -269,3 +274,52 @@ DOCUMENT_HEADING_FONT = env.str("DOCUMENT_HEADING_FONT", default="Noto Sans CJK 
 DOCUMENT_NUMBER_PREFIX = env.str("DOCUMENT_NUMBER_PREFIX", default="运供应急办")
 DOCUMENT_ISSUER = env.str("DOCUMENT_ISSUER", default="")  # "": the plan's name for the HQ office (§2.1)
 DEMO_MODE = env.bool("DEMO_MODE", default=False)
+
+# --- The REST API (issue 19, app api/): tokens per unit, OpenAPI schema, per-token throttling -----------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.auth.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.auth.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.auth.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": env.str("API_RATE", default="120/min")},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "供热应急指挥平台 API",
+    "DESCRIPTION": "运城市城市集中供热突发事件应急指挥平台的接口（运政办发〔2021〕68 号）：供热企业、成员单位和城市系统"
+    "报告事件、续报、签收和反馈任务。认证：`Authorization: Bearer <令牌>`（由市指挥部办公室签发）。",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",  # served from static/ (drf-spectacular-sidecar): no CDN
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.path_ids"],
+    "ENUM_NAME_OVERRIDES": {
+        "TaskStateEnum": "command.models.Assignment.State",
+        "IncidentStateEnum": "incidents.choices.State",
+        "DeliveryStateEnum": "api.models.Delivery.State",
+        "WebhookEventEnum": "api.models.Event",
+    },
+}
+# The throttle's counters: Redis when there is one (shared by every web worker), else in-process memory.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "api": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "api"}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api"}
+    ),
+}
+API_WEBHOOK_TIMEOUT_SECONDS = env.float("API_WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+# Seconds before each attempt of a webhook delivery (the first at once); their number is the maximum.
+API_WEBHOOK_BACKOFF = [
+    int(x) for x in env.list("API_WEBHOOK_BACKOFF", default=["0", "30", "120", "600", "1800"])
+]

@@ -17,6 +17,7 @@ urlpatterns = [
     path("command/", include("command.urls")),
     path("aftermath/", include("aftermath.urls")),
     path("documents/", include("documents.urls")),
+    path("api/", include("api.urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

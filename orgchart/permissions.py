@@ -181,6 +181,13 @@ RULES = {
             reading=True,
         ),
         Rule("roster.edit", OFFICE, "DOMAIN.md §4 值班表", "编排值班表", reading=True),
+        Rule(
+            "api.manage",
+            OFFICE,
+            "附件2（市指挥部办公室承担日常工作）",
+            "签发、吊销接口令牌，查看和重发推送",
+            reading=True,
+        ),
         # Not a clause of the plan: the system's own rule, kept with the others so the page lists it.
         Rule("account.unlock", ("office_director",), "系统安全规定", "提前解除登录锁定", reading=True),
     )
@@ -363,6 +370,15 @@ def _acting_grants(deputy_posts, at):
                 )
             )
     return grants
+
+
+def act_in_post(user, *, position, position_name, unit_id=None, group_id=None):
+    """A system acting for a unit (an API token, ``api/``): for this user object (one request) the
+    permission layer answers as for a holder of ``position`` in ``unit_id`` — the same rules, no
+    appointment on the org chart. Returns the Authority."""
+    authority = Authority(None, (Grant(position, position_name, unit_id, group_id),), timezone.now())
+    user._orgchart_authority = authority
+    return authority
 
 
 def can(user, action, obj=None):
