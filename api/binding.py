@@ -45,9 +45,12 @@ def report_data(validated, unit):
                 )
     data.setdefault("reported_at", timezone.now().isoformat())
     if "service_area" not in data:
-        default = (
-            ServiceArea.objects.filter(is_default=True, active=True).values_list("pk", flat=True).first()
-        )
+        # The service area that covers the incident's county (附件4(1), 解读: the share is computed against an
+        # area that covers the county), the default one first.
+        areas = ServiceArea.objects.filter(active=True).order_by("-is_default", "pk")
+        if data.get("county"):
+            areas = areas.filter(counties=data["county"])
+        default = areas.values_list("pk", flat=True).first()
         data["service_area"] = str(default or "")
     data.setdefault("source", "company")
     measures = validated.get("first_measures") or []
