@@ -16,62 +16,25 @@ the web processes and the Celery worker see the same number.
 """
 
 import logging
-import time
 
 from django.apps import apps
-from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
+from config.version import KEY, TIMEOUT, current, fresh, get, memo, put  # noqa: F401  (re-exported)
+
 log = logging.getLogger(__name__)
-KEY = "dashboard:version"
 HEALTH_KEY = "dashboard:health"  # the home page's system status, kept a few seconds (views_dashboard)
-WATCHED_APPS = ("incidents", "command", "orgchart")
+WATCHED_APPS = ("incidents", "command", "orgchart", "aftermath")  # aftermath: pages kept per version show it
 IGNORED = {"command.heartbeat", "command.reminder", "command.delivery", "command.notification"}
-# The cache must keep the version for good: a lost key is set again from the clock (always newer).
-TIMEOUT = None
-
-
-def _fresh():
-    return time.time_ns() // 1000  # microseconds: above any number bumped before a flush
-
-
-def get(key):
-    """A cache read that never fails the page: None when the cache cannot be reached (logged)."""
-    try:
-        return cache.get(key)
-    except Exception:  # any backend error: the dashboard reads the database instead
-        log.warning("dashboard cache unavailable (get %s)", key, exc_info=True)
-        return None
-
-
-def put(key, value, timeout):
-    try:
-        cache.set(key, value, timeout=timeout)
-    except Exception:  # any backend error
-        log.warning("dashboard cache unavailable (set %s)", key, exc_info=True)
-
-
-def current():
-    """The dashboard's version now (an int), or None when the cache cannot be reached (then every poll
-    is answered from the database). One cache read."""
-    try:
-        version = cache.get(KEY)
-        if version is None:
-            cache.add(KEY, _fresh(), timeout=TIMEOUT)
-            version = cache.get(KEY)
-        return version
-    except Exception:  # any backend error
-        log.warning("dashboard cache unavailable (version)", exc_info=True)
-        return None
 
 
 def _incr():
     try:
         cache.incr(KEY)
     except ValueError:  # the key is gone (flushed, or never set): start again from the clock
-        cache.set(KEY, _fresh(), timeout=TIMEOUT)
+        cache.set(KEY, fresh(), timeout=TIMEOUT)
 
 
 def _bump_now():
@@ -104,19 +67,3 @@ def connect():
                 continue
             post_save.connect(_changed, sender=model, dispatch_uid=f"live.{name}.save")
             post_delete.connect(_changed, sender=model, dispatch_uid=f"live.{name}.delete")
-
-
-def memo(name, parts, compute, *, seconds):
-    """``compute()`` kept in the cache for the current version: ``name`` and ``parts`` (plain values, e.g.
-    the period and the language) make the key with the version, so any write that matters starts afresh;
-    ``seconds`` bounds how stale what the version does not watch may get (reminders, the clock). Without
-    a cache, ``compute()`` every time."""
-    version = current() if getattr(settings, "DASHBOARD_MEMO", True) else None
-    if version is None:
-        return compute()
-    key = "memo:" + ":".join(str(p) for p in (name, version, *parts))
-    value = get(key)
-    if value is None:
-        value = compute()
-        put(key, value, seconds)
-    return value

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.pagecache import cached_page
 from incidents.choices import ResponseLevel, State
 from incidents.models import Incident
 from incidents.views import recommendation_context
@@ -461,6 +462,7 @@ def _lazy_form(request, incident, name):
 
 
 @login_required
+@cached_page()
 def incident_command(request, pk):
     incident = _get_incident(pk)
     part = request.GET.get("part")

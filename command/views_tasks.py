@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.pagecache import cached_page
 from incidents.choices import State
 from incidents.models import Incident
 from orgchart.models import Person, Unit, UnitKind
@@ -79,6 +80,7 @@ def _actions(scope, task):
 
 
 @login_required
+@cached_page()
 def my_tasks(request):
     """The tasks of this person's units and groups, open first; TASK_ROWS (20) at a time ("更多任务")."""
     now = timezone.now()
@@ -269,6 +271,7 @@ def _incident_or_404(pk):
 
 
 @login_required
+@cached_page()
 def board(request, pk):
     incident = _incident_or_404(pk)
     part = request.GET.get("part") if request.htmx else None

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
+from config.pagecache import cached_page
 from orgchart.permissions import can
 
 from . import selectors, services
@@ -391,6 +392,7 @@ def lazy_form(request, pk, name):
 
 
 @login_required
+@cached_page()
 def incident_detail(request, pk):
     part = request.GET.get("part") if request.htmx else None
     if part in ("follow_up_form", "report_form"):
