@@ -64,7 +64,7 @@ def test_a_committed_write_shows_at_once(
 
 
 def test_each_person_gets_their_own_copy(memo_on, as_user, incident_in):
-    incident = incident_in("responding", level=3)
+    incident_in("responding", level=3)
     office_html = queries(as_user("office"), "/command/tasks/")[1]
     police_html = queries(as_user("police"), "/command/tasks/")[1]
     assert office_html != police_html
