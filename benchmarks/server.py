@@ -121,13 +121,34 @@ def drop_sessions(keys):
     Session.objects.filter(session_key__in=keys).delete()
 
 
+def csrf_cookie(port):
+    """A CSRF cookie as a browser holds one after its first page (the login page sets it)."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=60)
+    try:
+        conn.request("GET", "/login/", headers={"Host": HOST})
+        resp = conn.getresponse()
+        resp.read()
+        for header, value in resp.getheaders():
+            if header.lower() == "set-cookie" and value.startswith("csrftoken="):
+                return value.split(";", 1)[0].split("=", 1)[1]
+    finally:
+        conn.close()
+    return None
+
+
+_CSRF = {}
+
+
 def get(port, path, *, session=None, headers=None, conn=None):
-    """(status, body bytes, seconds) of one GET; ``conn`` reuses a keep-alive connection."""
+    """(status, body bytes, seconds) of one GET; ``conn`` reuses a keep-alive connection. A logged-in
+    request carries the CSRF cookie too, as a browser does after its first page."""
     own = conn is None
     conn = conn or http.client.HTTPConnection(HOST, port, timeout=60)
     h = {"Host": HOST}
     if session:
-        h["Cookie"] = f"sessionid={session}"
+        if port not in _CSRF:
+            _CSRF[port] = csrf_cookie(port)
+        h["Cookie"] = f"sessionid={session}" + (f"; csrftoken={_CSRF[port]}" if _CSRF[port] else "")
     h.update(headers or {})
     start = time.perf_counter()
     try:

@@ -75,9 +75,13 @@ def poll_path(port, session):
     return server.poll_url(body) if status == 200 else None
 
 
-def time_pages(port, sessions, pages, *, rounds, n):
-    """{label: {"page": [s…], "bell": [s…], "status": int, "bytes": int}}"""
+def time_pages(port, sessions, pages, *, rounds, n, cold=False):
+    """{label: {"page": [s…], "bell": [s…], "status": int, "bytes": int}}. ``cold``: the dashboard's version
+    is bumped before each page request (as a committed write does), so nothing kept for it is used: the cost
+    of the first look after a write."""
     import http.client
+
+    from command import live
 
     conn = http.client.HTTPConnection(server.HOST, port, timeout=120)
     out = {label: {"page": [], "bell": [], "status": None, "bytes": 0} for label, _u, _p in pages}
@@ -89,6 +93,8 @@ def time_pages(port, sessions, pages, *, rounds, n):
             server.get(port, path, session=session, headers=headers, conn=conn)  # warm
             for _i in range(n):
                 _s, _b, tb = server.get(port, BELL, session=session, headers=htmx, conn=conn)
+                if cold:
+                    live.bump()  # outside a transaction: at once, as after a commit
                 status, body, tp = server.get(port, path, session=session, headers=headers, conn=conn)
                 rec = out[label]
                 rec["bell"].append(tb)
@@ -98,7 +104,7 @@ def time_pages(port, sessions, pages, *, rounds, n):
     return out
 
 
-def run_database(name, *, rounds, n):
+def run_database(name, *, rounds, n, cold=False):
     url = database_url(name)
     global _READY
     if not _READY:
@@ -119,7 +125,7 @@ def run_database(name, *, rounds, n):
                 for label, user, path in pages
                 if path != "POLL" or poll
             ]
-            results = time_pages(srv.port, sessions, pages, rounds=rounds, n=n)
+            results = time_pages(srv.port, sessions, pages, rounds=rounds, n=n, cold=cold)
     finally:
         server.drop_sessions(keys)
     return pages, info, results
@@ -130,12 +136,16 @@ def main():
     parser.add_argument("--db", action="append", required=True)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--n", type=int, default=15)
+    parser.add_argument("--cold", action="store_true", help="bump the version before each page: no kept copy")
     args = parser.parse_args()
     load = os.getloadavg()
-    print(f"load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {os.cpu_count()} cores")
+    print(
+        f"load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {os.cpu_count()} cores"
+        + ("; COLD: the version bumped before each page (first look after a write)" if args.cold else "")
+    )
     ratios = {}
     for name in args.db:
-        pages, info, results = run_database(name, rounds=args.rounds, n=args.n)
+        pages, info, results = run_database(name, rounds=args.rounds, n=args.n, cold=args.cold)
         print(
             f"\n## {name}  (incident page: #{info['incident']}; command page and board: #{info['hq']}, "
             f"{info['hq_tasks']} tasks)"
