@@ -74,3 +74,13 @@ def test_debug_is_off_unless_asked():
         env={**CLEAN, "DJANGO_SETTINGS_MODULE": "config.settings", "SECRET_KEY": "k" * 50},
     )
     assert out.stdout.split() == ["False", "True", "True"], out.stderr
+
+
+def test_the_default_cache_is_shared_between_processes(settings):
+    """The dashboard's version and the pages kept for it live in the default cache: it must be one that
+    the web workers and the Celery worker share (Redis, or files in the embedded mode), never per process."""
+    backend = settings.CACHES["default"]["BACKEND"]
+    assert backend in (
+        "django.core.cache.backends.redis.RedisCache",
+        "django.core.cache.backends.filebased.FileBasedCache",
+    ), backend
