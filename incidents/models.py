@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.inputs import check_instance, window_constraint
 from orgchart.models import AppendOnlyModel, County, ServiceArea, Unit
 
 from . import rules
@@ -199,6 +200,7 @@ class Incident(models.Model):
             models.Index(fields=["is_drill", "-reported_at"]),
         ]
         constraints = [
+            window_constraint("incidents.Incident", "incident_datetimes_plausible"),  # issue 16
             models.CheckConstraint(condition=Q(state__in=State.values), name="incident_state_valid"),
             models.CheckConstraint(condition=Q(category__in=Category.values), name="incident_category_valid"),
             models.CheckConstraint(
@@ -247,6 +249,10 @@ class Incident(models.Model):
     def clean(self):
         """Facts that cannot be true together; messages name the field (Chinese first)."""
         errors = {}
+        try:
+            check_instance(self)  # the plausible window of every date-time (issue 16)
+        except ValidationError as e:
+            errors.update(e.message_dict)
         latest = timezone.now() + self.CLOCK_SKEW
         for name in ("occurred_at", "reported_at", "outage_started_at", "restored_at"):
             value = getattr(self, name)
@@ -435,6 +441,7 @@ class FirstMeasure(models.Model):
         verbose_name = _("先期处置")
         verbose_name_plural = _("先期处置")
         ordering = ["at", "id"]
+        constraints = [window_constraint("incidents.FirstMeasure", "first_measure_at_plausible")]
 
     def __str__(self):
         return f"{self.at:%m-%d %H:%M} {self.by}"
@@ -500,6 +507,7 @@ class UpwardReport(models.Model):
         verbose_name = _("信息报送记录")
         verbose_name_plural = _("信息报送记录")
         ordering = ["due_at", "id"]
+        constraints = [window_constraint("incidents.UpwardReport", "upward_report_times_plausible")]
 
     def __str__(self):
         return f"{self.get_recipient_display()} {self.due_at:%m-%d %H:%M}"
@@ -549,6 +557,7 @@ class TimelineEvent(AppendOnlyModel):
         verbose_name = _("时间线")
         verbose_name_plural = _("时间线")
         ordering = ["at", "id"]
+        constraints = [window_constraint("incidents.TimelineEvent", "timeline_event_at_plausible")]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.summary}"
