@@ -602,7 +602,7 @@ class Instruction(models.Model):
                     ]
                 ),
                 name="instruction_source_valid",
-            )
+            ),
         ]
 
     def __str__(self):

@@ -184,15 +184,15 @@ def plan(now=None):
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PLAN_LOCK])
         p, cfg = Plan(), policies()
         with translation.override(settings.LANGUAGE_CODE):
-            _plan_reports(p, cfg["report_unassessed"])
-            _plan_hours(p, cfg["hours_24"], now)
-            _plan_requests(p, cfg["level_request"])
-            _plan_tasks(p, cfg["task_unsigned"], cfg["task_overdue"])
-            _plan_follow_ups(p, cfg["no_follow_up"])
-            _plan_upward(p, cfg["upward_late"])
-            _plan_calldowns(p, cfg["calldown"])
+            _guarded(p, _plan_reports, cfg["report_unassessed"])
+            _guarded(p, _plan_hours, cfg["hours_24"], now)
+            _guarded(p, _plan_requests, cfg["level_request"])
+            _guarded(p, _plan_tasks, cfg["task_unsigned"], cfg["task_overdue"])
+            _guarded(p, _plan_follow_ups, cfg["no_follow_up"])
+            _guarded(p, _plan_upward, cfg["upward_late"])
+            _guarded(p, _plan_calldowns, cfg["calldown"])
             for kind, planner in EXTRA_PLANNERS:
-                planner(p, cfg[kind], now)
+                _guarded(p, planner, cfg[kind], now)
         scheduled = {
             (r.kind, r.subject, r.step): r.pk
             for r in Reminder.objects.filter(state=Reminder.State.SCHEDULED).only(
@@ -200,7 +200,7 @@ def plan(now=None):
             )
         }
         gone = [pk for key, pk in scheduled.items() if key not in p.rows]
-        if gone:
+        if gone and not getattr(p, "failed", False):
             Reminder.objects.filter(pk__in=gone).update(state=Reminder.State.CANCELLED, cancelled_at=now)
         candidates = {key: row for key, row in p.rows.items() if key not in scheduled}
         # Rows already sent stay sent; rows cancelled earlier whose condition is back (an incident
@@ -250,6 +250,17 @@ def plan(now=None):
     return sorted(
         {_bucket(row["due_at"]) for row in fresh + revived if now < row["due_at"] <= now + ETA_HORIZON}
     )
+
+
+def _guarded(p, planner, *args):
+    """One planner in a savepoint: a row it cannot plan (a corrupt date-time, issue 16) is logged and
+    its kind skipped for this run; the other kinds, for every other subject, are still planned."""
+    try:
+        with transaction.atomic():
+            planner(p, *args)
+    except Exception:
+        log.exception("reminder planner %s failed; other kinds still planned", planner.__name__)
+        p.failed = True  # nothing is cancelled this run: what it would have planned is unknown
 
 
 def _chunks(items, size):

@@ -184,7 +184,7 @@ class PlausibleWindow:
 
 
 class PlausibleDateTimeField(forms.DateTimeField):
-    """A date-time within its window (``FIELDS``' kinds); the picker's min and max say so too."""
+    """A date-time within its window (``FIELDS``' kinds); the picker's min says so too."""
 
     widget = DateTimeLocalInput
 
@@ -200,10 +200,8 @@ class PlausibleDateTimeField(forms.DateTimeField):
             raise ValidationError(self.error_messages["invalid"], code="invalid") from None
 
     def widget_attrs(self, widget):
-        attrs = super().widget_attrs(widget)
-        attrs["min"] = "2000-01-01T00:00"
-        attrs["max"] = f"{timezone.localtime(latest(self.window), SHANGHAI):%Y-%m-%dT%H:%M}"
-        return attrs
+        # The lower bound only: the upper one moves with the clock, the form is built at import.
+        return {**super().widget_attrs(widget), "min": "2000-01-01T00:00"}
 
 
 def plausible_formfield(model_label, name, **kwargs):

@@ -17,6 +17,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from config.inputs import FIELDS, DateTimeLocalInput, PlausibleDateTimeField
 from orgchart.models import CompanyType, County, ServiceArea, Unit, UnitKind
 
 from .choices import Category, Facility, IncidentType, ResponseLevel, State
@@ -37,15 +38,6 @@ def label(name):
     return Incident._meta.get_field(name).verbose_name
 
 
-class DateTimeLocalInput(forms.DateTimeInput):
-    """A phone's own date-and-time picker; minutes are enough (times are Asia/Shanghai)."""
-
-    input_type = "datetime-local"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
-
-
 def _lazy(msgid, **params):
     """A message translated when shown (the request's language), with its parameters."""
     return lazy(lambda: _(msgid) % {k: str(v) for k, v in params.items()}, str)()
@@ -60,8 +52,12 @@ def _dt(name, required=False):
     messages = {"invalid": _lazy(gettext_noop("%(label)s不是有效的日期时间。"), label=label(name))}
     if required:
         messages.update(_required(name))
-    return forms.DateTimeField(
-        label=label(name), required=required, widget=DateTimeLocalInput(), error_messages=messages
+    return PlausibleDateTimeField(
+        window=FIELDS["incidents.Incident"][name],
+        label=label(name),
+        required=required,
+        widget=DateTimeLocalInput(),
+        error_messages=messages,
     )
 
 
@@ -585,7 +581,8 @@ class IncidentReportForm(FiguresForm):
 class FirstMeasureForm(forms.Form):
     """One 先期处置 row (§5.2): when, by whom, what. An empty row is left out."""
 
-    at = forms.DateTimeField(
+    at = PlausibleDateTimeField(
+        window=FIELDS["incidents.FirstMeasure"]["at"],
         label=gettext_lazy("时间"),
         required=False,
         widget=DateTimeLocalInput(),
@@ -746,13 +743,15 @@ class UpwardReportForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"placeholder": gettext_lazy("电话、传真、政务网……")}),
     )
-    due_at = forms.DateTimeField(
+    due_at = PlausibleDateTimeField(
+        window=FIELDS["incidents.UpwardReport"]["due_at"],
         label=gettext_lazy("时限（不填则按报告方：企业1小时、逐级2小时）"),
         required=False,
         widget=DateTimeLocalInput(),
         error_messages={"invalid": gettext_lazy("时限不是有效的日期时间。")},
     )
-    sent_at = forms.DateTimeField(
+    sent_at = PlausibleDateTimeField(
+        window=FIELDS["incidents.UpwardReport"]["sent_at"],
         label=gettext_lazy("报送时间（已报送才填）"),
         required=False,
         widget=DateTimeLocalInput(),

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from config.inputs import FIELDS, check_instance, check_window
 from orgchart.permissions import can, require
 
 from .choices import ResponseLevel, State
@@ -195,6 +196,7 @@ def first_measure_add(*, actor, incident, at, by, text):
 def _first_measure(actor, incident, *, at, by, text):
     if at > timezone.now() + Incident.CLOCK_SKEW:
         raise ValidationError({"at": _("先期处置时间不能晚于现在。")})
+    check_window(at, FIELDS["incidents.FirstMeasure"]["at"], _("先期处置时间"), field="at")
     measure = FirstMeasure.objects.create(incident=incident, at=at, by=by, text=text, recorded_by=actor)
     with recorded():  # the record is kept in the plan's language
         _event(
@@ -225,6 +227,7 @@ def upward_report_log(
     require(actor, "incident.follow_up")
     span, rule = DEADLINES[sender]
     due_at = due_at or (reference_at or incident.reported_at) + span
+    check_instance(UpwardReport(due_at=due_at, sent_at=sent_at))  # the plausible window (issue 16)
     with transaction.atomic():
         report = UpwardReport.objects.create(
             incident=incident,
