@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import CheckConstraint, Q
 from django.http import HttpResponse
 from django.template.loader import render_to_string
@@ -229,6 +229,18 @@ def hidden_int(raw, *, required=True):
     if not (raw.isascii() and raw.lstrip("-").isdigit()) or len(raw) > 18:
         raise MalformedInput(_("页面数据有误（“%(v)s”不是编号），请刷新页面后重试。") % {"v": raw[:20]})
     return int(raw)
+
+
+def hidden_int_for(raw, may):
+    """A number the page put in a hidden field, for an action ``may()`` says whether this person may
+    take. Malformed: 403 (PermissionDenied) for who may not act anyway — the permission comes first —
+    and MalformedInput (a 400 with a message) for who may."""
+    try:
+        return hidden_int(raw, required=False)
+    except MalformedInput:
+        if not may():
+            raise PermissionDenied(_("您无权进行此项操作。")) from None
+        raise
 
 
 def bad_request(request, message):

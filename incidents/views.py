@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
+from config.inputs import hidden_int_for
 from orgchart.permissions import can
 
 from . import selectors, services
@@ -462,7 +463,9 @@ def incident_move(request, pk, move):
         return _back(pk, "actions")
     kwargs = {"expected_state": expected_state, "reason": request.POST.get("reason", "")}
     if "expected_level" in request.POST:  # "" (no level yet) is a value to check too
-        kwargs["expected_level"] = request.POST["expected_level"]
+        raw = request.POST["expected_level"].strip()
+        may = lambda: any(s.name == move for s, _l in allowed_moves(incident, request.user))  # noqa: E731
+        kwargs["expected_level"] = hidden_int_for(raw, may) if raw else ""  # issue 16: 400 if malformed
     if move in ("activate", "change_level"):
         kwargs["level"] = request.POST.get("level")
     if move == "dismiss" and request.POST.get("merged_into", "").strip():
