@@ -14,6 +14,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.functional import lazy
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
@@ -674,8 +675,27 @@ def hide_required_errors_formset(formset):
 # ------------------------------------------------------------------------------------------------
 
 
+class CheckboxInput(forms.CheckboxInput):
+    """A checkbox that says it was on the page: a hidden ``<name>__sent`` beside it, so an unticked box
+    (which a browser does not send) is told apart from a field the follow-up did not carry."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        marker = format_html('<input type="hidden" name="{}__sent" value="1">', name)
+        return marker + super().render(name, value, attrs, renderer)
+
+
+def _as_posted(value):
+    """A current value as the form would post it (for the fields a follow-up did not carry)."""
+    if value is None:
+        return ""
+    if hasattr(value, "tzinfo"):
+        return f"{timezone.localtime(value):%Y-%m-%dT%H:%M}"
+    return str(value)
+
+
 class FollowUpForm(FiguresForm):
-    """A follow-up report: a note and any changed figures (prefilled with the current ones)."""
+    """A follow-up report: a note and any changed figures (prefilled with the current ones). It changes
+    only the fields it carries (issue 16): a field absent from the request keeps the incident's value."""
 
     note = forms.CharField(
         label=gettext_lazy("续报内容"),
@@ -688,7 +708,31 @@ class FollowUpForm(FiguresForm):
         self.incident = incident
         if not args and "data" not in kwargs:
             kwargs.setdefault("initial", self.initial_from(incident))
+        elif args and args[0] is not None:
+            args = (self.with_current(args[0], incident), *args[1:])
         super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.BooleanField):
+                field.widget = CheckboxInput(attrs=field.widget.attrs)
+        _bootstrap(self)
+
+    @classmethod
+    def with_current(cls, data, incident):
+        """``data`` with every figure it does not carry filled in from the incident as it is now."""
+        data = data.copy()
+        current = cls.initial_from(incident)
+        for name, field in cls.base_fields.items():
+            if name == "note" or (name not in current and name != "direct_loss"):
+                continue
+            if isinstance(field, forms.BooleanField):
+                if name not in data and f"{name}__sent" not in data and current.get(name):
+                    data[name] = "on"
+            elif name == "direct_loss":
+                if name not in data and "direct_loss" in current:
+                    data["direct_loss"], data["direct_loss_unit"] = str(current["direct_loss"]), "yuan"
+            elif name not in data:
+                data[name] = _as_posted(current[name])
+        return data
 
     @staticmethod
     def initial_from(incident):
