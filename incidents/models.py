@@ -561,3 +561,22 @@ class TimelineEvent(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.summary}"
+
+
+class Submission(models.Model):
+    """A form's single-use submission token (issue 16): the report form carries one in a hidden field;
+    a second POST with the same token (a double click, a resent request) leads to the incident the first
+    one created instead of creating another. The unique row is claimed in the same transaction as the
+    incident, so two POSTs at once have exactly one winner."""
+
+    token = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("表单提交记录")
+        verbose_name_plural = _("表单提交记录")
+
+    def __str__(self):
+        return self.token
