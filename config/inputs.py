@@ -12,6 +12,7 @@ hidden fields. Every form, service and migration that takes a date-time from a p
   (``MalformedInputMiddleware``), raised only after the view checked the permission.
 """
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -226,7 +227,7 @@ def hidden_int(raw, *, required=True):
         if required:
             raise MalformedInput(_("页面数据不完整，请刷新页面后重试。"))
         return None
-    if not (raw.isascii() and raw.lstrip("-").isdigit()) or len(raw) > 18:
+    if not re.fullmatch(r"-?[0-9]{1,18}", raw):
         raise MalformedInput(_("页面数据有误（“%(v)s”不是编号），请刷新页面后重试。") % {"v": raw[:20]})
     return int(raw)
 
