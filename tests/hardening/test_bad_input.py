@@ -1,5 +1,6 @@
 """Bad input never breaks the system (issue 16). The walk finds every form of the site — the pages
-reachable from the home page and the scenario's incidents, as the office and as the director — and
+reachable from the home page and the scenario's incidents, as the office, the director and the
+commander (a form only the approver or the on-site commander sees is found too) — and
 posts the payload list (``walk.PAYLOADS``: NUL, year 0001 and 9999, 1e309, NaN, -1, 20,000 characters,
 RTL override, emoji, HTML/script) to every field:
 
@@ -13,6 +14,7 @@ A URL pattern that takes a POST but is reached by no form, and is not listed bel
 fails the test: a new form is walked from the day it appears.
 """
 
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -32,6 +34,7 @@ GET_ONLY = {
     "orgchart:chart", "orgchart:unit", "orgchart:group", "orgchart:person", "orgchart:contacts",
     "orgchart:authority", "orgchart:service_areas", "orgchart:experts",
     "incidents:detail", "incidents:recommendation",
+    "orgchart:duty", "command:inbox",
     "command:charts", "command:incident", "command:request", "command:reminders", "command:bell",
     "command:my_tasks", "command:task", "command:task_file", "command:board", "command:statistics_xlsx",
     "command:statistics_csv", "aftermath:incident", "documents:incident", "documents:download",
@@ -98,7 +101,9 @@ def scenario(incident_in, firm_two, make_incident, people, django_capture_on_com
     assert Assignment.objects.filter(incident=responding).exists()
     assert CallDown.objects.filter(incident=responding).exists()
     assert LevelRequest.objects.filter(status="open").exists()
-    return {"incidents": [responding, assessing, aftermath, make_incident()], "person": person}
+    with django_capture_on_commit_callbacks(execute=True):
+        at_four = incident_in("responding", level=4)  # Ⅳ: groups left to activate
+    return {"incidents": [responding, assessing, aftermath, at_four, make_incident()], "person": person}
 
 
 def _seeds(s):
@@ -133,53 +138,70 @@ def _pages_still_work(client, s):
     assert not broken, broken
 
 
-def _walk(role, client, user_of, scenario, done):
-    """One role's walk; ``done`` holds what an earlier role's walk covered (by form key and phase)."""
-    client.force_login(user_of(role))
-    forms, pages = crawl(client, _seeds(scenario))
-    poster = Poster(client)
-    fields = walked = 0
-    # 1. one field at a time, rolled back
-    for key, form in forms.items():
-        if (1, key) in done:
+# Posted to with every field at once only: the same form class as another target walked field by field.
+FIELD_BY_FIELD_ELSEWHERE = {"incidents:validate": "incidents:new (the live validation of the same form)"}
+
+
+def _phase_one(poster, forms):
+    """Every field alone with every payload, each post rolled back; returns (forms, fields) walked."""
+    walked = fields = 0
+    for form in forms:
+        if view_name(form["action"])[0] in FIELD_BY_FIELD_ELSEWHERE:
             continue
-        done.add((1, key))
         base, names = base_data(form), field_patterns(form)
         walked, fields = walked + 1, fields + len(names)
         for name in names:
             for label, payload in PAYLOADS.items():
                 poster.check(form, {**base, name: payload}, f"{name}={label}")
-    single = poster.posts
-    # 2. every visible field at once, kept
-    for key, form in forms.items():
-        if (2, key) in done:
-            continue
-        done.add((2, key))
+    return walked, fields
+
+
+def _phase_two(poster, forms):
+    """Every visible field at once with each payload, kept (what is accepted is stored as typed)."""
+    for form in forms:
         base = base_data(form)
         visible = [n for n in form["fields"] if n not in form["hidden"] and n != "csrfmiddlewaretoken"]
         for label, payload in PAYLOADS.items():
             poster.check(form, {**base, **dict.fromkeys(visible, payload)}, f"all={label}", undo=False)
-    slowest = ", ".join(f"{n} {t:.0f}s" for n, t in poster.seconds.most_common(6))
-    print(
-        f"\nbad input as {role}: {len(pages)} pages, {len(forms)} forms; one field at a time: {walked} forms"
-        f" × {fields} fields × {len(PAYLOADS)} payloads = {single} posts; every field at once: "
-        f"{poster.posts - single} posts. Slowest: {slowest}"
-    )
-    return forms, poster.problems
 
 
 def test_bad_input_on_every_form(scenario, client, user_of, capsys):
-    done, reached, problems = set(), set(), []
+    # Find the forms first, as each role (before anything posted changes what the pages offer).
+    by_role, pages = {}, set()
+    for role in ("office", "director", "commander"):
+        client.force_login(user_of(role))
+        forms, seen = crawl(client, _seeds(scenario))
+        by_role[role] = {k: f for k, f in forms.items() if not any(k in v for v in by_role.values())}
+        pages |= seen
+    reached = {view_name(f["action"])[0] for forms in by_role.values() for f in forms.values()}
+    unknown = _url_names() - GET_ONLY - set(NOT_REACHED) - reached
+    assert not unknown, f"URL patterns reached by no form of the walk (add a scenario or a reason): {unknown}"
+
+    problems, posts, walked, fields, slowest = [], [0, 0], 0, 0, Counter()
+    for phase in (1, 2):
+        for role, forms in by_role.items():
+            client.force_login(user_of(role))
+            poster = Poster(client)
+            if phase == 1:
+                w, f = _phase_one(poster, forms.values())
+                walked, fields = walked + w, fields + f
+            else:
+                _phase_two(poster, forms.values())
+            posts[phase - 1] += poster.posts
+            problems += poster.problems
+            slowest += poster.seconds
+    n_forms = sum(len(f) for f in by_role.values())
     with capsys.disabled():
-        for role in ("office", "director"):
-            forms, found = _walk(role, client, user_of, scenario, done)
-            reached |= {view_name(f["action"])[0] for f in forms.values()}
-            problems += found
+        print(
+            f"\nbad input: {len(pages)} pages, {n_forms} forms ("
+            + ", ".join(f"{role} +{len(forms)}" for role, forms in by_role.items())
+            + f"); one field at a time: {walked} forms × {fields} fields × "
+            f"{len(PAYLOADS)} payloads = {posts[0]} posts; every field at once: {n_forms} forms × "
+            f"{len(PAYLOADS)} payloads = {posts[1]} posts. Slowest: "
+            + ", ".join(f"{n} {t:.0f}s" for n, t in slowest.most_common(5))
+        )
     assert not problems, "\n".join(problems[:40])
 
     # the pages and the reminder sweep still work after everything that was accepted
     _pages_still_work(client, scenario)
     reminders.sweep()
-
-    unknown = _url_names() - GET_ONLY - set(NOT_REACHED) - reached
-    assert not unknown, f"URL patterns reached by no form of the walk (add a scenario or a reason): {unknown}"
