@@ -6,12 +6,15 @@ RTL override, emoji, HTML/script) to every field:
 
 1. one field at a time, each post rolled back (forms × fields × payloads): no server error, and when
    the answer is an error nothing was saved (the row counts of every application table);
-2. every visible field at once, kept (forms × payloads): what was accepted is stored as typed;
+2. every visible field at once, kept (forms × payloads), so that step 3 renders whatever was accepted;
 3. afterwards the pages (overview, wall, statistics, charts, reminders, incident, command, document,
    person pages) answer, and a reminder sweep runs.
 
 A URL pattern that takes a POST but is reached by no form, and is not listed below with a reason,
-fails the test: a new form is walked from the day it appears.
+fails the test: a new form is walked from the day it appears. A field named by pattern (a roster's
+``2026-12-01-day-duty_officer`` …) is walked once per pattern. The test prints what it covered; on
+2026-12-03: 79 pages, 64 forms; 63 forms × 259 fields × 10 payloads = 2,590 single-field posts and
+64 × 10 = 640 all-field posts, about 3½ minutes on the shared 2-core machine.
 """
 
 from collections import Counter
