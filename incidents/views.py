@@ -294,7 +294,10 @@ def incident_new(request):
 
 
 def _possible_duplicate(form, now):
+    """可能重复: only with a company named (two reports of "somewhere in the county" are not alike)."""
     cd = form.cleaned_data
+    if cd.get("company") is None:
+        return None
     return services.possible_duplicate(
         county=cd["county"], company=cd.get("company"), is_drill=cd.get("is_drill", False), now=now
     )
