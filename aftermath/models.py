@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.inputs import window_constraint
+
 
 class Kind(models.TextChoices):
     INVESTIGATION = "investigation", _("调查评估报告")
@@ -124,6 +126,7 @@ class Measure(models.Model):
         verbose_name_plural = _("改进措施")
         ordering = ["due_on", "id"]
         constraints = [
+            window_constraint("aftermath.Measure", "measure_due_on_plausible"),  # issue 16
             models.CheckConstraint(condition=Q(state__in=["open", "done"]), name="measure_state_valid"),
             models.CheckConstraint(
                 condition=Q(state="open", done_at__isnull=True) | Q(state="done", done_at__isnull=False),

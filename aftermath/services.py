@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from command.models import Assignment, TaskNote
 from command.services import CommandError, _lock_incident, person_name, timeline_add
+from config.inputs import FIELDS, window_error
 from incidents.archive import ArchivedError
 from incidents.choices import State
 from orgchart.models import Unit, UnitKind, WorkingGroup
@@ -413,6 +414,8 @@ def measure_add(*, incident_id, user, text, owner_unit_id, owner_name="", due_on
         errors["due_on"] = _("请填写完成时限（日期）。")
     elif due_on < timezone.localdate(now):
         errors["due_on"] = _("完成时限不能早于今天。")
+    elif message := window_error(due_on, FIELDS["aftermath.Measure"]["due_on"], _("完成时限"), now):
+        errors["due_on"] = message
     if len(owner_name) > 60:
         errors["owner_name"] = _("责任人最多60个字。")
     with transaction.atomic():

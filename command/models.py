@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.inputs import window_constraint
 from orgchart.models import AppendOnlyModel
 
 
@@ -154,6 +155,7 @@ class LevelRequestStep(AppendOnlyModel):
         verbose_name = _("请示办理记录")
         verbose_name_plural = _("请示办理记录")
         ordering = ["at", "id"]
+        constraints = [window_constraint("command.LevelRequestStep", "level_request_step_at_plausible")]
 
     def __str__(self):
         return f"{self.request_id} {self.step} {self.outcome}"
@@ -344,6 +346,7 @@ class Assignment(models.Model):
         verbose_name_plural = _("任务")
         ordering = ["created_at", "id"]
         constraints = [
+            window_constraint("command.Assignment", "assignment_due_at_plausible"),  # issue 16
             models.CheckConstraint(
                 condition=Q(kind="task", group__isnull=False)
                 | Q(kind="task", unit__isnull=False)
@@ -602,6 +605,7 @@ class Instruction(models.Model):
         verbose_name_plural = _("领导批示")
         ordering = ["given_at", "id"]
         constraints = [
+            window_constraint("command.Instruction", "instruction_given_at_plausible"),  # issue 16
             models.CheckConstraint(
                 condition=Q(
                     source__in=[
@@ -613,7 +617,7 @@ class Instruction(models.Model):
                     ]
                 ),
                 name="instruction_source_valid",
-            )
+            ),
         ]
 
     def __str__(self):

@@ -211,7 +211,7 @@ def plan(now=None, kinds=None):
         with translation.override(settings.LANGUAGE_CODE):
             for its_kinds, planner in _planners():
                 if kinds is None or kinds & set(its_kinds):
-                    planner(p, cfg, now)
+                    _guarded(p, planner, cfg, now)
                     planned.update(its_kinds)
         scheduled_rows = Reminder.objects.filter(state=Reminder.State.SCHEDULED).order_by()
         if kinds is not None:
@@ -221,7 +221,7 @@ def plan(now=None, kinds=None):
             for pk, kind, subject, step in scheduled_rows.values_list("id", "kind", "subject", "step")
         }
         gone = [pk for key, pk in scheduled.items() if key not in p.rows]
-        if gone:
+        if gone and not getattr(p, "failed", False):
             Reminder.objects.filter(pk__in=gone).update(state=Reminder.State.CANCELLED, cancelled_at=now)
         candidates = {key: row for key, row in p.rows.items() if key not in scheduled}
         # Rows already sent stay sent; rows cancelled earlier whose condition is back (an incident
@@ -272,6 +272,17 @@ def plan(now=None, kinds=None):
     return sorted(
         {eta_bucket(row["due_at"]) for row in fresh + revived if now < row["due_at"] <= now + ETA_HORIZON}
     )
+
+
+def _guarded(p, planner, *args):
+    """One planner in a savepoint: a row it cannot plan (a corrupt date-time, issue 16) is logged and
+    its kind skipped for this run; the other kinds, for every other subject, are still planned."""
+    try:
+        with transaction.atomic():
+            planner(p, *args)
+    except Exception:
+        log.exception("reminder planner %s failed; other kinds still planned", getattr(planner, "__name__", planner))
+        p.failed = True  # nothing is cancelled this run: what it would have planned is unknown
 
 
 def _chunks(items, size):

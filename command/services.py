@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from config.inputs import FIELDS, window_error
 from incidents.choices import ResponseLevel, State
 from incidents.lifecycle import TransitionError, backed_levels
 from incidents.models import Incident, TimelineEvent
@@ -324,6 +325,8 @@ def _phone_fields(by_phone, recorder, now, request):
         raise CommandError(_("请选择电话请示的对象（同意的领导）。"))
     if at > now + timedelta(minutes=1):
         raise CommandError(_("电话请示的时间不能晚于现在。"))
+    if message := window_error(at, FIELDS["command.LevelRequestStep"]["at"], _("电话请示的时间"), now):
+        raise CommandError(message)
     # At night the office often telephones first and types the request afterwards: a call before the
     # request was entered is normal; one before the incident was reported is a typing error.
     if at < request.incident.reported_at - timedelta(minutes=1):
@@ -903,6 +906,16 @@ def checklist_mark(*, item_id, actor, done, note="", now=None):
     return item
 
 
+def _check_length(model, name, value):
+    """A text longer than its column: the model's max_length, said in Chinese (issue 16)."""
+    field = model._meta.get_field(name)
+    if value and len(value) > field.max_length:
+        raise CommandError(
+            _("%(label)s最多%(n)s个字（填写了%(len)s个字）。")
+            % {"label": field.verbose_name, "n": field.max_length, "len": len(value)}
+        )
+
+
 def instruction_add(*, incident_id, actor, source, given_by, given_at, text, now=None):
     now = now or timezone.now()
     given_by, text = (given_by or "").strip(), (text or "").strip()
@@ -915,6 +928,9 @@ def instruction_add(*, incident_id, actor, source, given_by, given_at, text, now
             raise CommandError(_("批示人和批示内容都须填写。"))
         if given_at is None or given_at > now + timedelta(minutes=1):
             raise CommandError(_("批示时间须填写，且不能晚于现在。"))
+        if message := window_error(given_at, FIELDS["command.Instruction"]["given_at"], _("批示时间"), now):
+            raise CommandError(message)
+        _check_length(Instruction, "given_by", given_by)
         item = Instruction.objects.create(
             incident=incident,
             source=source,
@@ -957,6 +973,7 @@ def instruction_update(
             raise CommandError(_("这条批示已反馈办结，不能再修改。"))
         if not action_taken and not reported_back:
             raise CommandError(_("请填写落实情况。"))
+        _check_length(Instruction, "action_by", action_by)
         if reported_back and not (action_taken or item.action_taken):
             raise CommandError(_("反馈前须先填写落实情况。"))
         fields = []

@@ -24,6 +24,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from config.inputs import FIELDS, window_error
 from incidents.choices import State
 from orgchart.models import Person, Unit, UnitKind, WorkingGroup
 from orgchart.permissions import authority_for, can
@@ -328,6 +329,8 @@ def task_issue(
             raise CommandError(_("优先级不正确。"))
         if due_at is not None and due_at <= now:
             raise CommandError(_("完成时限须晚于现在。"))
+        if message := window_error(due_at, FIELDS["command.Assignment"]["due_at"], _("完成时限"), now):
+            raise CommandError(message)
         group, unit, person = _target(incident, group_code, unit_id, person_id)
         task = Assignment.objects.create(
             incident=incident,

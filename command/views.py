@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.inputs import hidden_int_for
 from incidents.choices import ResponseLevel, State
 from incidents.models import Incident
 from incidents.views import recommendation_context
@@ -48,6 +49,18 @@ def _refusal(request, e):
 
 def _back(pk, anchor="top"):
     return redirect(reverse("command:incident", args=[pk]) + f"#{anchor}")
+
+
+def _hidden_int(request, name, may):
+    """A number the page put in a hidden field. Malformed: refused as not permitted (403) to who may not
+    act here anyway, a 400 with a message to who may (issue 16: the permission comes first)."""
+    return hidden_int_for(request.POST.get(name), may)
+
+
+def _may_act(request, r):
+    return lambda: (
+        bool(r.current_step) and bool(can(request.user, r.route.action(r.current_step), r.incident))
+    )
 
 
 def _parse_local(raw):
@@ -206,11 +219,12 @@ def request_act(request, pk):
     decision = request.POST.get("decision")
     if decision not in ("approve", "reject"):
         raise Http404
+    stage = _hidden_int(request, "stage", _may_act(request, r))
     try:
         services.level_request_act(
             request_id=r.pk,
             actor=request.user,
-            expected_stage=request.POST.get("stage"),
+            expected_stage=stage,
             approve=decision == "approve",
             note=request.POST.get("note", ""),
         )
@@ -235,13 +249,15 @@ def request_act(request, pk):
 def request_phone(request, pk):
     """The office records a decision taken by phone: 电话请示，XX同意 (or 不同意)."""
     r = get_object_or_404(LevelRequest, pk=pk)
+    may = lambda: bool(can(request.user, "level.phone_record"))  # noqa: E731
+    stage, approver_id = _hidden_int(request, "stage", may), _hidden_int(request, "approver", may)
     try:
-        approver = get_user_model().objects.filter(pk=request.POST.get("approver") or 0).first()
+        approver = get_user_model().objects.filter(pk=approver_id or 0).first()
         at = _parse_local(request.POST.get("at")) or timezone.now()
         services.level_request_act(
             request_id=r.pk,
             actor=request.user,
-            expected_stage=request.POST.get("stage"),
+            expected_stage=stage,
             approve=request.POST.get("decision", "approve") == "approve",
             note=request.POST.get("note", ""),
             by_phone={"approver": approver, "at": at},
@@ -262,11 +278,13 @@ def request_phone(request, pk):
 @require_POST
 def request_withdraw(request, pk):
     r = get_object_or_404(LevelRequest, pk=pk)
+    may = lambda: r.created_by_id == request.user.pk or bool(can(request.user, "level.draft"))  # noqa: E731
+    stage = _hidden_int(request, "stage", may)
     try:
         services.level_request_withdraw(
             request_id=r.pk,
             actor=request.user,
-            expected_stage=request.POST.get("stage"),
+            expected_stage=stage,
             note=request.POST.get("note", ""),
         )
     except (CommandError, PermissionDenied) as e:
@@ -663,7 +681,8 @@ def instruction_update(request, pk):
 @login_required
 def notifications(request):
     if request.method == "POST":
-        services.notification_mark_read(user=request.user, notification_id=request.POST.get("id") or None)
+        notification_id = _hidden_int(request, "id", lambda: True)  # one's own notifications: always
+        services.notification_mark_read(user=request.user, notification_id=notification_id)
         return redirect("command:notifications")
     return render(
         request,

@@ -18,7 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.inputs import hidden_int_for
 from incidents.choices import State
+from incidents.lifecycle import allowed_moves
 from incidents.models import Incident
 from orgchart.models import Person, Unit, UnitKind
 from orgchart.permissions import can
@@ -368,6 +370,10 @@ def _end_context(request, incident):
     }
 
 
+def _may_end(request, incident):
+    return any(spec.name == "end_response" for spec, _levels in allowed_moves(incident, request.user))
+
+
 @login_required
 def end_response(request, pk):
     incident = _incident_or_404(pk)
@@ -385,7 +391,10 @@ def end_response(request, pk):
                 user=request.user,
                 decisions=decisions,
                 reason=request.POST.get("reason", ""),
-                expected_level=int(request.POST.get("expected_level") or 0) or None,
+                expected_level=hidden_int_for(
+                    request.POST.get("expected_level"), lambda: _may_end(request, incident)
+                )
+                or None,
             )
         except (CommandError, PermissionDenied) as e:
             messages.error(request, str(e) or _("您无权进行此项操作。"))

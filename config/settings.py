@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Bad input refused in one place (issue 16): NUL bytes, malformed hidden fields → 400.
+    "config.inputs.NulRefusalMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # AxesMiddleware last: it turns a lockout into our own page (see AXES_LOCKOUT_CALLABLE).

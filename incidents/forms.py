@@ -14,9 +14,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.functional import lazy
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from config.inputs import FIELDS, DateTimeLocalInput, PlausibleDateTimeField
 from orgchart.models import CompanyType, County, ServiceArea, Unit, UnitKind
 
 from .choices import Category, Facility, IncidentType, ResponseLevel, State
@@ -45,15 +47,6 @@ def label(name):
     return Incident._meta.get_field(name).verbose_name
 
 
-class DateTimeLocalInput(forms.DateTimeInput):
-    """A phone's own date-and-time picker; minutes are enough (times are Asia/Shanghai)."""
-
-    input_type = "datetime-local"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
-
-
 def _lazy(msgid, **params):
     """A message translated when shown (the request's language), with its parameters."""
     return lazy(lambda: _(msgid) % {k: str(v) for k, v in params.items()}, str)()
@@ -68,8 +61,12 @@ def _dt(name, required=False):
     messages = {"invalid": _lazy(gettext_noop("%(label)s不是有效的日期时间。"), label=label(name))}
     if required:
         messages.update(_required(name))
-    return forms.DateTimeField(
-        label=label(name), required=required, widget=DateTimeLocalInput(), error_messages=messages
+    return PlausibleDateTimeField(
+        window=FIELDS["incidents.Incident"][name],
+        label=label(name),
+        required=required,
+        widget=DateTimeLocalInput(),
+        error_messages=messages,
     )
 
 
@@ -612,7 +609,8 @@ class IncidentReportForm(FiguresForm):
 class FirstMeasureForm(forms.Form):
     """One 先期处置 row (§5.2): when, by whom, what. An empty row is left out."""
 
-    at = forms.DateTimeField(
+    at = PlausibleDateTimeField(
+        window=FIELDS["incidents.FirstMeasure"]["at"],
         label=gettext_lazy("时间"),
         required=False,
         widget=DateTimeLocalInput(),
@@ -704,8 +702,27 @@ def hide_required_errors_formset(formset):
 # ------------------------------------------------------------------------------------------------
 
 
+class CheckboxInput(forms.CheckboxInput):
+    """A checkbox that says it was on the page: a hidden ``<name>__sent`` beside it, so an unticked box
+    (which a browser does not send) is told apart from a field the follow-up did not carry."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        marker = format_html('<input type="hidden" name="{}__sent" value="1">', name)
+        return marker + super().render(name, value, attrs, renderer)
+
+
+def _as_posted(value):
+    """A current value as the form would post it (for the fields a follow-up did not carry)."""
+    if value is None:
+        return ""
+    if hasattr(value, "tzinfo"):
+        return f"{timezone.localtime(value):%Y-%m-%dT%H:%M}"
+    return str(value)
+
+
 class FollowUpForm(FiguresForm):
-    """A follow-up report: a note and any changed figures (prefilled with the current ones)."""
+    """A follow-up report: a note and any changed figures (prefilled with the current ones). It changes
+    only the fields it carries (issue 16): a field absent from the request keeps the incident's value."""
 
     note = forms.CharField(
         label=gettext_lazy("续报内容"),
@@ -718,7 +735,31 @@ class FollowUpForm(FiguresForm):
         self.incident = incident
         if not args and "data" not in kwargs:
             kwargs.setdefault("initial", self.initial_from(incident))
+        elif args and args[0] is not None:
+            args = (self.with_current(args[0], incident), *args[1:])
         super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.BooleanField):
+                field.widget = CheckboxInput(attrs=field.widget.attrs)
+        _bootstrap(self)
+
+    @classmethod
+    def with_current(cls, data, incident):
+        """``data`` with every figure it does not carry filled in from the incident as it is now."""
+        data = data.copy()
+        current = cls.initial_from(incident)
+        for name, field in cls.base_fields.items():
+            if name == "note" or (name not in current and name != "direct_loss"):
+                continue
+            if isinstance(field, forms.BooleanField):
+                if name not in data and f"{name}__sent" not in data and current.get(name):
+                    data[name] = "on"
+            elif name == "direct_loss":
+                if name not in data and "direct_loss" in current:
+                    data["direct_loss"], data["direct_loss_unit"] = str(current["direct_loss"]), "yuan"
+            elif name not in data:
+                data[name] = _as_posted(current[name])
+        return data
 
     @staticmethod
     def initial_from(incident):
@@ -773,13 +814,15 @@ class UpwardReportForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"placeholder": gettext_lazy("电话、传真、政务网……")}),
     )
-    due_at = forms.DateTimeField(
+    due_at = PlausibleDateTimeField(
+        window=FIELDS["incidents.UpwardReport"]["due_at"],
         label=gettext_lazy("时限（不填则按报告方：企业1小时、逐级2小时）"),
         required=False,
         widget=DateTimeLocalInput(),
         error_messages={"invalid": gettext_lazy("时限不是有效的日期时间。")},
     )
-    sent_at = forms.DateTimeField(
+    sent_at = PlausibleDateTimeField(
+        window=FIELDS["incidents.UpwardReport"]["sent_at"],
         label=gettext_lazy("报送时间（已报送才填）"),
         required=False,
         widget=DateTimeLocalInput(),

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.inputs import check_instance, window_constraint
 from orgchart.models import AppendOnlyModel, County, ServiceArea, Unit
 
 from . import rules
@@ -240,6 +241,7 @@ class Incident(models.Model):
             models.Index(fields=["reported_at"], name="incident_reported_at"),
         ]
         constraints = [
+            window_constraint("incidents.Incident", "incident_datetimes_plausible"),  # issue 16
             models.CheckConstraint(condition=Q(state__in=State.values), name="incident_state_valid"),
             models.CheckConstraint(condition=Q(category__in=Category.values), name="incident_category_valid"),
             models.CheckConstraint(
@@ -295,6 +297,10 @@ class Incident(models.Model):
     def clean(self):
         """Facts that cannot be true together; messages name the field (Chinese first)."""
         errors = {}
+        try:
+            check_instance(self)  # the plausible window of every date-time (issue 16)
+        except ValidationError as e:
+            errors.update(e.message_dict)
         latest = timezone.now() + self.CLOCK_SKEW
         for name in ("occurred_at", "reported_at", "outage_started_at", "restored_at"):
             value = getattr(self, name)
@@ -520,6 +526,7 @@ class FirstMeasure(models.Model):
         verbose_name = _("先期处置")
         verbose_name_plural = _("先期处置")
         ordering = ["at", "id"]
+        constraints = [window_constraint("incidents.FirstMeasure", "first_measure_at_plausible")]
 
     def __str__(self):
         return f"{self.at:%m-%d %H:%M} {self.by}"
@@ -585,6 +592,7 @@ class UpwardReport(models.Model):
         verbose_name = _("信息报送记录")
         verbose_name_plural = _("信息报送记录")
         ordering = ["due_at", "id"]
+        constraints = [window_constraint("incidents.UpwardReport", "upward_report_times_plausible")]
 
     def __str__(self):
         return f"{self.get_recipient_display()} {self.due_at:%m-%d %H:%M}"
@@ -656,6 +664,7 @@ class TimelineEvent(AppendOnlyModel):
                 for move in ("activate", "change_level")
             ),
         ]
+        constraints = [window_constraint("incidents.TimelineEvent", "timeline_event_at_plausible")]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.summary}"
@@ -674,3 +683,22 @@ def rederive_service_area(sender, instance, **kwargs):
         incident.service_area = instance
         incident.derive_facts(now)
     Incident.objects.bulk_update(incidents, FACT_FIELDS, batch_size=500)
+
+
+class Submission(models.Model):
+    """A form's single-use submission token (issue 16): the report form carries one in a hidden field;
+    a second POST with the same token (a double click, a resent request) leads to the incident the first
+    one created instead of creating another. The unique row is claimed in the same transaction as the
+    incident, so two POSTs at once have exactly one winner."""
+
+    token = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("表单提交记录")
+        verbose_name_plural = _("表单提交记录")
+
+    def __str__(self):
+        return self.token

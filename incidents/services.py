@@ -1,14 +1,16 @@
 """Writes other than state moves: reporting an incident, follow-up reports (续报), first measures,
 the upward reporting log, linking. Each writes its timeline event in the same transaction."""
 
+import re
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from config.inputs import FIELDS, check_instance, check_window
 from orgchart.permissions import can, require
 
 from .choices import ResponseLevel, State
@@ -18,6 +20,7 @@ from .models import (
     Incident,
     LinkedEvent,
     PlanVersion,
+    Submission,
     TimelineEvent,
     UpwardReport,
 )
@@ -76,16 +79,62 @@ def _event(incident, actor, kind, summary, *, at=None, reason="", clause="", dat
     )
 
 
-def incident_report(*, actor, data, first_measures=()):
-    """Log a new incident (§5.1 接报). ``data``: cleaned field values of the report form."""
+SUBMISSION_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+DUPLICATE_WINDOW = timedelta(minutes=30)
+
+
+def _claim(token, actor):
+    """Claim a form's submission token (issue 16). None: claimed now; an Incident: a POST with this
+    token already created it (a concurrent one waits here on the unique row until that one commits)."""
+    try:
+        with transaction.atomic():
+            Submission.objects.create(token=token, user=actor)
+        return None
+    except IntegrityError:
+        first = Submission.objects.select_related("incident").filter(token=token).first()
+        if first is None or first.user_id != actor.pk or first.incident is None:
+            raise ValidationError(_("这份表单已经提交过，请刷新页面后重新填写。")) from None
+        return first.incident
+
+
+def submitted(token, actor):
+    """The incident a submission token already created for this person, or None."""
+    if not token or not SUBMISSION_TOKEN.fullmatch(token):
+        return None
+    first = Submission.objects.select_related("incident").filter(token=token, user=actor).first()
+    return first.incident if first else None
+
+
+def possible_duplicate(*, county, company, is_drill, now=None):
+    """The latest incident the same county and company reported in the last 30 minutes (可能重复)."""
+    since = (now or timezone.now()) - DUPLICATE_WINDOW
+    return (
+        Incident.objects.filter(county=county, company=company, is_drill=is_drill, created_at__gte=since)
+        .exclude(state=State.DISMISSED)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def incident_report(*, actor, data, first_measures=(), submission=""):
+    """Log a new incident (§5.1 接报). ``data``: cleaned field values of the report form.
+    ``submission``: the form's single-use token; a second call with it returns the first incident,
+    marked ``duplicate_submission``, and creates nothing."""
     require(actor, "incident.report")
     plan = PlanVersion.current()
     if plan is None:
         raise ValidationError(_("没有现行的预案版本，请先运行 migrate。"))
+    token = submission if submission and SUBMISSION_TOKEN.fullmatch(submission) else ""
     with transaction.atomic():
+        first = _claim(token, actor) if token else None
+        if first is not None:
+            first.duplicate_submission = True
+            return first
         incident = Incident(**data, plan_version=plan, created_by=actor)
         incident.full_clean()
         incident.save()
+        if token:
+            Submission.objects.filter(token=token).update(incident=incident)
         grade, _reasons = incident.grade()
         rec = incident.recommendation()
         with recorded():  # the record is kept in the plan's language
@@ -195,6 +244,7 @@ def first_measure_add(*, actor, incident, at, by, text):
 def _first_measure(actor, incident, *, at, by, text):
     if at > timezone.now() + Incident.CLOCK_SKEW:
         raise ValidationError({"at": _("先期处置时间不能晚于现在。")})
+    check_window(at, FIELDS["incidents.FirstMeasure"]["at"], _("先期处置时间"), field="at")
     measure = FirstMeasure.objects.create(incident=incident, at=at, by=by, text=text, recorded_by=actor)
     with recorded():  # the record is kept in the plan's language
         _event(
@@ -225,6 +275,7 @@ def upward_report_log(
     require(actor, "incident.follow_up")
     span, rule = DEADLINES[sender]
     due_at = due_at or (reference_at or incident.reported_at) + span
+    check_instance(UpwardReport(due_at=due_at, sent_at=sent_at))  # the plausible window (issue 16)
     with transaction.atomic():
         report = UpwardReport.objects.create(
             incident=incident,

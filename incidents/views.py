@@ -8,6 +8,7 @@ for htmx. Reading: every logged-in member of the organisation may read every inc
 ``selectors``); the buttons shown are only the moves ``lifecycle.allowed_moves`` gives the user.
 """
 
+import secrets
 from datetime import timedelta
 
 from django.contrib import messages
@@ -24,6 +25,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
+from config.inputs import hidden_int_for
 from orgchart.permissions import can
 
 from . import selectors, services
@@ -225,10 +227,15 @@ def _bound_forms(request, now, *, add_measure=False):
     return form, measures
 
 
-def _render_report(request, form, measures, now, *, live=False, status=200):
+def _render_report(request, form, measures, now, *, live=False, status=200, duplicate=None):
     if form.is_bound:
         form.is_valid()
         measures.is_valid()
+    token = request.POST.get("submission", "")  # the form's single-use token (issue 16), kept while editing
+    if not services.SUBMISSION_TOKEN.fullmatch(token):
+        token = secrets.token_urlsafe(24)
+    if duplicate is None and live and request.POST.get("confirm_duplicate") and form.is_valid():
+        duplicate = _possible_duplicate(form, now)  # keep the warning (and its tick) while editing
     if live:
         hide_required_errors(form)
         hide_required_errors_formset(measures)
@@ -240,6 +247,9 @@ def _render_report(request, form, measures, now, *, live=False, status=200):
         "has_errors": not live and (bool(form.errors) or any(f.errors for f in measures.forms)),
         **recommendation_context(preview, now),
         "preview": preview,
+        "submission_token": token,
+        "duplicate": duplicate,
+        "confirm_duplicate": bool(request.POST.get("confirm_duplicate")),
     }
     template = "incidents/form.html#form" if (request.htmx and live) else "incidents/form.html"
     return render(request, template, context, status=status)
@@ -256,21 +266,47 @@ def incident_new(request):
     if "add_measure" in request.POST:  # without JavaScript: one more 先期处置 row, nothing saved
         form, measures = _bound_forms(request, now, add_measure=True)
         return _render_report(request, form, measures, now, live=True)
+    first = services.submitted(request.POST.get("submission", ""), request.user)
+    if first is not None:  # the same form sent again (a double click): its first result (issue 16)
+        return _already_reported(request, first)
     form, measures = _bound_forms(request, now)
     if form.is_valid() and measures.is_valid():
+        duplicate = None if request.POST.get("confirm_duplicate") else _possible_duplicate(form, now)
+        if duplicate is not None:
+            return _render_report(request, form, measures, now, status=409, duplicate=duplicate)
         try:
             incident = services.incident_report(
-                actor=request.user, data=form.incident_data(), first_measures=measures.rows()
+                actor=request.user,
+                data=form.incident_data(),
+                first_measures=measures.rows(),
+                submission=request.POST.get("submission", ""),
             )
         except ValidationError as e:
             add_service_error(form, e, field_map={"direct_loss_yuan": "direct_loss"})
         else:
+            if getattr(incident, "duplicate_submission", False):
+                return _already_reported(request, incident)
             messages.success(
                 request,
                 _("已登记：%(title)s（编号 %(ref)s）。") % {"title": str(incident), "ref": incident.ref},
             )
             return redirect(incident)
     return _render_report(request, form, measures, now, status=INVALID)
+
+
+def _possible_duplicate(form, now):
+    cd = form.cleaned_data
+    return services.possible_duplicate(
+        county=cd["county"], company=cd.get("company"), is_drill=cd.get("is_drill", False), now=now
+    )
+
+
+def _already_reported(request, incident):
+    messages.info(
+        request,
+        _("这份表单已经提交过，已登记为 %(ref)s，没有重复登记。") % {"ref": incident.ref},
+    )
+    return redirect(incident)
 
 
 @require_POST
@@ -446,7 +482,9 @@ def incident_move(request, pk, move):
         return _back(pk, "actions")
     kwargs = {"expected_state": expected_state, "reason": request.POST.get("reason", "")}
     if "expected_level" in request.POST:  # "" (no level yet) is a value to check too
-        kwargs["expected_level"] = request.POST["expected_level"]
+        raw = request.POST["expected_level"].strip()
+        may = lambda: any(s.name == move for s, _l in allowed_moves(incident, request.user))  # noqa: E731
+        kwargs["expected_level"] = hidden_int_for(raw, may) if raw else ""  # issue 16: 400 if malformed
     if move in ("activate", "change_level"):
         kwargs["level"] = request.POST.get("level")
     if move == "dismiss" and request.POST.get("merged_into", "").strip():

@@ -9,6 +9,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from config.inputs import plausible_formfield
+
 from . import services
 from .models import (
     Absence,
@@ -252,18 +254,13 @@ class AppointmentForm(BootstrapMixin, forms.Form):
         return data
 
 
-class DateTimeLocalInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
-
-
 class AbsenceForm(BootstrapMixin, forms.ModelForm):
+    starts_at = plausible_formfield("orgchart.Absence", "starts_at", label=_("开始"))
+    ends_at = plausible_formfield("orgchart.Absence", "ends_at", label=_("结束"))
+
     class Meta:
         model = Absence
         fields = ("starts_at", "ends_at", "reason")
-        widgets = {"starts_at": DateTimeLocalInput(), "ends_at": DateTimeLocalInput()}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

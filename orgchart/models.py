@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.inputs import window_constraint
+
 
 class UnitKind(models.TextChoices):
     GOVERNMENT = "government", _("政府部门")
@@ -433,7 +435,8 @@ class Absence(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gt=models.F("starts_at")), name="absence_ends_after_start"
-            )
+            ),
+            window_constraint("orgchart.Absence", "absence_times_plausible"),  # issue 16
         ]
 
     def __str__(self):
@@ -471,6 +474,7 @@ class DutyShift(models.Model):
             models.CheckConstraint(
                 condition=Q(ends_at__gt=models.F("starts_at")), name="duty_shift_ends_after_start"
             ),
+            window_constraint("orgchart.DutyShift", "duty_shift_times_plausible"),  # issue 16
         ]
 
     def __str__(self):

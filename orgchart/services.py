@@ -24,6 +24,8 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from config.inputs import check_instance
+
 from .models import (
     Absence,
     Appointment,
@@ -574,6 +576,7 @@ def absence_add(*, actor, person, starts_at, ends_at, reason=""):
         raise ValidationError(_("请填写开始和结束时间。"), code="required")
     if not ends_at > starts_at:
         raise ValidationError({"ends_at": _("结束时间必须晚于开始时间。")}, code="order")
+    check_instance(Absence(starts_at=starts_at, ends_at=ends_at))  # the plausible window (issue 16)
     with transaction.atomic(), _recording():
         locked = Person.objects.select_for_update().get(pk=person.pk)
         absence = Absence.objects.create(

@@ -3,10 +3,12 @@
 
 from datetime import date, timedelta
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import selectors
 from .models import Appointment, DutyShift, Person, Position, Unit
@@ -106,6 +108,9 @@ def duty(request):
     try:
         first = date(int(month[:4]), int(month[5:7]), 1) if month else today.replace(day=1)
     except ValueError:
+        first = today.replace(day=1)
+    if not 2000 <= first.year <= 2099:  # issue 16: year 0001 or 9999 has no previous or next month
+        messages.error(request, _("没有%(m)s的值班表：月份须在2000年至2099年之间。") % {"m": month[:7]})
         first = today.replace(day=1)
     first, last = _month_bounds(first)
     shifts = list(selectors.shifts_between(first, last))
