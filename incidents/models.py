@@ -25,7 +25,6 @@ from .choices import Category, Facility, IncidentType, ResponseLevel, State
 from .plan_rules import RULES_2021
 
 
-
 class OutageHours(NamedTuple):
     """Hours without heat, elapsed and estimated apart (DOMAIN §6), as exact Fractions of an hour."""
 
@@ -34,6 +33,7 @@ class OutageHours(NamedTuple):
     estimate_remaining: Fraction | None
     restored: bool
     basis: str  # "elapsed" 已满24小时 · "estimate" 预计超过24小时 · "" not firm
+
 
 class PlanVersion(models.Model):
     """A version of the plan (§8.2 修订). Its ``rules`` hold the 附件4/附件5 thresholds and readings."""

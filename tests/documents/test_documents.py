@@ -332,7 +332,7 @@ def test_the_first_report_prints_the_elapsed_outage_and_the_estimate_apart(make_
         estimated_restoration_at=start + timedelta(hours=40),
     )
     html = squash(render.render_html("first-report", incident.pk, assign=False)[0])
-    assert squash("已停热</td><td data-testid=\"doc-elapsed\">0 小时 15 分</td>") in html
+    assert squash('已停热</td><td data-testid="doc-elapsed">0 小时 15 分</td>') in html
     assert squash("预计共 40 小时 0 分") in html and squash("预计再需 39 小时 45 分") in html
     assert "预计超过24小时" in html and "已满24小时" not in html
     assert squash("已停热 40") not in html
