@@ -537,6 +537,8 @@ def follow_up(request, pk):
                 incident_id=incident.pk,
                 note=form.cleaned_data["note"],
                 data=form.changed_values(),
+                correction=form.cleaned_data.get("correction", False),
+                correction_reason=form.cleaned_data.get("correction_reason", ""),
             )
         except PermissionDenied as e:
             messages.error(request, str(e))

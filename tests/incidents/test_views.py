@@ -532,6 +532,24 @@ def test_follow_up_with_a_bad_value_saves_nothing(as_user, user_of):
     assert not incident.follow_ups.exists()
 
 
+def test_follow_up_lowering_a_peak_is_refused_keeping_what_was_typed(as_user, user_of):
+    """DOMAIN §6 (issue 17 point 6): unmarked, the form comes back with the message and the typed values;
+    marked with a reason, it is saved as a correction."""
+    incident = make_incident(user_of("office"), people_at_risk_peak=5)
+    client = as_user("office")
+    data = follow_up_data(incident, note="核实后涉险2人，原数字重复统计", people_at_risk_peak="2")
+    resp = client.post(f"/incidents/{incident.pk}/follow-up/", data)
+    html = resp.content.decode()
+    assert resp.status_code == 422 and "峰值人数只能以“更正”下调" in html
+    assert "核实后涉险2人，原数字重复统计" in html and 'name="people_at_risk_peak" value="2"' in html
+    assert not incident.follow_ups.exists()
+    data.update(correction="on", correction_reason="首报重复统计")
+    resp = client.post(f"/incidents/{incident.pk}/follow-up/", data, follow=True)
+    incident.refresh_from_db()
+    assert incident.people_at_risk_peak == 2 and incident.follow_ups.count() == 1
+    assert incident.timeline.latest("id").data["correction"]["reason"] == "首报重复统计"
+
+
 def test_follow_up_refused_for_an_unrelated_unit(as_user, user_of):
     incident = make_incident(user_of("office"))
     resp = as_user("police").post(
