@@ -281,7 +281,9 @@ def _guarded(p, planner, *args):
         with transaction.atomic():
             planner(p, *args)
     except Exception:
-        log.exception("reminder planner %s failed; other kinds still planned", getattr(planner, "__name__", planner))
+        log.exception(
+            "reminder planner %s failed; other kinds still planned", getattr(planner, "__name__", planner)
+        )
         p.failed = True  # nothing is cancelled this run: what it would have planned is unknown
 
 
