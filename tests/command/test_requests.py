@@ -176,7 +176,7 @@ def test_acting_on_a_stale_request_is_refused(firm_two, fresh):
     with pytest.raises(CommandError, match="下一环节"):  # the page still showed stage 0
         level_request_act(request_id=r.pk, actor=fresh("director"), expected_stage=0)
     level_request_act(request_id=r.pk, actor=fresh("commander"), expected_stage=1)
-    with pytest.raises(CommandError, match="已由.*批准，无需再办理"):
+    with pytest.raises(CommandError, match=r"已由.*批准，无需再办理"):
         level_request_act(request_id=r.pk, actor=fresh("commander"), expected_stage=1)
 
 
