@@ -576,6 +576,8 @@ class FollowUpReport(AppendOnlyModel):
     grade_after = models.CharField(max_length=16, blank=True)
     level_before = models.PositiveSmallIntegerField(null=True, blank=True)
     level_after = models.PositiveSmallIntegerField(null=True, blank=True)
+    # DOMAIN §6: a 续报 that lowers a peak is a correction (更正), with its reason
+    correction_reason = models.TextField(_("更正理由"), blank=True, default="")
 
     class Meta:
         verbose_name = _("续报")

@@ -246,6 +246,7 @@ def follow_up_add(*, actor, incident_id, note, data, correction=False, correctio
             grade_after=grade_after.value if grade_after else "",
             level_before=rec_before.level,
             level_after=rec_after.level,
+            correction_reason=correction_reason if lowered else "",
         )
         with recorded():  # the record is kept in the plan's language
             data = {

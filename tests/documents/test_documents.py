@@ -351,3 +351,20 @@ def test_a_restored_outage_prints_its_length_and_whether_it_reached_24_hours(mak
     html = squash(render.render_html("record", incident.pk, assign=False)[0])
     assert squash("停热 25 小时 30 分，已满24小时") in html
     assert "预计共" not in html
+
+
+def test_a_correcting_follow_up_says_so_in_its_document(make_incident, people):
+    """DOMAIN §6 (issue 17 point 6): the 续报 that lowers a peak prints 更正 and its reason."""
+    from incidents.services import follow_up_add
+
+    incident = make_incident(people_at_risk_peak=5)
+    report = follow_up_add(
+        actor=people.office,
+        incident_id=incident.pk,
+        note="核实后涉险2人",
+        data={"people_at_risk_peak": 2},
+        correction=True,
+        correction_reason="首报重复统计了3人",
+    )
+    html = squash(render.render_html("follow-up", incident.pk, report.pk, assign=False)[0])
+    assert squash("更正理由：首报重复统计了3人") in html

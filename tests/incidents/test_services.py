@@ -231,6 +231,7 @@ def test_a_marked_correction_lowers_the_peak_and_the_timeline_shows_old_new_and_
     peak_five.refresh_from_db()
     assert peak_five.people_at_risk_peak == 2
     assert (report.level_before, report.level_after) == (2, 3)  # the recommendation recomputed: Ⅲ(3)
+    assert report.correction_reason == "首报重复统计了3人"
     assert peak_five.fact_rec_level == 3
     event = peak_five.timeline.latest("id")
     assert event.data["correction"] == {

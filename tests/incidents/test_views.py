@@ -548,6 +548,9 @@ def test_follow_up_lowering_a_peak_is_refused_keeping_what_was_typed(as_user, us
     incident.refresh_from_db()
     assert incident.people_at_risk_peak == 2 and incident.follow_ups.count() == 1
     assert incident.timeline.latest("id").data["correction"]["reason"] == "首报重复统计"
+    html = resp.content.decode().split('data-testid="follow-ups"')[1].split("</section>")[0]
+    assert 'data-testid="follow-up-correction-reason"' in html and "首报重复统计" in html
+    assert '<del class="text-secondary">5</del>' in html and "<ins>2</ins>" in html
 
 
 def test_follow_up_refused_for_an_unrelated_unit(as_user, user_of):
