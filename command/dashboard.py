@@ -6,6 +6,7 @@ incident (``Incident.fact_*``, issue 15), so their cost does not grow with the h
 
 from collections import Counter
 from datetime import timedelta
+from math import floor
 
 from django.db.models import (
     Case,
@@ -49,10 +50,29 @@ def _outage_length(now):
     return Coalesce(length, Value(timedelta(0)), output_field=DurationField())
 
 
+def hours_badge(outage):
+    """The overview's 24-hour badge (附件4): "long" 已满24小时 (elapsed), "estimated" 预计超过24小时 (the
+    estimate), "near" 近24h (elapsed ≥ 20 h), "" otherwise — as static/js/dashboard-live.js ticks it."""
+    if outage is None:
+        return ""
+    if outage.basis == "elapsed":
+        return "long"
+    if outage.restored:
+        return ""
+    if outage.basis == "estimate":
+        return "estimated"
+    return "near" if outage.elapsed >= 20 else ""
+
+
 def _annotate_row(inc, now):
     """What a row of the overview shows, from the stored facts and timestamps (no grading here)."""
-    hours = inc.unrestored_hours(now)
-    inc.hours = float(hours) if hours is not None else None
+    # DOMAIN §6 "Hours without heat": the elapsed outage ticks; the estimate is shown apart.
+    inc.outage = inc.outage_hours(now)
+    # floored to 0.1 h as the browser ticks it (4 小时 50 分 is 4.8 h, never 4.9)
+    inc.hours = float(floor(inc.outage.elapsed * 10) / 10) if inc.outage else None
+    total = inc.outage.estimate_total if inc.outage else None
+    inc.estimate_total_hours = float(total) if total is not None else None
+    inc.hours_badge = hours_badge(inc.outage)
     inc.firm_at_time = inc.firm_at()
     # 附件4: the stored recommendation; a provisional one is firm once its firm time has passed.
     inc.rec_level = ResponseLevel(inc.fact_rec_level) if inc.fact_rec_level else None

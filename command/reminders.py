@@ -74,7 +74,7 @@ KINDS = {
     },
     "level_request": {
         "label": gettext_lazy("响应级别请示待审批"),
-        "clause": "DOMAIN.md §5",
+        "clause": "§5.3",
         "defaults": {"first": 10, "every": 10, "max": 6, "widen": 30},
         "fields": {
             "first": gettext_lazy("首次提醒审批人（分钟）"),

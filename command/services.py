@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from config.inputs import FIELDS, window_error
 from incidents.choices import ResponseLevel, State
@@ -42,6 +43,11 @@ log = logging.getLogger(__name__)
 
 class CommandError(Exception):
     """A refusal with a message for the person (Chinese first)."""
+
+
+class AlreadyDecided(CommandError):
+    """Nothing to do: someone else has just decided the request (two approvers at once). Information for
+    the one who came second, not an error (issue 17 point 11)."""
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -303,16 +309,32 @@ def _lock_request(request_id):
 
 def _check_fresh(request, expected_stage):
     if request.status != LevelRequest.Status.OPEN:
-        last = request.history.order_by("-at", "-id").first()
-        raise CommandError(
-            _("操作未执行：这件请示已“%(status)s”%(by)s，请刷新后查看。")
-            % {
-                "status": request.get_status_display(),
-                "by": _("（%(who)s）") % {"who": last.actor_name} if last else "",
-            }
-        )
+        raise AlreadyDecided(_decided_message(request))
     if expected_stage is not None and int(expected_stage) != request.stage:
         raise CommandError(_("操作未执行：这件请示已进入下一环节（可能有他人刚刚办理），请刷新后再试。"))
+
+
+_DECIDED = {
+    LevelRequest.Status.APPROVED: (
+        gettext_lazy("这件请示已由%(who)s批准，无需再办理。"),
+        gettext_lazy("这件请示已批准，无需再办理。"),
+    ),
+    LevelRequest.Status.REJECTED: (
+        gettext_lazy("这件请示已由%(who)s退回，无需再办理。"),
+        gettext_lazy("这件请示已退回，无需再办理。"),
+    ),
+    LevelRequest.Status.WITHDRAWN: (
+        gettext_lazy("这件请示已由%(who)s撤回，无需再办理。"),
+        gettext_lazy("这件请示已撤回，无需再办理。"),
+    ),
+}
+
+
+def _decided_message(request):
+    """ "这件请示已由XX批准，无需再办理。" — who decided it, from the request's last step."""
+    by_whom, plain = _DECIDED.get(request.status, (None, gettext_lazy("这件请示已失效，无需再办理。")))
+    last = request.history.order_by("-at", "-id").first() if by_whom else None
+    return str(by_whom) % {"who": last.actor_name} if last and last.actor_name else str(plain)
 
 
 def _phone_fields(by_phone, recorder, now, request):

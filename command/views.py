@@ -31,7 +31,7 @@ from orgchart.permissions import RULES, can
 from . import activation, selectors, services
 from .models import ActivatedGroup, CallDown, ChecklistItem, Instruction, LevelRequest
 from .routing import KIND_LABELS, STEP_LABELS, STEP_VERBS, Kind, RouteError, kind_for, route, start_stage
-from .services import CommandError
+from .services import AlreadyDecided, CommandError
 
 
 def _sig(parts):
@@ -45,6 +45,9 @@ def _unchanged(request, sig):
 
 
 def _refusal(request, e):
+    if isinstance(e, AlreadyDecided):  # someone else decided it first: information, not an error
+        messages.info(request, str(e))
+        return
     messages.error(request, str(e) or _("您无权进行此项操作。"))
 
 

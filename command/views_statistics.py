@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from orgchart.models import CompanyType
 from orgchart.permissions import can
 
-from . import dashboard, live
+from . import dashboard, live, stats_incidents
 from .views_dashboard import DASHBOARD_SCRIPTS, _chart, chart_period
 
 PLAN_DOC_NO = "运政办发〔2021〕68 号"
@@ -46,7 +46,8 @@ PERMISSION = "task.view_all"
 @dataclass
 class Column:
     label: str
-    kind: str = "int"  # "text", "int", "dec1" (one decimal), "dec2" (two decimals), "num" (int or dec1)
+    kind: str = "int"  # "text", "int", "dec1" (one decimal), "dec2" (two decimals), "num" (int or dec1),
+    # "exact" (a Decimal with as many decimals as it has, never rounded: money, DOMAIN §6)
     web: bool = True  # False: in the exports only (e.g. the plan's full wording of a category)
     phone: bool = True  # False: left out of the page on a phone (the exports keep it)
 
@@ -122,7 +123,23 @@ def _display(value, kind):
         return f"{value:,.1f}"
     if kind == "dec2":
         return f"{value:,.2f}"
+    if kind == "exact":
+        return f"{exact(value):,f}"
     return str(value)
+
+
+def exact(value):
+    """A Decimal without its trailing zeros (12.345000 → 12.345, 100.00 → 100): every digit it has, none
+    invented, none rounded away (DOMAIN §6 "Money is exact")."""
+    d = value if isinstance(value, Decimal) else Decimal(str(value))
+    d = d.normalize()
+    return d.quantize(Decimal(1)) if d == d.to_integral_value() else d
+
+
+def exact_format(value):
+    """The Excel number format that shows ``value`` with exactly its own decimals."""
+    places = max(-exact(value).as_tuple().exponent, 0)
+    return "#,##0" + ("." + "0" * places if places else "")
 
 
 def safe_text(value):
@@ -324,7 +341,7 @@ def statistics_tables(start, end, *, include_drills=False, now=None):
                 g["provisional"],
                 g["deaths"],
                 g["serious_injuries"],
-                (g["direct_loss_yuan"] / 10_000).quantize(Decimal("0.01")),
+                g["direct_loss_yuan"] / 10_000,  # exact: 123450 元 is 12.345 万元 (DOMAIN §6)
             ]
         )
         for g in grades["grades"]
@@ -342,7 +359,7 @@ def statistics_tables(start, end, *, include_drills=False, now=None):
             Column(_("待核定")),
             Column(_("死亡（人）")),
             Column(_("重伤（人）")),
-            Column(_("直接经济损失（万元）"), "dec2"),
+            Column(_("直接经济损失（万元）"), "exact"),
         ],
         grade_rows,
         clause="附件5",
@@ -656,7 +673,9 @@ def _xlsx(tables, about):
             )
             for i, (v, c) in enumerate(zip(cells, t.columns, strict=True)):
                 cell = sheet.cell(sheet.max_row, i + 1)
-                if v is not None and v != "" and _kind(v, c.kind) in NUMBER_FORMATS:
+                if v is not None and v != "" and _kind(v, c.kind) == "exact":
+                    cell.value, cell.number_format = exact(v), exact_format(v)
+                elif v is not None and v != "" and _kind(v, c.kind) in NUMBER_FORMATS:
                     cell.number_format = NUMBER_FORMATS[_kind(v, c.kind)]
                 widths[i] = max(widths[i], _width(_display(v, c.kind)) if v not in (None, "") else 0)
         if t.total:
@@ -681,6 +700,8 @@ def _csv_value(value, column):
         return f"{value:.1f}"
     if kind == "dec2":
         return f"{value:.2f}"
+    if kind == "exact":
+        return f"{exact(value):f}"
     return str(value)
 
 
@@ -703,12 +724,30 @@ def _csv(tables, about=None):
     return "\ufeff" + out.getvalue()
 
 
+def incident_table(first, last, drills):
+    """The sheet of one row per incident in the period (issue 17 point 9; exports only), two queries."""
+    start, end = dashboard.period(first, last)
+    return Table(
+        "incidents",
+        _("事件明细"),
+        _("事件明细"),
+        [Column(label, kind) for label, kind in stats_incidents.columns()],
+        [Row(cells) for cells in stats_incidents.incident_rows(start, end, include_drills=drills)],
+        note=_(
+            "每起事件一行（按接报时间）；已停热为停热开始至恢复供热（未恢复的至导出时）；直接经济损失以元计，精确到分。"
+        ),
+    )
+
+
 @login_required
 def export_xlsx(request):
     _require(request.user)
     first, last, _errors, drills, _query = _params(request)
     _sections, tables = _tables(first, last, drills)
-    content = _xlsx(tables, _about(first, last, drills, request.user, timezone.now()))
+    content = _xlsx(
+        [*tables, incident_table(first, last, drills)],
+        _about(first, last, drills, request.user, timezone.now()),
+    )
     return _attachment(
         content,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

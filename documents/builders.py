@@ -146,6 +146,8 @@ def facts(snapshot, at):
         "rec": snapshot.recommendation(now=at),
         "share": snapshot.outage_share,
         "hours": snapshot.unrestored_hours(at),
+        # DOMAIN §6: elapsed and estimated hours apart, never the estimate as hours already without heat
+        "outage": snapshot.outage_hours(at),
     }
 
 

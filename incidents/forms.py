@@ -730,6 +730,17 @@ class FollowUpForm(FiguresForm):
         error_messages={"required": gettext_lazy("请填写续报内容。")},
     )
     hazards_controlled = forms.BooleanField(label=label("hazards_controlled"), required=False)
+    # DOMAIN §6: a peak (涉险、被困、失联峰值, deaths, serious injuries) only falls as a correction
+    correction = forms.BooleanField(
+        label=gettext_lazy("更正：本次下调峰值人数（涉险、被困、失联峰值，死亡，重伤）是更正此前的数字"),
+        required=False,
+    )
+    correction_reason = forms.CharField(
+        label=gettext_lazy("更正理由"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args, incident, **kwargs):
         self.incident = incident

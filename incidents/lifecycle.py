@@ -90,7 +90,7 @@ MOVES = {
             gettext_lazy("重新打开"),
             (State.HANDLED_WITHOUT_RESPONSE, State.DISMISSED, State.ARCHIVED),
             State.ASSESSING,
-            "DOMAIN.md §5（解读）",
+            "§5（解读）",
             needs_reason=True,
         ),
     )

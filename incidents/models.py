@@ -7,6 +7,7 @@ transition table); this module holds the data and the facts derived from it.
 from datetime import timedelta
 from decimal import Decimal
 from fractions import Fraction
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,6 +23,16 @@ from orgchart.models import AppendOnlyModel, County, ServiceArea, Unit
 from . import rules
 from .choices import Category, Facility, IncidentType, ResponseLevel, State
 from .plan_rules import RULES_2021
+
+
+class OutageHours(NamedTuple):
+    """Hours without heat, elapsed and estimated apart (DOMAIN §6), as exact Fractions of an hour."""
+
+    elapsed: Fraction
+    estimate_total: Fraction | None
+    estimate_remaining: Fraction | None
+    restored: bool
+    basis: str  # "elapsed" 已满24小时 · "estimate" 预计超过24小时 · "" not firm
 
 
 class PlanVersion(models.Model):
@@ -405,6 +416,27 @@ class Incident(models.Model):
         seconds = max(int((end - self.outage_started_at).total_seconds()), 0)
         return Fraction(seconds, 3600)
 
+    def outage_hours(self, now=None):
+        """DOMAIN §6 "Hours without heat": the elapsed outage (``elapsed``: restored − start, or now −
+        start) and, apart, the estimate (``estimate_total``: estimate − start; ``estimate_remaining``:
+        estimate − now), never mixed. ``basis`` says on what the 24 h criterion (附件4) is firm: "elapsed"
+        (已满24小时), "estimate" (预计超过24小时) or "" (not firm). None without an outage."""
+        if self.outage_started_at is None:
+            return None
+        now = now or timezone.now()
+        start, restored = self.outage_started_at, self.restored_at
+
+        def hours(a, b):
+            return Fraction(max(int((b - a).total_seconds()), 0), 3600)
+
+        elapsed = hours(start, restored or now)
+        estimate = None if restored else self.estimated_restoration_at
+        total = hours(start, estimate) if estimate else None
+        remaining = hours(now, estimate) if estimate else None
+        limit = Fraction(self.rules_data["firm_after_hours"])
+        basis = "elapsed" if elapsed >= limit else "estimate" if total is not None and total >= limit else ""
+        return OutageHours(elapsed, total, remaining, restored is not None, basis)
+
     def firm_at(self):
         """When the 24-hour criterion is met (outage start + 24 h), or None without an outage."""
         if self.outage_started_at is None:
@@ -544,6 +576,8 @@ class FollowUpReport(AppendOnlyModel):
     grade_after = models.CharField(max_length=16, blank=True)
     level_before = models.PositiveSmallIntegerField(null=True, blank=True)
     level_after = models.PositiveSmallIntegerField(null=True, blank=True)
+    # DOMAIN §6: a 续报 that lowers a peak is a correction (更正), with its reason
+    correction_reason = models.TextField(_("更正理由"), blank=True, default="")
 
     class Meta:
         verbose_name = _("续报")

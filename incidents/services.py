@@ -163,9 +163,52 @@ def _snapshot(incident):
     return grade, rec
 
 
-def follow_up_add(*, actor, incident_id, note, data):
-    """续报: anyone on the incident adds updated figures with a note (§5.1)."""
+# DOMAIN §6 "Peak people figures only fall by correction": the peaks a 续报 may only lower as a 更正.
+PEAK_FIELDS = ("people_at_risk_peak", "deaths", "serious_injuries")
+
+
+def _peak_label(name):
+    return str(Incident._meta.get_field(name).verbose_name)
+
+
+def lowered_peaks(incident, data):
+    """{field: (old, new)} of the peak figures ``data`` lowers (or clears) below the incident's."""
+    lowered = {}
+    for name in PEAK_FIELDS:
+        old = getattr(incident, name)
+        if name in data and old is not None and (data[name] is None or data[name] < old):
+            lowered[name] = (old, data[name])
+    return lowered
+
+
+def _check_correction(lowered, correction, reason):
+    """A 续报 that lowers a peak must be marked 更正 with a reason (DOMAIN §6, 附件4 and 附件5 read the
+    peaks); the refusal names the figures, and the form keeps what was typed."""
+    if not lowered:
+        return
+    what = "；".join(
+        f"{_peak_label(n)} {'—' if old is None else old} → {'—' if new is None else new}"
+        for n, (old, new) in lowered.items()
+    )
+    if not correction:
+        raise ValidationError(
+            {
+                "correction": _(
+                    "本次续报下调了峰值（%(what)s）。峰值人数只能以“更正”下调：请勾选“更正”并写明理由；"
+                    "如为新情况，请保留原峰值。"
+                )
+                % {"what": what}
+            }
+        )
+    if not (reason or "").strip():
+        raise ValidationError({"correction_reason": _("更正峰值须写明理由（%(what)s）。") % {"what": what}})
+
+
+def follow_up_add(*, actor, incident_id, note, data, correction=False, correction_reason=""):
+    """续报: anyone on the incident adds updated figures with a note (§5.1). A peak it lowers (涉险、被困、
+    失联 at peak, deaths, serious injuries) must come as a correction with a reason (DOMAIN §6)."""
     note = (note or "").strip()
+    correction_reason = (correction_reason or "").strip()
     if not note:
         raise ValidationError({"note": _("请填写续报内容。")})
     with transaction.atomic():
@@ -181,6 +224,8 @@ def follow_up_add(*, actor, incident_id, note, data):
                 _("事件状态为“%(state)s”，不能再续报；如需继续处置，请办公室主任重新打开。")
                 % {"state": State(incident.state).label}
             )
+        lowered = lowered_peaks(incident, data)
+        _check_correction(lowered, correction, correction_reason)
         grade_before, rec_before = _snapshot(incident)
         changes = {}
         for name in FOLLOW_UP_FIELDS:
@@ -201,22 +246,36 @@ def follow_up_add(*, actor, incident_id, note, data):
             grade_after=grade_after.value if grade_after else "",
             level_before=rec_before.level,
             level_after=rec_after.level,
+            correction_reason=correction_reason if lowered else "",
         )
         with recorded():  # the record is kept in the plan's language
+            data = {
+                "changes": changes,
+                "grade": [report.grade_before, report.grade_after],
+                "recommended_level": [rec_before.level, rec_after.level],
+                "recommendation_status": [rec_before.status, rec_after.status],
+            }
+            summary = _("续报：%(note)s") % {"note": note[:80]}
+            if lowered:
+                data["correction"] = {
+                    "reason": correction_reason,
+                    "fields": {n: list(v) for n, v in lowered.items()},
+                }
+                summary = _("续报（更正）：%(what)s；理由：%(reason)s") % {
+                    "what": "；".join(
+                        f"{_peak_label(n)} {o} → {'—' if v is None else v}" for n, (o, v) in lowered.items()
+                    ),
+                    "reason": correction_reason[:80],
+                }
             _event(
                 incident,
                 actor,
                 TimelineEvent.Kind.FOLLOW_UP,
-                _("续报：%(note)s") % {"note": note[:80]},
+                summary,
                 at=report.at,
-                reason=note,
+                reason=f"{note}\n{_('更正理由')}：{correction_reason}" if lowered else note,
                 clause="§5.1",
-                data={
-                    "changes": changes,
-                    "grade": [report.grade_before, report.grade_after],
-                    "recommended_level": [rec_before.level, rec_after.level],
-                    "recommendation_status": [rec_before.status, rec_after.status],
-                },
+                data=data,
             )
     return report
 

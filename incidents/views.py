@@ -82,6 +82,7 @@ def outage_clock(incident, rec, now):
         "restored": restored,
         "estimate": estimate,
         "estimate_length": (estimate - start) if estimate else None,
+        "estimate_remaining": (estimate - now) if estimate and estimate > now else None,
         "firm_at": firm_at,
         "until_firm": (firm_at - now) if rec.status == "provisional" and firm_at > now else None,
         "firm_by_estimate": rec.status == "firm" and restored is None and now < firm_at,
@@ -182,6 +183,7 @@ def incident_list(request):
         incident.rec_differs = (  # a firm recommendation the active level does not follow
             incident.rec.firm and incident.rec.level != incident.level and incident.state in ACTIVE_STATES
         )
+        incident.outage = incident.outage_hours(now)  # DOMAIN §6: elapsed and estimate apart
         if incident.outage_started_at:
             incident.without_heat = max(
                 (incident.restored_at or now) - incident.outage_started_at, timedelta(0)
@@ -540,6 +542,8 @@ def follow_up(request, pk):
                 incident_id=incident.pk,
                 note=form.cleaned_data["note"],
                 data=form.changed_values(),
+                correction=form.cleaned_data.get("correction", False),
+                correction_reason=form.cleaned_data.get("correction_reason", ""),
             )
         except PermissionDenied as e:
             messages.error(request, str(e))

@@ -416,7 +416,7 @@ class ServiceAreaForm(BootstrapMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["heated_area_m2"].help_text = _(
-            "停热比例的分母：停热面积 ÷ 本区域供热面积（DOMAIN.md §3 解读）。"
+            "停热比例的分母：停热面积 ÷ 本区域供热面积（§1.4、附件4(1)，解读）。"
         )
         self.fields["counties"].required = True
         _bootstrap(self)

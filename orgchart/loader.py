@@ -51,7 +51,7 @@ BODY_OF = {"city_hq": "city_hq", "office": "office", "general_hq": "general_hq",
 DEFAULT_SERVICE_AREA = {
     "code": "built-up-area",
     "name": "运城市城市建成区",
-    "clause": "§1.4；DOMAIN.md §3 解读",
+    "clause": "§1.4、附件4(1)（解读）",
     "counties": ("yanhu", "kaifaqu"),
 }
 # A county's own heating network is a service area of its own (附件4(1), reading: the outage share is
@@ -106,7 +106,7 @@ def load_plan():
                 "name": c["government"],
                 "kind": UnitKind.COUNTY_GOVERNMENT,
                 "order": 1000 + order * 10,
-                "duties_clause": "DOMAIN.md §4",
+                "duties_clause": "§5.2、§6.3、§7.1",
             },
         )
         touched += t

@@ -66,7 +66,7 @@ RULES = {
             "incident.follow_up_unit", UNIT_PEOPLE, "§5.1", "续报（事发企业、参与处置的单位）", scope="unit"
         ),
         Rule("incident.assess", OFFICE, "§5.1、附件1", "启动研判"),
-        Rule("level.draft", OFFICE, "§5.3、DOMAIN.md §5", "起草响应级别请示"),
+        Rule("level.draft", OFFICE, "§5.3、附件1", "起草响应级别请示"),
         Rule("level.activate.4", ("office_director",), "§5.3.1", "启动Ⅳ级响应", decision=True),
         Rule("level.activate.3", ("office_director",), "§5.3.2", "启动Ⅲ级响应", decision=True),
         Rule("level.report.2", ("office_director",), "§5.3.3", "向指挥长报告（Ⅱ级）"),
@@ -117,11 +117,11 @@ RULES = {
             reading=True,
             decision=True,
         ),
-        Rule("incident.reopen", ("office_director",), "DOMAIN.md §5", "重新打开已结束的事件", reading=True),
+        Rule("incident.reopen", ("office_director",), "§5（解读）", "重新打开已结束的事件", reading=True),
         Rule(
             "level.phone_record",
             OFFICE,
-            "DOMAIN.md §5（电话请示）",
+            "§5.3（电话请示，解读）",
             "记录电话请示的决定（电话请示，某某同意）",
             reading=True,
         ),
@@ -180,7 +180,7 @@ RULES = {
             "维护组织体系、人员、工作组成员",
             reading=True,
         ),
-        Rule("roster.edit", OFFICE, "DOMAIN.md §4 值班表", "编排值班表", reading=True),
+        Rule("roster.edit", OFFICE, "附件2 办公室（值班表，解读）", "编排值班表", reading=True),
         Rule(
             "api.manage",
             OFFICE,

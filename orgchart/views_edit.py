@@ -565,7 +565,7 @@ def service_area_edit(request, pk=None):
         save=lambda actor, obj, data: services.service_area_save(actor=actor, area=obj, data=data),
         title=_("编辑供热服务区域") if area else _("新增供热服务区域"),
         back=reverse("orgchart:service_areas"),
-        intro=_("停热比例 = 停热面积 ÷ 事件所在服务区域的供热面积（§1.4、附件4(1)；DOMAIN.md §3 解读）。"),
+        intro=_("停热比例 = 停热面积 ÷ 事件所在服务区域的供热面积（§1.4、附件4(1)，解读）。"),
     )
 
 

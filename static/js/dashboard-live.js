@@ -4,12 +4,13 @@
  * seconds in data attributes) and its own time (data-server-now), so a phone whose clock is wrong still
  * counts from the server's clock; nothing here asks the server anything.
  *
- *   <span data-live-hours data-start="…" [data-end="…"] [data-estimate="…"] data-long="≥24h"
- *         data-near="近24h"><span data-live-value>…</span> h<span data-live-badge>…</span></span>
+ *   <span data-live-hours data-start="…" [data-end="…"] [data-estimate="…"] data-long="已满24小时"
+ *         data-estimated="预计超过24小时" data-near="近24h"><span data-live-value>…</span> h
+ *         <span data-live-badge data-kind="…">…</span></span>
  *   <span data-live-clock data-server-now="…"><time>YYYY-MM-DD HH:MM</time></span>
  *
- * Hours (DOMAIN.md §3): restored − start once restored, else max(now, estimate) − start. Badges as the
- * server draws them: ≥ 24 h (附件4) red, ≥ 20 h amber. Plain ES2017, no build step, no global.
+ * Hours (DOMAIN §6): the elapsed outage, restored − start once restored, else now − start; the estimate
+ * only decides the "预计超过24小时" badge and is printed apart by the server. Plain ES2017, no build step, no global.
  */
 (function () {
   'use strict';
@@ -37,21 +38,32 @@
     return span;
   }
 
+  // DOMAIN §6 "Hours without heat": the number is the elapsed outage (restored − start, or now − start),
+  // never the estimate; the badge says on what the 24 h criterion (附件4) rests: elapsed ≥ 24 h
+  // "已满24小时" red, else an estimate ≥ 24 h after the start "预计超过24小时" amber, else elapsed ≥ 20 h
+  // "近24h" amber. The server draws the same (command/dashboard.py hours_badge).
+  function badgeKind(hours, restored, estimateHours) {
+    if (hours >= 24) return 'long';
+    if (restored) return '';
+    if (estimateHours !== null && estimateHours >= 24) return 'estimated';
+    return hours >= 20 ? 'near' : '';
+  }
+
   function tickHours(el, now) {
     var start = seconds(el, 'data-start');
     if (start === null) return;
     var end = seconds(el, 'data-end');
-    if (end === null) {
-      var estimate = seconds(el, 'data-estimate');
-      end = Math.max(now / 1000, estimate === null ? 0 : estimate);
-    }
+    var restored = end !== null;
+    if (!restored) end = now / 1000;
     var hours = Math.max(Math.floor(end - start), 0) / 3600;
+    var estimate = restored ? null : seconds(el, 'data-estimate');
+    var estimateHours = estimate === null ? null : (estimate - start) / 3600;
     var value = el.querySelector('[data-live-value]');
-    var text = (Math.round(hours * 10) / 10).toFixed(1);
+    var text = (Math.floor(hours * 10) / 10).toFixed(1);
     if (value && value.textContent !== text) value.textContent = text;
     var box = el.querySelector('[data-live-badge]');
     if (!box) return;
-    var kind = hours >= 24 ? 'long' : hours >= 20 ? 'near' : '';
+    var kind = badgeKind(hours, restored, estimateHours);
     if (box.getAttribute('data-kind') === kind) return;
     box.setAttribute('data-kind', kind);
     box.textContent = '';

@@ -341,6 +341,14 @@ def test_the_hours_and_the_clock_tick_in_the_browser(live_server, sized_page, lo
         reported_at=now - timedelta(hours=20),
         outage_started_at=now - timedelta(hours=19, minutes=30),
     )
+    estimated = incident_in(  # DOMAIN §6: 15 minutes elapsed, restoration estimated 40 h after the start
+        "responding",
+        level=4,
+        occurred_at=now - timedelta(minutes=15),
+        reported_at=now - timedelta(minutes=15),
+        outage_started_at=now - timedelta(minutes=15),
+        estimated_restoration_at=now + timedelta(hours=39, minutes=45),
+    )
     page = sized_page("wall")
     page.clock.install()
     login(page, "commander")
@@ -348,6 +356,9 @@ def test_the_hours_and_the_clock_tick_in_the_browser(live_server, sized_page, lo
     hours = page.get_by_test_id(f"dash-incident-{incident.pk}").locator("[data-live-hours]")
     expect(hours).to_contain_text("19.5 h")
     expect(hours).not_to_contain_text("近24h")
+    other = page.get_by_test_id(f"dash-incident-{estimated.pk}").locator("[data-live-hours]")
+    expect(other).to_contain_text("0.2 h")  # the elapsed outage ticks, never the estimate
+    expect(other.locator(".text-bg-warning")).to_have_text("预计超过24小时")
     clock = page.get_by_test_id("wall-clock").inner_text()
     asked = []
     page.on("request", lambda r: asked.append(r.url))
@@ -357,7 +368,9 @@ def test_the_hours_and_the_clock_tick_in_the_browser(live_server, sized_page, lo
     expect(hours).to_contain_text("近24h")
     page.clock.fast_forward("04:00:00")
     expect(hours).to_contain_text("24.5 h")
-    expect(hours.locator(".text-bg-danger")).to_have_text("≥24h")
+    expect(hours.locator(".text-bg-danger")).to_have_text("已满24小时")
+    expect(other).to_contain_text("5.2 h")
+    expect(other.locator(".text-bg-warning")).to_have_text("预计超过24小时")
     assert page.get_by_test_id("wall-clock").inner_text() != clock
     assert page.evaluate("window.__notReloaded === true")
     assert not [url for url in asked if "part=clock" in url]

@@ -32,7 +32,42 @@ def test_the_overview_shows_active_incidents_and_what_waits_for_me(as_user, firm
     assert f'data-testid="dash-incident-{incident.pk}"' in page
     assert 'data-testid="dash-drills"' in page and f'data-testid="dash-incident-{drill.pk}"' not in page
     assert "待我审批 1 件" in page  # the director reports it
-    assert "≥24h" in page  # the 24-hour clock
+    assert "已满24小时" in page  # the 24-hour clock, firm on the elapsed hours
+
+
+def test_the_overview_ticks_the_elapsed_outage_and_shows_the_estimate_apart(as_user, make_incident):
+    """DOMAIN §6 "Hours without heat" (issue 17 point 8): logged 15 minutes ago, estimated at 40 hours,
+    the overview says 已停热 0.2 h with "预计超过24小时" and "预计共 40.0 h" apart — never 40 h or ≥24h."""
+
+    now = timezone.now()
+    start = now - timedelta(minutes=15)
+    incident = make_incident(
+        occurred_at=start,
+        reported_at=now,
+        outage_started_at=start,
+        estimated_restoration_at=start + timedelta(hours=40),
+    )
+    page = as_user("director").get("/?overview=1").content.decode()
+    row = page[page.index(f'data-testid="dash-incident-{incident.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert "<span data-live-value>0.2</span> h" in row
+    assert 'data-kind="estimated"' in row and "预计超过24小时</span>" in row
+    assert "预计共 40.0 h" in row and "已满24小时</span>" not in row
+    real, _drills = dashboard.active_incidents(now=now)
+    mine = next(i for i in real if i.pk == incident.pk)
+    assert (mine.hours, mine.estimate_total_hours, mine.hours_badge) == (0.2, 40.0, "estimated")
+
+
+def test_the_hours_badge_follows_the_elapsed_hours_first():
+    from fractions import Fraction as F
+
+    from incidents.models import OutageHours
+
+    assert dashboard.hours_badge(OutageHours(F(25), F(30), F(5), False, "elapsed")) == "long"
+    assert dashboard.hours_badge(OutageHours(F(1), F(30), F(29), False, "estimate")) == "estimated"
+    assert dashboard.hours_badge(OutageHours(F(21), None, None, False, "")) == "near"
+    assert dashboard.hours_badge(OutageHours(F(21), None, None, True, "")) == ""
+    assert dashboard.hours_badge(None) == ""
 
 
 def test_totals_add_areas_not_shares(incident_in):

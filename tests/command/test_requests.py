@@ -176,7 +176,7 @@ def test_acting_on_a_stale_request_is_refused(firm_two, fresh):
     with pytest.raises(CommandError, match="下一环节"):  # the page still showed stage 0
         level_request_act(request_id=r.pk, actor=fresh("director"), expected_stage=0)
     level_request_act(request_id=r.pk, actor=fresh("commander"), expected_stage=1)
-    with pytest.raises(CommandError, match="已批准"):
+    with pytest.raises(CommandError, match=r"已由.*批准，无需再办理"):
         level_request_act(request_id=r.pk, actor=fresh("commander"), expected_stage=1)
 
 
@@ -333,3 +333,29 @@ def test_two_decisions_on_one_request_exactly_one_wins(contest, demo, firm_two, 
         assert TimelineEvent.objects.filter(incident=incident, data__move="activate").count() == 1
     else:
         assert incident.state == "assessing"
+
+
+def test_the_second_approver_is_told_who_decided_as_information(firm_two, fresh, client):
+    """Issue 17 point 11: two approvers at once — the second is told, as information (not a red error),
+    "这件请示已由XX批准，无需再办理。" (no doubled 已, nothing changed)."""
+    from django.contrib.messages import constants, get_messages
+
+    from command.services import AlreadyDecided, person_name
+
+    incident = firm_two()
+    r = level_request_submit(incident_id=incident.pk, actor=fresh("office"), to_level=2)
+    level_request_act(request_id=r.pk, actor=fresh("director"), expected_stage=0)
+    winner, loser = fresh("commander"), fresh("commander")
+    level_request_act(request_id=r.pk, actor=winner, expected_stage=1)
+    steps = r.history.count()
+    with pytest.raises(AlreadyDecided, match=f"^这件请示已由{person_name(winner)}批准，无需再办理。$"):
+        level_request_act(request_id=r.pk, actor=loser, expected_stage=1)
+    client.force_login(loser)
+    response = client.post(f"/command/requests/{r.pk}/act/", {"decision": "approve", "stage": "1"})
+    shown = [(m.level, m.message) for m in get_messages(response.wsgi_request)]
+    assert shown == [(constants.INFO, f"这件请示已由{person_name(winner)}批准，无需再办理。")]
+    assert r.history.count() == steps and _reload(r).status == "approved"
+    client.force_login(fresh("office"))
+    response = client.post(f"/command/requests/{r.pk}/withdraw/", {"stage": "1"})
+    withdraw = [m for m in get_messages(response.wsgi_request) if m.message.startswith("这件请示已由")]
+    assert withdraw and {m.level for m in withdraw} == {constants.INFO}

@@ -540,6 +540,7 @@ def test_the_xlsx_reads_back(client, people, known, tasks, reminders):
         "提醒按渠道",
         "签收用时",
         "各单位签收",
+        "事件明细",
     ]
     about = {row[0]: row[1] for row in book["说明"].iter_rows(values_only=True) if row[0]}
     assert about["文号"] == "运政办发〔2021〕68 号"
@@ -565,7 +566,25 @@ def test_the_xlsx_reads_back(client, people, known, tasks, reminders):
 
     grades = book["事故等级"]
     assert [c.value for c in grades[4]] == ["较大事故", 1, 0, 0, 12, 2000]
-    assert grades["F4"].number_format == "#,##0.00"
+    assert grades["F4"].number_format == "#,##0"  # 2000 万元 exactly: no decimals invented
+
+    detail = book["事件明细"]  # one row per incident of the period (drills out), oldest first
+    assert [c.value for c in detail[1]][:3] == ["事件编号", "事件标题", "县（市、区）"]
+    refs = [row[0].value for row in detail.iter_rows(min_row=2)]
+    assert refs == [known[k].ref for k in ("A", "B", "C", "D")]
+    b = [c.value for c in detail[3]]
+    assert b[2] == "永济市" and b[3].startswith("1.5.3") and b[4] == "较大事故"
+    assert b[5].startswith("Ⅲ级 2024-12-20 15:30；Ⅱ级 2024-12-20 17:00；Ⅲ级")
+    assert (b[6], b[7], b[8], b[9], b[10], b[11]) == (
+        "2024-12-20 14:00",
+        "2024-12-21 02:00",
+        12,
+        None,
+        12,
+        20000000,
+    )
+    d = [c.value for c in detail[5]]
+    assert d[11] == 5000000 and d[12] == "直接经济损失"
 
     times = book["响应用时"]
     assert [c.value for c in times[2]] == ["接报至启动研判（分钟）", 4, 20, 27.5, 65]
@@ -617,7 +636,7 @@ def test_the_csv_reads_back_one_section_per_table(client, people, known, tasks, 
         ["2025", "2", "1", "1", "1"],
         ["合计", "4", "3", "2", "1"],
     ]
-    assert by_title["事故等级（附件5）"][3] == ["较大事故", "1", "0", "0", "12", "2000.00"]
+    assert by_title["事故等级（附件5）"][3] == ["较大事故", "1", "0", "0", "12", "2000"]
     assert by_title["响应级别（§5.3、附件4）"][4] == ["Ⅳ级", "2", "2", "1", "0", "0"]
     assert by_title["响应用时（§5.1、§5.3、§5.3.6）"][4] == [
         "启动响应至结束响应（小时）",
@@ -710,3 +729,62 @@ def test_a_constant_number_of_queries_whatever_the_data(
     assert len(_queries(client, url.replace(URL, XLSX))) == len(small_xlsx)
     figures = [q for q in large if "incidents_incident" in q or "command_" in q]
     assert len(figures) <= 15, figures
+
+
+def test_money_is_exact_in_the_page_the_total_and_every_export(client, people, make_incident):
+    """DOMAIN §6 "Money is exact" (issue 17 point 9): 123,450 元 is 12.345 万元 (not 12.34), and three
+    一般 losses of 123,450 + 491,225 + 492,225 元 add up to 110.69 万元 (rounded one by one: 110.68)."""
+    from command.views_statistics import statistics_tables
+
+    losses = ("123450", "491225", "492225")
+    made = [
+        make_incident(
+            reported_at=at(2023, 12, 5 + n, 9),
+            occurred_at=at(2023, 12, 5 + n, 8),
+            direct_loss_yuan=Decimal(loss),
+        )
+        for n, loss in enumerate(losses)
+    ]
+    start, end = dashboard.period(date(2023, 12, 1), date(2023, 12, 31))
+    grades = next(t for s in statistics_tables(start, end) for t in s.tables if t.key == "grades")
+    general = next(r for r in grades.rows if r.cells[0] == "一般事故")
+    assert general.cells[5] == Decimal("110.69") and grades.total[5] == Decimal("110.69")
+    query = {"from": "2023-12-01", "to": "2023-12-31"}
+    client.force_login(people.office)
+    page = client.get(URL, query).content.decode()
+    assert "110.69" in page and "110.68" not in page
+    csv_rows = read_csv(client.get(CSV, {**query, "table": "grades"}))
+    assert next(r for r in csv_rows if r[0] == "一般事故")[5] == "110.69"
+    assert next(r for r in csv_rows if r[0] == "合计")[5] == "110.69"
+    book = load_workbook(io.BytesIO(client.get(XLSX, query).content))
+    row = next(r for r in book["事故等级"].iter_rows(min_row=2) if r[0].value == "一般事故")
+    assert Decimal(str(row[5].value)) == Decimal("110.69") and row[5].number_format == "#,##0.00"
+    detail = book["事件明细"]
+    assert [r[0].value for r in detail.iter_rows(min_row=2)] == [i.ref for i in made]
+    assert [Decimal(str(r[11].value)) for r in detail.iter_rows(min_row=2)] == [Decimal(x) for x in losses]
+
+    # one incident alone: 12.345 万元, every decimal it has
+    make_incident(
+        reported_at=at(2023, 11, 5, 9), occurred_at=at(2023, 11, 5, 8), direct_loss_yuan=Decimal("123450")
+    )
+    page = client.get(URL, {"from": "2023-11-01", "to": "2023-11-30"}).content.decode()
+    assert "12.345" in page and "12.34<" not in page and "12.35<" not in page
+
+
+def test_the_incident_sheet_reads_a_constant_number_of_times(make_incident, people):
+    from command import stats_incidents
+
+    start, end = dashboard.period(date(2023, 10, 1), date(2023, 10, 31))
+    for n in range(3):
+        inc = make_incident(reported_at=at(2023, 10, 2 + n, 9), occurred_at=at(2023, 10, 2 + n, 8))
+        inc.start_assessment(people.office, now=at(2023, 10, 2 + n, 9, 10))
+        inc.activate(people.director, level=4, reason=REASON, now=at(2023, 10, 2 + n, 9, 30))
+    with CaptureQueriesContext(connection) as few:
+        rows = stats_incidents.incident_rows(start, end)
+    assert len(rows) == 3 and rows[0][5] == "Ⅳ级 2023-10-02 09:30"
+    for n in range(3):
+        make_incident(reported_at=at(2023, 10, 10 + n, 9), occurred_at=at(2023, 10, 10 + n, 8))
+    with CaptureQueriesContext(connection) as many:
+        rows = stats_incidents.incident_rows(start, end)
+    assert len(rows) == 6 and rows[-1][5] == "未启动响应"
+    assert len(many) == len(few) <= 3

@@ -317,3 +317,54 @@ def test_money_and_dates_are_printed_exactly():
     assert yuan(Decimal("9999")) == "9,999元"
     assert cn_date(timezone.make_aware(timezone.datetime(2026, 11, 28, 23, 30))) == "2026年11月28日"
     assert [cn_number(n) for n in (1, 10, 12, 20, 21)] == ["一", "十", "十二", "二十", "二十一"]
+
+
+def test_the_first_report_prints_the_elapsed_outage_and_the_estimate_apart(make_incident):
+    """DOMAIN §6 "Hours without heat" (issue 17 point 8): a 15-minute outage with restoration estimated 40
+    hours after its start is "已停热 0 小时 15 分", the estimate "预计共 40 小时 0 分", and the 24 h
+    criterion is said to rest on the estimate — never "已停热 40 小时"."""
+    now = timezone.now()
+    start = now - timedelta(minutes=15)
+    incident = make_incident(
+        occurred_at=start,
+        reported_at=now,
+        outage_started_at=start,
+        estimated_restoration_at=start + timedelta(hours=40),
+    )
+    html = squash(render.render_html("first-report", incident.pk, assign=False)[0])
+    assert squash('已停热</td><td data-testid="doc-elapsed">0 小时 15 分</td>') in html
+    assert squash("预计共 40 小时 0 分") in html and squash("预计再需 39 小时 45 分") in html
+    assert "预计超过24小时" in html and "已满24小时" not in html
+    assert squash("已停热 40") not in html
+
+
+def test_a_restored_outage_prints_its_length_and_whether_it_reached_24_hours(make_incident):
+    now = timezone.now()
+    start = now - timedelta(hours=30)
+    incident = make_incident(
+        occurred_at=start,
+        reported_at=start + timedelta(minutes=5),
+        outage_started_at=start,
+        estimated_restoration_at=start + timedelta(hours=2),
+        restored_at=start + timedelta(hours=25, minutes=30),
+    )
+    html = squash(render.render_html("record", incident.pk, assign=False)[0])
+    assert squash("停热 25 小时 30 分，已满24小时") in html
+    assert "预计共" not in html
+
+
+def test_a_correcting_follow_up_says_so_in_its_document(make_incident, people):
+    """DOMAIN §6 (issue 17 point 6): the 续报 that lowers a peak prints 更正 and its reason."""
+    from incidents.services import follow_up_add
+
+    incident = make_incident(people_at_risk_peak=5)
+    report = follow_up_add(
+        actor=people.office,
+        incident_id=incident.pk,
+        note="核实后涉险2人",
+        data={"people_at_risk_peak": 2},
+        correction=True,
+        correction_reason="首报重复统计了3人",
+    )
+    html = squash(render.render_html("follow-up", incident.pk, report.pk, assign=False)[0])
+    assert squash("更正理由：首报重复统计了3人") in html

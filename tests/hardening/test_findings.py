@@ -206,7 +206,7 @@ def test_a_follow_up_unticks_a_box_it_shows(as_user, make_incident):
     incident = make_incident()
     Incident.objects.filter(pk=incident.pk).update(hazards_controlled=True)
     client = as_user("office")
-    page = client.get(f"/incidents/{incident.pk}/").content.decode()
+    page = client.get(f"/incidents/{incident.pk}/?form=follow_up").content.decode()
     assert 'name="hazards_controlled__sent"' in page
     client.post(f"/incidents/{incident.pk}/follow-up/", {"note": "险情反复", "hazards_controlled__sent": "1"})
     incident.refresh_from_db()

@@ -351,7 +351,7 @@ def test_validate_previews_grade_and_recommendation(office):
     preview = html.split('data-testid="preview"')[1]
     assert "Ⅲ级" in preview and "确定" in preview
     assert '<span class="clause">附件4 Ⅲ(1)</span>' in preview and "附件4 Ⅲ(3)" in preview
-    assert "一般事故" in preview and "40%" in preview and "demo" in preview
+    assert "一般事故" in preview and "40%" in preview and "演示" in preview
     assert "可依第4项立即启动" in preview
     assert Incident.objects.count() == 0
 
@@ -365,6 +365,9 @@ def test_validate_preview_is_provisional_before_24_hours(office):
     )
     preview = office.post(VALIDATE, data, headers={"HX-Request": "true"}).content.decode()
     assert "暂定：条件已满足，待满24小时" in preview and "还需" in preview
+    hours = preview.split('data-testid="preview-hours">')[1].split("</dd>")[0]
+    assert "已停热 1 小时 0 分" in hours or "已停热 0 小时 59 分" in hours  # DOMAIN §6: elapsed
+    assert "预计共 20 小时" in hours and "预计超过24小时" not in hours  # the estimate apart
 
 
 def test_add_a_first_measure_row(office):

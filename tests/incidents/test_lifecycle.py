@@ -130,7 +130,7 @@ def test_state_move_matrix(state, move, allowed, incident_in, authorised, people
         "archive": "§7",
         "close_without_response": "§5.1、附件1",
         "dismiss": "§5.1",
-        "reopen": "DOMAIN.md §5（解读）",
+        "reopen": "§5（解读）",
     }[move]
     assert event.actor == actor
     assert event.actor_name == actor.person.name
@@ -217,8 +217,8 @@ AUTHORITY = [
     ("responding", 4, "end_response", {}, "office", False, "§5.3.6"),
     # reopen: office director only (DOMAIN.md §5)
     ("dismissed", None, "reopen", {}, "director", True, ""),
-    ("dismissed", None, "reopen", {}, "office", False, "DOMAIN.md §5"),
-    ("dismissed", None, "reopen", {}, "commander", False, "DOMAIN.md §5"),
+    ("dismissed", None, "reopen", {}, "office", False, "§5（解读）"),
+    ("dismissed", None, "reopen", {}, "commander", False, "§5（解读）"),
 ]
 
 

@@ -187,6 +187,73 @@ def test_follow_up_cannot_change_state_level_or_other_fields(outage_incident, pe
     assert report.changes == {}
 
 
+@pytest.fixture
+def peak_five(make_incident):
+    """5 people at risk at peak, 30 h without heat: a firm Ⅱ by Ⅱ(3) (附件4)."""
+    return make_incident(
+        deaths=2,
+        people_at_risk_peak=5,
+        still_trapped=0,
+        outage_started_at=timezone.now() - timedelta(hours=30),
+    )
+
+
+@pytest.mark.parametrize(
+    "data", [{"people_at_risk_peak": 2}, {"deaths": 1}, {"deaths": None}], ids=["peak", "deaths", "cleared"]
+)
+def test_a_follow_up_lowering_a_peak_without_the_correction_mark_is_refused(data, peak_five, people):
+    """DOMAIN §6 (issue 17 point 6): a peak only falls by correction; unmarked, nothing is saved."""
+    before = counts()
+    with pytest.raises(ValidationError) as exc:
+        follow_up_add(actor=people.office, incident_id=peak_five.pk, note="现场核实", data=data)
+    assert "更正" in exc.value.message_dict["correction"][0]
+    assert counts() == before
+    peak_five.refresh_from_db()
+    assert (peak_five.people_at_risk_peak, peak_five.deaths) == (5, 2)
+    with pytest.raises(ValidationError) as exc:  # marked, but without a reason
+        follow_up_add(
+            actor=people.office, incident_id=peak_five.pk, note="现场核实", data=data, correction=True
+        )
+    assert "理由" in exc.value.message_dict["correction_reason"][0]
+    assert counts() == before
+
+
+def test_a_marked_correction_lowers_the_peak_and_the_timeline_shows_old_new_and_who(peak_five, people):
+    assert peak_five.recommendation().level == 2  # Ⅱ(3): 5 people at risk
+    report = follow_up_add(
+        actor=people.office,
+        incident_id=peak_five.pk,
+        note="核实后涉险人数为2人",
+        data={"people_at_risk_peak": 2},
+        correction=True,
+        correction_reason="首报重复统计了3人",
+    )
+    peak_five.refresh_from_db()
+    assert peak_five.people_at_risk_peak == 2
+    assert (report.level_before, report.level_after) == (2, 3)  # the recommendation recomputed: Ⅲ(3)
+    assert report.correction_reason == "首报重复统计了3人"
+    assert peak_five.fact_rec_level == 3
+    event = peak_five.timeline.latest("id")
+    assert event.data["correction"] == {
+        "reason": "首报重复统计了3人",
+        "fields": {"people_at_risk_peak": [5, 2]},
+    }
+    assert "更正" in event.summary and "5 → 2" in event.summary and "首报重复统计了3人" in event.summary
+    assert event.actor == people.office and event.actor_name
+
+
+def test_a_follow_up_raising_a_peak_or_not_sending_it_needs_no_correction(peak_five, people):
+    follow_up_add(
+        actor=people.office, incident_id=peak_five.pk, note="又有1人被困", data={"people_at_risk_peak": 6}
+    )
+    follow_up_add(
+        actor=people.office, incident_id=peak_five.pk, note="只报恢复情况", data={"still_trapped": 0}
+    )
+    peak_five.refresh_from_db()
+    assert (peak_five.people_at_risk_peak, peak_five.deaths) == (6, 2)  # a field not sent is not cleared
+    assert "correction" not in peak_five.timeline.latest("id").data
+
+
 @pytest.mark.parametrize("note", ["", "   ", None], ids=["empty", "blank", "none"])
 def test_follow_up_without_a_note_is_refused(note, outage_incident, people):
     before = counts()

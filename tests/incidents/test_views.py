@@ -167,6 +167,14 @@ def test_page_shows_facts_grade_recommendation_and_clock(as_user, user_of):
         "every 60s [document.visibilityState === 'visible']" in rec
     )
     assert "1 小时 0 分" in rec or "0 小时 59 分" in rec
+    # DOMAIN §6 "Hours without heat": elapsed 1 h, the estimate apart (issue 17 point 8)
+    clock = html.split('data-testid="clock"')[1].split("</div>")[0]
+    elapsed = clock.split('data-testid="clock-elapsed">')[1].split("<")[0]
+    assert elapsed in ("1 小时 0 分", "0 小时 59 分")
+    assert "预计共 30 小时 0 分" in clock and (
+        "预计再需 28 小时 59 分" in clock or "预计再需 29 小时 0 分" in clock
+    )
+    assert "预计超过24小时（按预计恢复时间）：建议确定。" in clock
     grade = html.split('data-testid="grade"')[1].split("</section>")[0]
     assert (
         "一般事故" in grade
@@ -225,7 +233,7 @@ def test_recommendation_partial_turns_firm_at_24_hours(as_user, user_of):
 
     Incident.objects.filter(pk=incident.pk).update(outage_started_at=timezone.now() - timedelta(hours=24))
     html = client.get(url, headers={"HX-Request": "true"}).content.decode()
-    assert "暂定" not in html and "确定" in html and "停热已满24小时：建议确定。" in html
+    assert "暂定" not in html and "确定" in html and "已满24小时：建议确定。" in html
     assert "附件4 Ⅳ(1)" in html
 
 
@@ -524,6 +532,27 @@ def test_follow_up_with_a_bad_value_saves_nothing(as_user, user_of):
     assert not incident.follow_ups.exists()
 
 
+def test_follow_up_lowering_a_peak_is_refused_keeping_what_was_typed(as_user, user_of):
+    """DOMAIN §6 (issue 17 point 6): unmarked, the form comes back with the message and the typed values;
+    marked with a reason, it is saved as a correction."""
+    incident = make_incident(user_of("office"), people_at_risk_peak=5)
+    client = as_user("office")
+    data = follow_up_data(incident, note="核实后涉险2人，原数字重复统计", people_at_risk_peak="2")
+    resp = client.post(f"/incidents/{incident.pk}/follow-up/", data)
+    html = resp.content.decode()
+    assert resp.status_code == 422 and "峰值人数只能以“更正”下调" in html
+    assert "核实后涉险2人，原数字重复统计" in html and 'name="people_at_risk_peak" value="2"' in html
+    assert not incident.follow_ups.exists()
+    data.update(correction="on", correction_reason="首报重复统计")
+    resp = client.post(f"/incidents/{incident.pk}/follow-up/", data, follow=True)
+    incident.refresh_from_db()
+    assert incident.people_at_risk_peak == 2 and incident.follow_ups.count() == 1
+    assert incident.timeline.latest("id").data["correction"]["reason"] == "首报重复统计"
+    html = resp.content.decode().split('data-testid="follow-ups"')[1].split("</section>")[0]
+    assert 'data-testid="follow-up-correction-reason"' in html and "首报重复统计" in html
+    assert '<del class="text-secondary">5</del>' in html and "<ins>2</ins>" in html
+
+
 def test_follow_up_refused_for_an_unrelated_unit(as_user, user_of):
     incident = make_incident(user_of("office"))
     resp = as_user("police").post(
@@ -585,8 +614,31 @@ def test_list_shows_level_state_hours_grade_and_recommendation(as_user, user_of)
     row = html.split('data-testid="incident-row"')[1].split("</li>")[0]
     assert '<span class="badge level-badge level-3">Ⅲ级</span>' in row and "响应中" in row
     assert "已停热 3 小时 12 分" in row and "一般事故" in row
+    assert "预计共" not in row and "24小时" not in row  # no estimate given; 3 h is not 24 h
     assert "level-badge level-2 provisional" in row and "暂定" in row
     assert "≠" not in row  # a provisional recommendation is not a trigger: not flagged
+
+
+def test_list_shows_the_elapsed_outage_and_the_estimate_apart(as_user, user_of):
+    """DOMAIN §6 (issue 17 point 8): 4 h 50 min elapsed, 40 h estimated: the list says 已停热 4 小时 50 分,
+    预计共 40 小时 0 分 and 预计超过24小时 — the same elapsed figure the overview ticks (4.8 h)."""
+    from command import dashboard
+
+    now = timezone.now()
+    start = now - timedelta(hours=4, minutes=50)
+    incident = make_incident(
+        user_of("office"),
+        occurred_at=start,
+        reported_at=start,
+        outage_started_at=start,
+        estimated_restoration_at=start + timedelta(hours=40),
+    )
+    html = as_user("police").get("/incidents/").content.decode()
+    row = next(r for r in html.split('data-testid="incident-row"')[1:] if f"/incidents/{incident.pk}/" in r)
+    row = row.split("</li>")[0]
+    assert "已停热 4 小时 50 分" in row and "预计共 40 小时 0 分" in row and "预计超过24小时" in row
+    real, _drills = dashboard.active_incidents(now=now)
+    assert next(i for i in real if i.pk == incident.pk).hours == 4.8
 
 
 @pytest.fixture

@@ -323,7 +323,7 @@ def test_positions_table():
     assert by["office_director"]["holder_unit"] == "city_admin"
     assert by["office_staff"]["holder_definition"] == "市指挥部办公室工作人员（设在市城市管理局）"
     assert by["office_staff"]["clause"] == "§2.1"
-    assert by["duty_officer"]["clause"] == by["duty_leader"]["clause"] == "DOMAIN.md §4 值班表 (解读)"
+    assert by["duty_officer"]["clause"] == by["duty_leader"]["clause"] == "附件2 办公室（值班表，解读）"
     assert by["general_commander"]["clause"] == "§5.3.4"
     assert by["onsite_commander"]["note"] == "指挥长到达现场后接管指挥权，§5.3.3(2)"
     assert by["onsite_commander"]["clause"] == by["onsite_deputy"]["clause"] == "§2.2"
