@@ -182,7 +182,8 @@
         level: c.level,
         url: c.url,
         itemStyle: { areaColor: color },
-        label: { color: c.level ? LEVEL_TEXT[c.level] : text },
+        // A halo in the county's own fill keeps the name readable where an incident's dot lies under it.
+        label: { color: c.level ? LEVEL_TEXT[c.level] : text, textBorderColor: color, textBorderWidth: 3 },
         emphasis: { itemStyle: { areaColor: color }, label: { color: c.level ? LEVEL_TEXT[c.level] : text } },
       };
     });
@@ -260,10 +261,11 @@
         name: '事件',
         coordinateSystem: 'geo',
         geoIndex: 0,
-        z: 2, // same layer as the map: the county labels stay on top of the points
+        z: 2, // same layer as the map, after it: the dots show on the fills, the labels' halo over them
         zlevel: 0,
         rippleEffect: { brushType: 'stroke', scale: 3 },
-        symbolSize: function (v, p) { return p.data && p.data.level === 1 ? 14 : 11; },
+        // Small dots (they were 11–14 px and covered a county's name); the labels carry a halo over them.
+        symbolSize: function (v, p) { return p.data && p.data.level === 1 ? 10 : 7; },
         data: cfg.points.map(function (p) {
           const color = p.level ? LEVEL_COLORS[p.level] : (dark ? '#c9d3de' : '#5a6b7b');
           return {
