@@ -182,8 +182,12 @@
         level: c.level,
         url: c.url,
         itemStyle: { areaColor: color },
-        // A halo in the county's own fill keeps the name readable where an incident's dot lies under it.
-        label: { color: c.level ? LEVEL_TEXT[c.level] : text, textBorderColor: color, textBorderWidth: 3 },
+        // A county with incidents has their dots near its centre: its label moves up, clear of them, with a
+        // halo in the county's own fill so a dot close by does not cut through the name.
+        label: {
+          color: c.level ? LEVEL_TEXT[c.level] : text, textBorderColor: color, textBorderWidth: 2,
+          offset: c.count > 0 && cfg.points.length ? [0, dark ? -34 : -22] : [0, 0],  // half its two lines and a dot
+        },
         emphasis: { itemStyle: { areaColor: color }, label: { color: c.level ? LEVEL_TEXT[c.level] : text } },
       };
     });
@@ -264,8 +268,8 @@
         z: 2, // same layer as the map, after it: the dots show on the fills, the labels' halo over them
         zlevel: 0,
         rippleEffect: { brushType: 'stroke', scale: 3 },
-        // Small dots (they were 11–14 px and covered a county's name); the labels carry a halo over them.
-        symbolSize: function (v, p) { return p.data && p.data.level === 1 ? 10 : 7; },
+        // Smaller dots (they were 11–14 px and covered a county's name); the labels move up, clear of them.
+        symbolSize: function (v, p) { return p.data && p.data.level === 1 ? 11 : 9; },
         data: cfg.points.map(function (p) {
           const color = p.level ? LEVEL_COLORS[p.level] : (dark ? '#c9d3de' : '#5a6b7b');
           return {
@@ -273,7 +277,8 @@
             value: [p.lon, p.lat],
             level: p.level,
             url: p.url,
-            itemStyle: { color: color, borderColor: dark ? '#0f141a' : '#ffffff', borderWidth: 1 },
+            // A ring in the contrasting colour: the dot shows on a county filled in its own level's colour.
+            itemStyle: { color: color, borderColor: dark ? '#ffffff' : '#17324d', borderWidth: 2 },
           };
         }),
       });
