@@ -9,13 +9,24 @@ reused for all its pages. Screenshots of the director's pages land in var/screen
 
 import pytest
 
+from tests.aftermath.conftest import (  # noqa: F401  (fixtures, requested by name)
+    authorised,
+    in_aftermath,
+    incident_in,
+    make_incident,
+    people,
+    settle_aftermath,
+    walk,
+)
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 360, "height": 740}
 
 
-def sample_pages():
-    """(name, url) of every GET page, filled with objects of the demo set."""
+def sample_pages(ended):
+    """(name, url) of every GET page, filled with objects of the demo set (and ``ended``, an incident in
+    its aftermath, for the aftermath page with its records)."""
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
@@ -62,6 +73,9 @@ def sample_pages():
         ("reminder-settings", "/command/reminders/settings/"),
         ("statistics", "/command/statistics/"),
         ("aftermath", f"/aftermath/incidents/{four.pk}/"),
+        ("aftermath-ended", f"/aftermath/incidents/{ended.pk}/"),
+        ("incident-ended", f"/incidents/{ended.pk}/"),
+        ("documents-ended", f"/documents/incidents/{ended.pk}/"),
         ("measures", "/aftermath/measures/"),
         ("documents", f"/documents/incidents/{four.pk}/"),
         ("org", "/org/"),
@@ -102,8 +116,10 @@ def too_wide(page):
 
 
 @pytest.mark.parametrize("role", ["director", "police"])
-def test_every_page_fits_a_360_px_phone(role, live_server, browser, login, demo, screenshot):
-    pages = sample_pages()
+def test_every_page_fits_a_360_px_phone(role, live_server, browser, login, demo, screenshot, in_aftermath):  # noqa: F811
+    pages = sample_pages(
+        in_aftermath("general", level=4, title="测试：永济市换热站爆管一名工人死亡，响应已结束")
+    )
     context = browser.new_context(
         locale="zh-CN", timezone_id="Asia/Shanghai", viewport=PHONE, reduced_motion="reduce"
     )
@@ -114,9 +130,7 @@ def test_every_page_fits_a_360_px_phone(role, live_server, browser, login, demo,
         for name, url in pages:
             page.goto(f"{live_server.url}{url}")
             page.wait_for_load_state("load")
-            width, inner = page.evaluate(
-                "() => [document.documentElement.scrollWidth, window.innerWidth]"
-            )
+            width, inner = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
             if width > inner:
                 problems.append(f"{role} {url}: {width} px on {inner} px, {too_wide(page)}")
                 screenshot(page, f"phone-{role}-{name}-too-wide")
