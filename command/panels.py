@@ -31,7 +31,7 @@ SHARED = ("incidents", "totals", "map", "tasks", "events")
 # without scrolling; the overview should read at a glance. What is left out is counted ("另有 N 起").
 LIMITS = {
     "overview": {"incidents": 10, "events": 12, "groups": None, "units": 12},
-    "wall": {"incidents": 8, "events": 6, "groups": 5, "units": 5},
+    "wall": {"incidents": 8, "events": 8, "groups": 5, "units": 5},
 }
 # The order of the outages (longest first) moves with time alone; the lists are read again this often
 # (seconds) even when nothing was written. The hours themselves tick in the browser.

@@ -182,7 +182,12 @@
         level: c.level,
         url: c.url,
         itemStyle: { areaColor: color },
-        label: { color: c.level ? LEVEL_TEXT[c.level] : text },
+        // A county with incidents has their dots near its centre: its label moves up, clear of them, with a
+        // halo in the county's own fill so a dot close by does not cut through the name.
+        label: {
+          color: c.level ? LEVEL_TEXT[c.level] : text, textBorderColor: color, textBorderWidth: 2,
+          offset: c.count > 0 && cfg.points.length ? [0, dark ? -34 : -22] : [0, 0],  // half its two lines and a dot
+        },
         emphasis: { itemStyle: { areaColor: color }, label: { color: c.level ? LEVEL_TEXT[c.level] : text } },
       };
     });
@@ -260,10 +265,11 @@
         name: '事件',
         coordinateSystem: 'geo',
         geoIndex: 0,
-        z: 2, // same layer as the map: the county labels stay on top of the points
+        z: 2, // same layer as the map, after it: the dots show on the fills, the labels' halo over them
         zlevel: 0,
         rippleEffect: { brushType: 'stroke', scale: 3 },
-        symbolSize: function (v, p) { return p.data && p.data.level === 1 ? 14 : 11; },
+        // Smaller dots (they were 11–14 px and covered a county's name); the labels move up, clear of them.
+        symbolSize: function (v, p) { return p.data && p.data.level === 1 ? 11 : 9; },
         data: cfg.points.map(function (p) {
           const color = p.level ? LEVEL_COLORS[p.level] : (dark ? '#c9d3de' : '#5a6b7b');
           return {
@@ -271,7 +277,8 @@
             value: [p.lon, p.lat],
             level: p.level,
             url: p.url,
-            itemStyle: { color: color, borderColor: dark ? '#0f141a' : '#ffffff', borderWidth: 1 },
+            // A ring in the contrasting colour: the dot shows on a county filled in its own level's colour.
+            itemStyle: { color: color, borderColor: dark ? '#ffffff' : '#17324d', borderWidth: 2 },
           };
         }),
       });

@@ -151,6 +151,34 @@ def check_wall_fits(page):
             .filter(([, px]) => px < 20)"""
     )
     assert not small, f"text under 20 px on the wall: {small[:5]}"
+    # the screen is used down to its lower edge: the lowest panel ends below 85 % of the height (issue 17.13)
+    bottom = page.evaluate(
+        "() => Math.max(...Array.from(document.querySelectorAll('.dash-panel'))"
+        ".map(el => el.getBoundingClientRect().bottom))"
+    )
+    assert bottom >= 0.85 * heights[1], f"the wall's lowest panel ends at {bottom} px of {heights[1]} px"
+
+
+def contrast(fg, bg):
+    """WCAG contrast ratio of two CSS rgb() colours."""
+
+    def lum(css_colour):
+        channels = [int(v) / 255 for v in re.findall(r"\d+", css_colour)[:3]]
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    high, low = sorted((lum(fg), lum(bg)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def check_wall_banner(page):
+    """The demo banner on the wall is dark like the screen (the pale one glared), its text readable."""
+    fg, bg = page.evaluate(
+        "() => { const s = getComputedStyle(document.querySelector('.demo-banner'));"
+        " return [s.color, s.backgroundColor]; }"
+    )
+    assert luminance(bg) < 0.2, f"the wall's demo banner is dark, not {bg}"
+    assert contrast(fg, bg) >= 7, f"the banner's text {fg} on {bg}: contrast {contrast(fg, bg):.1f}:1"
 
 
 def test_wall_fits_one_screen_with_many_incidents(
@@ -178,6 +206,7 @@ def test_wall_fits_one_screen_with_many_incidents(
     expect(incidents.locator("tbody tr")).to_have_count(8)
     expect(wall.get_by_test_id("more-incidents")).to_contain_text(f"另有 {active_count() - 8} 起")
     check_wall_fits(wall)
+    check_wall_banner(wall)
     wall.screenshot(path=str(SCREENSHOTS / "wall-1920-many.png"))
 
 
