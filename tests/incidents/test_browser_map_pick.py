@@ -219,6 +219,11 @@ def test_phone_map_and_typing_without_javascript(live_server, sized_page, login,
     plain.select_option("#id_facility", label="热力站")
     plain.fill("#id_description", "手机上直接填写的经纬度。")
     plain.select_option("#id_county", label="永济市")
+    # the outage share is computed against a service area that covers the county (附件4(1), 解读)
+    from orgchart.models import ServiceArea
+
+    area = ServiceArea.objects.filter(counties__code="yongji").order_by("pk").first()
+    plain.select_option("#id_service_area", value=str(area.pk))
     plain.fill("#id_occurred_at", local(start))
     plain.fill("#id_lon", "110.447")
     plain.fill("#id_lat", "34.867")
