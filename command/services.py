@@ -24,7 +24,7 @@ from incidents.choices import ResponseLevel, State
 from incidents.lifecycle import TransitionError, backed_levels
 from incidents.models import Incident, TimelineEvent
 from orgchart.models import Appointment, Expert, Person
-from orgchart.permissions import RULES, can
+from orgchart.permissions import RULES, can, phone_authority
 
 from .models import (
     Assignment,
@@ -375,7 +375,7 @@ def level_request_act(
         incident = _lock_incident(request.incident_id)
         step = request.current_step
         action = request.route.action(step)
-        decision = _require(approver, action, incident)
+        decision = _phone_decision(phone, action, incident) if phone else _require(approver, action, incident)
         if incident.state != request.expected_state or incident.level != request.from_level:
             superseded = _supersede(request, incident, now)
         elif not approve:
@@ -448,14 +448,35 @@ def _notify_phone_record(request, approver):
     transaction.on_commit(send, robust=True)
 
 
+def _phone_decision(phone, action, incident):
+    """The phoned approver's authority: an absent holder may still decide by telephone (DOMAIN §6
+    reading); ``phone["away"]`` says so, and the record shows （外出，电话同意）. A deputy may still act."""
+    authority, away = phone_authority(phone["approver"])
+    decision = authority.decide(action, incident)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    phone["away"] = away
+    # The rest of this decision (the incident's move, ending the response) runs with the same authority:
+    # the approver's user object lives for this request only.
+    phone["approver"]._orgchart_authority = authority
+    return decision
+
+
 def _phone_suffix(phone, recorder, *, agreed=True):
     if not phone:
         return ""
-    text = (
-        _("（电话请示，%(who)s同意，%(recorder)s记录）")
-        if agreed
-        else _("（电话请示，%(who)s不同意，%(recorder)s记录）")
-    )
+    if phone.get("away"):
+        text = (
+            _("（电话请示，%(who)s（外出，电话同意），%(recorder)s记录）")
+            if agreed
+            else _("（电话请示，%(who)s（外出，电话不同意），%(recorder)s记录）")
+        )
+    else:
+        text = (
+            _("（电话请示，%(who)s同意，%(recorder)s记录）")
+            if agreed
+            else _("（电话请示，%(who)s不同意，%(recorder)s记录）")
+        )
     return text % {
         "who": person_name(phone["approver"]),
         "recorder": person_name(recorder),

@@ -303,15 +303,28 @@ def _position_names(codes):
     return [_POSITION_NAMES.get(c, c) for c in codes]
 
 
+def phone_authority(user):
+    """The Authority for a decision taken by telephone and recorded by the office (电话请示): an absent
+    holder keeps their own posts, since absence (leave, travel) is exactly when 电话请示 is used (DOMAIN §6
+    reading, labelled （外出，电话同意）). Returns (Authority, away now). Not cached."""
+    return _authority(user, timezone.now(), by_phone=True)
+
+
 def authority_for(user, *, at=None):
     """The Authority of a user (anonymous or without a Person: no posts). Cached per user object."""
-    from .models import Absence, Appointment
-
     cached = getattr(user, "_orgchart_authority", None)
     cache = at is None  # one answer per request: the user object lives as long as the request
     if cached is not None and cache:
         return cached
-    at = at or timezone.now()
+    authority, _away = _authority(user, at or timezone.now())
+    if authority.person is not None and cache:
+        user._orgchart_authority = authority
+    return authority
+
+
+def _authority(user, at, *, by_phone=False):
+    from .models import Absence, Appointment
+
     person = getattr(user, "person", None) if getattr(user, "is_authenticated", False) else None
     grants = []
     if person is not None and person.active:
@@ -322,7 +335,7 @@ def authority_for(user, *, at=None):
         )
         away = any(a.away for a in mine)
         deputy_posts = [a for a in mine if a.role == Appointment.Role.DEPUTY]
-        if not away:
+        if not away or by_phone:
             grants += [
                 Grant(a.position.code, a.position.name, a.unit_id, a.group_id)
                 for a in mine
@@ -330,10 +343,9 @@ def authority_for(user, *, at=None):
             ]
         if deputy_posts and not away:
             grants += _acting_grants(deputy_posts, at)
-    authority = Authority(person, tuple(grants), at)
-    if person is not None and cache:
-        user._orgchart_authority = authority
-    return authority
+    else:
+        away = False
+    return Authority(person, tuple(grants), at), away
 
 
 def _acting_grants(deputy_posts, at):

@@ -359,3 +359,34 @@ def test_the_second_approver_is_told_who_decided_as_information(firm_two, fresh,
     response = client.post(f"/command/requests/{r.pk}/withdraw/", {"stage": "1"})
     withdraw = [m for m in get_messages(response.wsgi_request) if m.message.startswith("这件请示已由")]
     assert withdraw and {m.level for m in withdraw} == {constants.INFO}
+
+
+def test_an_absent_holder_decides_by_phone(firm_two, fresh):
+    """DOMAIN §6 reading "Phone decisions by an absent holder": absence (leave, travel) is exactly when 电话请示
+    is used. The office records the absent commander's decision; it is shown as （外出，电话同意）; his
+    deputy may still act in person."""
+    from incidents.models import TimelineEvent
+    from orgchart.models import Absence, Person
+
+    incident = firm_two()
+    commander = fresh("commander")
+    now = timezone.now()
+    Absence.objects.create(
+        person=Person.objects.get(user=commander),
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(hours=6),
+        reason="测试：出差",
+    )
+    r = level_request_submit(incident_id=incident.pk, actor=fresh("office"), to_level=2)
+    level_request_act(request_id=r.pk, actor=fresh("director"), expected_stage=0)
+    with pytest.raises(PermissionDenied):  # away, he cannot act in the system himself
+        level_request_act(request_id=r.pk, actor=fresh("commander"), expected_stage=1)
+    level_request_act(
+        request_id=r.pk,
+        actor=fresh("office"),
+        expected_stage=1,
+        by_phone={"approver": fresh("commander"), "at": now - timedelta(minutes=2)},
+    )
+    incident.refresh_from_db()
+    assert incident.level == 2
+    assert TimelineEvent.objects.filter(incident=incident, summary__contains="（外出，电话同意）").exists()
