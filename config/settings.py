@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Member units see only the incidents that concern them (issue 16, finding 7).
+    "incidents.visibility.IncidentVisibilityMiddleware",
     # AxesMiddleware last: it turns a lockout into our own page (see AXES_LOCKOUT_CALLABLE).
     "axes.middleware.AxesMiddleware",
 ]

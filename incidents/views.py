@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from orgchart.permissions import can
+from orgchart.permissions import can, visible_incidents
 
 from . import selectors, services
 from .choices import ACTIVE_STATES, CLOSED_STATES, ResponseLevel, State
@@ -169,7 +169,7 @@ def recommendation_context(incident, now):
 def incident_list(request):
     form = IncidentFilterForm(request.GET or None)
     filters = form.filters() if request.GET else {}
-    qs = selectors.incident_list(**filters)
+    qs = visible_incidents(request.user, selectors.incident_list(**filters))  # finding 7 of issue 16
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
     now = timezone.now()
     for incident in page:  # computed from the row: no query per incident
@@ -358,7 +358,7 @@ def _detail_context(request, incident, *, follow_up_form=None, report_form=None)
         "measures": list(incident.first_measures.all()),
         **follow_ups_context(request, incident.pk),
         "reports": reports,
-        **timeline_context(incident.pk, None),
+        **timeline_context(incident.pk, None, user),
         "can_follow_up": can_follow_up,
         "can_log": can_log,
         "follow_up_form": follow_up_form,
