@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "axes",
+    "csp",
     "orgchart",
     "incidents",
     "command",
@@ -60,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Member units see only the incidents that concern them (issue 16, finding 7).
     "incidents.visibility.IncidentVisibilityMiddleware",
@@ -271,3 +273,24 @@ DOCUMENT_HEADING_FONT = env.str("DOCUMENT_HEADING_FONT", default="Noto Sans CJK 
 DOCUMENT_NUMBER_PREFIX = env.str("DOCUMENT_NUMBER_PREFIX", default="运供应急办")
 DOCUMENT_ISSUER = env.str("DOCUMENT_ISSUER", default="")  # "": the plan's name for the HQ office (§2.1)
 DEMO_MODE = env.bool("DEMO_MODE", default=False)
+
+
+# ---- Content-Security-Policy (django-csp 4; issue 16) -------------------------------------------------
+# Scripts from this site only: no inline script, no eval (htmx runs with allowEval false, its trigger
+# filters replaced by static/js/app.js); style attributes are allowed (Bootstrap, ECharts' canvases).
+from csp.constants import NONE, SELF, UNSAFE_INLINE  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    },
+}

@@ -73,7 +73,9 @@ def url_patterns():
             if isinstance(p, URLResolver):
                 if str(p.pattern).startswith("admin/"):
                     continue
-                yield from walk(p.url_patterns, prefix + str(p.pattern), ns + (f"{p.namespace}:" if p.namespace else ""))
+                yield from walk(
+                    p.url_patterns, prefix + str(p.pattern), ns + (f"{p.namespace}:" if p.namespace else "")
+                )
             elif isinstance(p, URLPattern):
                 yield prefix + str(p.pattern), ns + (p.name or p.callback.__name__)
 
@@ -190,5 +192,7 @@ def test_each_role_gets_what_the_matrix_says(demo, user_of):
         if "5" in got or (want and got != want):
             wrong.append(f"{name:<32} {path:<60} want {want} got {got}")
     if wrong:
-        print("\n".join(f'MATRIX|    "{n}": {" " * (30 - len(n))}"{g}",  # {p}' for n, (g, p) in seen.items()))
+        print(
+            "\n".join(f'MATRIX|    "{n}": {" " * (30 - len(n))}"{g}",  # {p}' for n, (g, p) in seen.items())
+        )
     assert not wrong, "roles × URLs differ from MATRIX:\n" + "\n".join(wrong)
