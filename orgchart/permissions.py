@@ -192,6 +192,8 @@ RULES = {
             reading=True,
         ),
         Rule("aftermath.manage", OFFICE, "§7", "后期处置、调查评估、归档"),
+        # Not a clause of the plan: the system's own rule (issue 16: an auditor asks).
+        Rule("audit.downloads", OFFICE, "系统安全规定", "查看文书和统计导出的下载记录", reading=True),
         Rule("task.sign", UNIT_PEOPLE, "附件2、附件3", "签收、反馈本单位任务", scope="unit", reading=True),
         Rule(
             "orgchart.edit",

@@ -109,6 +109,7 @@ MATRIX = {
     "aftermath:archive":               "LNNNNNN",  # /aftermath/incidents/2/archive/
     "aftermath:item_na":               "LNNNNNN",  # /aftermath/items/999999/not-applicable/
     "aftermath:measure_done":          "LNNNNNN",  # /aftermath/measures/999999/done/
+    "documents:downloads":             "LOONNNN",  # /documents/downloads/ — the office (audit.downloads)
     "documents:incident":              "LOOOONO",  # /documents/incidents/2/ — the 永济 incident: the county's (police not on it)
     "documents:download":              "LOOOONO",  # /documents/incidents/2/first-report/pdf/
     "documents:download_item":         "LOOOONO",  # /documents/incidents/2/first-report/1/pdf/
