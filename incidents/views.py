@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from orgchart.permissions import can, visible_incidents
+from orgchart.permissions import VIEW_CLAUSE, can, sees_all_incidents, visible_incidents
 
 from . import selectors, services
 from .choices import ACTIVE_STATES, CLOSED_STATES, ResponseLevel, State
@@ -193,6 +193,8 @@ def incident_list(request):
         "query": f"{query.urlencode()}&" if query else "",
         "drills_excluded": filters.get("drill", "") not in ("include", "only"),
         "can_report": bool(can(request.user, "incident.report")),
+        # a member unit: the note saying why the list is short (the rule's clause, a reading)
+        "scope_clause": "" if sees_all_incidents(request.user) else VIEW_CLAUSE,
         "status_labels": STATUS_LABELS,
     }
     partial = request.htmx and not request.htmx.history_restore_request

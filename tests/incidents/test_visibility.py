@@ -54,6 +54,7 @@ def test_a_member_unit_reads_only_the_incidents_of_its_unit(as_user, user_of):
     client = as_user("police")
     listing = client.get("/incidents/").content.decode()
     assert "公安参与的事件" in listing and "盐湖区别家的事件" not in listing
+    assert 'data-testid="scope-note"' in listing and "解读" in listing  # the rule and its clause
     for url in incident_urls(other.pk):
         assert client.get(url).status_code == 404, url
         assert client.post(url).status_code == 404, url
