@@ -27,15 +27,17 @@ from django.utils import timezone
 from incidents.choices import ACTIVE_STATES, AccidentGrade, ResponseLevel, State
 from incidents.models import Incident, TimelineEvent
 from orgchart.models import County
+from orgchart.permissions import scoped_incidents, scoped_timeline
 
 from .models import Assignment
 
 LEVELS = (1, 2, 3, 4)
 
 
-def active(*, drills=False):
-    """The active incidents (reported, assessing, responding), drills apart (§8.1)."""
-    return Incident.objects.filter(state__in=ACTIVE_STATES, is_drill=drills)
+def active(*, drills=False, scope=None):
+    """The active incidents (reported, assessing, responding), drills apart (§8.1); ``scope``: a member
+    unit's (``orgchart.permissions.view_scope``, finding 7 of issue 16), None: all."""
+    return scoped_incidents(Incident.objects.filter(state__in=ACTIVE_STATES, is_drill=drills), scope)
 
 
 def _outage_length(now):
@@ -85,21 +87,21 @@ def _annotate_row(inc, now):
     return inc
 
 
-def active_incidents(now=None, limit=None):
+def active_incidents(now=None, limit=None, scope=None):
     """(real, drills): the active incidents, real ones by level (Ⅰ first, then those without one) and the
     longest outage first, cut to ``limit`` in SQL (None: all); the active drills apart. Each row carries
     what the overview shows: hours without heat, the 24-hour clock, outage share, casualties, the grade
     and the 附件4 recommendation (stored facts). Two queries."""
     now = now or timezone.now()
     real = (
-        active()
+        active(scope=scope)
         .select_related("county", "service_area", "plan_version")
         .annotate(outage_length=_outage_length(now))
         .order_by(Coalesce("level", 9), F("outage_length").desc(), "-reported_at", "-id")
     )
     if limit is not None:
         real = real[:limit]
-    drills = active(drills=True).select_related("county", "service_area", "plan_version")
+    drills = active(drills=True, scope=scope).select_related("county", "service_area", "plan_version")
     return (
         [_annotate_row(i, now) for i in real],
         [_annotate_row(i, now) for i in drills.order_by("level", "-reported_at")],
@@ -221,7 +223,7 @@ def _add(into, row):
         into[k] = into.get(k, 0) + row[k]
 
 
-def task_rates(now=None):
+def task_rates(now=None, scope=None):
     """Sign-for and completion per group and per unit over the active responses, overdue first; counted
     in SQL in one query (GROUP BY the task's group and unit: as many rows as pairs of them, bounded by the
     org chart, whatever the number of tasks), added up here per group, per unit and in all — each task is
@@ -232,6 +234,7 @@ def task_rates(now=None):
     rows = (
         Assignment.objects.filter(incident__state=State.RESPONDING, incident__is_drill=False)
         .exclude(state=Assignment.State.CLOSED)
+        .filter(**({} if scope is None else {"unit_id__in": scope}))  # a member unit: its own tasks
         .values(
             "group_id",
             "group__name",
@@ -283,10 +286,11 @@ def task_rates(now=None):
     }
 
 
-def latest_events(limit=15):
+def latest_events(limit=15, scope=None):
+    events = TimelineEvent.objects.filter(incident__state__in=ACTIVE_STATES)
+    events = scoped_timeline(scoped_incidents(events, scope, "incident__"), scope)
     return list(
-        TimelineEvent.objects.filter(incident__state__in=ACTIVE_STATES)
-        .select_related("incident")
+        events.select_related("incident")
         .only(
             "id",
             "at",

@@ -103,18 +103,19 @@ def next_absence_change(now):
     return min((t for t in found.values() if t), default=None)
 
 
-def shared_context(now, wall):
+def shared_context(now, wall, scope=None):
     """What every user sees the same, counted and cut in SQL; with each panel's signature and the time
     the content next changes by itself (``due``)."""
     limits = LIMITS["wall" if wall else "overview"]
-    shown, drills = dashboard.active_incidents(now, limit=limits["incidents"])
-    totals = dashboard.totals(now=now)
+    shown, drills = dashboard.active_incidents(now, limit=limits["incidents"], scope=scope)
+    incidents = dashboard.active(scope=scope)
+    totals = dashboard.totals(incidents, now=now)
     more = max(totals["count"] - len(shown), 0)
-    breakdown = dashboard.left_out(shown) if more else []
-    counties = dashboard.county_map()
-    the_map = map_data(counties, dashboard.map_points(), wall)
-    rates = dashboard.task_rates(now)
-    events = dashboard.latest_events(limits["events"])
+    breakdown = dashboard.left_out(shown, incidents) if more else []
+    counties = dashboard.county_map(incidents)
+    the_map = map_data(counties, dashboard.map_points(incidents), wall)
+    rates = dashboard.task_rates(now, scope)
+    events = dashboard.latest_events(limits["events"], scope)
     groups, more_groups = dashboard.capped(rates["groups"], limits["groups"])
     units, more_units = dashboard.capped(rates["units"], limits["units"])
     rows = [(i.pk, i.state, i.level, i.updated_at, i.rec_status, i.fact_rec_level) for i in shown]
@@ -149,16 +150,18 @@ def shared_context(now, wall):
     }
 
 
-def shared(now, wall):
+def shared(now, wall, scope=None):
     """The shared panels at the current version: ``{"version", "html": {part: html}, "sigs", "due",
     "on_duty"}`` (``on_duty``: the shift in force, overview only), from the cache while the version holds
-    and ``due`` has not passed; rendered (and cached) otherwise. Roster edits bump the version too."""
+    and ``due`` has not passed; rendered (and cached) otherwise. Roster edits bump the version too.
+    ``scope``: a member unit's (``orgchart.permissions.view_scope``): its own panels, cached apart."""
     version = live.current()
-    key = f"dashboard:panels:{FORMAT}:{'wall' if wall else 'overview'}:{get_language()}:{version}"
+    who = "all" if scope is None else "u" + "-".join(map(str, scope))
+    key = f"dashboard:panels:{FORMAT}:{'wall' if wall else 'overview'}:{who}:{get_language()}:{version}"
     found = live.get(key) if version is not None else None
     if found is not None and now < found["due"]:
         return found
-    context = shared_context(now, wall)
+    context = shared_context(now, wall, scope)
     found = {
         "version": version,
         "html": {part: render_to_string(TEMPLATE.format(part), context) for part in SHARED},

@@ -22,7 +22,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from incidents.choices import CATEGORY_SHORT, Category
-from orgchart.permissions import authority_for, can
+from orgchart.permissions import authority_for, can, view_scope
 
 from . import dashboard, live, panels
 
@@ -52,7 +52,7 @@ def _lands_on_tasks(user):
 
 def _context(request, now, *, wall=False):
     """The shared panels and, on the overview, the personal one — from the cache at this version."""
-    found = panels.shared(now, wall)
+    found = panels.shared(now, wall, view_scope(request.user))  # finding 7 of issue 16
     context = {
         "now": now,
         "wall": wall,

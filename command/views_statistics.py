@@ -614,6 +614,14 @@ def _filename(first, last, drills, ext):
     return f"供热事件统计_{first:%Y%m%d}-{last:%Y%m%d}{'_含演练' if drills else ''}.{ext}"
 
 
+def _record(request, kind, fmt, first, last, drills):
+    """The download record (issue 16: an auditor asks who exported which statistics)."""
+    from documents.models import DownloadRecord, record_download
+
+    period = f"{first:%Y-%m-%d}—{last:%Y-%m-%d}{'（含演练）' if drills else ''}"
+    record_download(request, what=DownloadRecord.What.STATISTICS, kind=kind, fmt=fmt, period=period)
+
+
 def _attachment(content, content_type, filename):
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
@@ -748,6 +756,7 @@ def export_xlsx(request):
         [*tables, incident_table(first, last, drills)],
         _about(first, last, drills, request.user, timezone.now()),
     )
+    _record(request, "statistics", "xlsx", first, last, drills)
     return _attachment(
         content,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -774,4 +783,5 @@ def export_csv(request):
     else:
         content = _csv(tables, _about(first, last, drills, request.user, timezone.now()))
         name = _filename(first, last, drills, "csv")
+    _record(request, f"statistics:{key}" if key else "statistics", "csv", first, last, drills)
     return _attachment(content.encode("utf-8"), "text/csv; charset=utf-8", name)

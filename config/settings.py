@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "axes",
+    "csp",
     "orgchart",
     "incidents",
     "command",
@@ -66,7 +67,10 @@ MIDDLEWARE = [
     # Bad input refused in one place (issue 16): NUL bytes, malformed hidden fields → 400.
     "config.inputs.NulRefusalMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Member units see only the incidents that concern them (issue 16, finding 7).
+    "incidents.visibility.IncidentVisibilityMiddleware",
     # AxesMiddleware last: it turns a lockout into our own page (see AXES_LOCKOUT_CALLABLE).
     "axes.middleware.AxesMiddleware",
 ]
@@ -323,3 +327,23 @@ API_WEBHOOK_TIMEOUT_SECONDS = env.float("API_WEBHOOK_TIMEOUT_SECONDS", default=5
 API_WEBHOOK_BACKOFF = [
     int(x) for x in env.list("API_WEBHOOK_BACKOFF", default=["0", "30", "120", "600", "1800"])
 ]
+
+# ---- Content-Security-Policy (django-csp 4; issue 16) -------------------------------------------------
+# Scripts from this site only: no inline script, no eval (htmx runs with allowEval false, its trigger
+# filters replaced by static/js/app.js); style attributes are allowed (Bootstrap, ECharts' canvases).
+from csp.constants import NONE, SELF, UNSAFE_INLINE  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    },
+}

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import DocumentNumber, StoredDocument
+from .models import DocumentNumber, DownloadRecord, StoredDocument
 
 
 @admin.register(DocumentNumber)
@@ -32,4 +32,22 @@ class StoredDocumentAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DownloadRecord)
+class DownloadRecordAdmin(admin.ModelAdmin):
+    """Who downloaded which document or export (issue 16): read-only, append-only."""
+
+    list_display = ("at", "user_name", "what", "incident", "kind", "fmt", "number", "period", "address")
+    list_filter = ("what", "fmt")
+    readonly_fields = [f.name for f in DownloadRecord._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -15,6 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from orgchart.models import AppendOnlyModel
+
 
 class DocumentNumber(models.Model):
     key = models.CharField(_("文件"), max_length=80, unique=True)
@@ -107,3 +109,66 @@ class StoredDocument(models.Model):
 
     def __str__(self):
         return f"{self.incident_id} {self.kind}{'/' + str(self.item) if self.item else ''}.{self.fmt}"
+
+
+class DownloadRecord(AppendOnlyModel):
+    """Who downloaded which document or statistics export, when, from where (issue 16: an auditor asks).
+    Append-only: written by documents.views.download and the statistics' xlsx/csv exports, read by the
+    office (documents:downloads) and in the admin."""
+
+    class What(models.TextChoices):
+        DOCUMENT = "document", _("文书")
+        STATISTICS = "statistics", _("统计导出")
+
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("下载人"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    user_name = models.CharField(_("下载人姓名"), max_length=60, blank=True)
+    what = models.CharField(_("类别"), max_length=12, choices=What.choices)
+    incident = models.ForeignKey(
+        "incidents.Incident",
+        verbose_name=_("事件"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    kind = models.CharField(_("文书或导出"), max_length=40)
+    item = models.PositiveIntegerField(_("第几份"), null=True, blank=True)
+    fmt = models.CharField(_("格式"), max_length=8)
+    number = models.CharField(_("文号"), max_length=40, blank=True)
+    period = models.CharField(_("统计期间"), max_length=60, blank=True)
+    address = models.GenericIPAddressField(_("客户端地址"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("下载记录")
+        verbose_name_plural = _("下载记录")
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_name} {self.kind}.{self.fmt}"
+
+
+def record_download(request, *, what, kind, fmt, incident_id=None, item=None, number="", period=""):
+    """One row of the download record for ``request``'s user (the address: REMOTE_ADDR, which
+    config/proxy.py sets from the trusted proxy's header)."""
+    user = request.user if request.user.is_authenticated else None
+    person = getattr(user, "person", None) if user else None
+    address = request.META.get("REMOTE_ADDR") or None
+    return DownloadRecord.objects.create(
+        user=user,
+        user_name=(person.name if person else (user.get_username() if user else ""))[:60],
+        what=what,
+        incident_id=incident_id,
+        kind=kind[:40],
+        item=item,
+        fmt=fmt[:8],
+        number=number[:40],
+        period=period[:60],
+        address=address,
+    )

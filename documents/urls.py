@@ -17,6 +17,7 @@ register_converter(FormatConverter, "docfmt")
 
 app_name = "documents"
 urlpatterns = [
+    path("downloads/", views.downloads, name="downloads"),
     path("incidents/<int:pk>/", views.incident_documents, name="incident"),
     path("incidents/<int:pk>/<slug:kind>/<docfmt:fmt>/", views.download, name="download"),
     path("incidents/<int:pk>/<slug:kind>/<int:item>/<docfmt:fmt>/", views.download, name="download_item"),

@@ -190,6 +190,22 @@ def status(request, pk, kind, fmt, item=None):
     return render(request, "documents/_slot.html", {"s": slot(pk, kind, item, fmt, row, current)})
 
 
+def _record(request, pk, kind, fmt, item):
+    """The download record (issue 16: an auditor asks who downloaded which document)."""
+    from .models import DocumentNumber, DownloadRecord, record_download
+
+    number = DocumentNumber.objects.filter(incident_id=pk, kind=kind).order_by("-assigned_at").first()
+    record_download(
+        request,
+        what=DownloadRecord.What.DOCUMENT,
+        kind=kind,
+        fmt=fmt,
+        incident_id=pk,
+        item=item,
+        number=numbers.format_number(number.year, number.serial) if number else "",
+    )
+
+
 @never_cache
 @require_GET
 @login_required
@@ -209,6 +225,7 @@ def download(request, pk, kind, fmt, item=None):
             content_type=stored.CONTENT_TYPES[fmt],
         )
         response["X-Content-Type-Options"] = "nosniff"
+        _record(request, pk, kind, fmt, item)
         return response
     incident, asked, refused = _ask(request, pk, kind, fmt, item)
     if refused:
@@ -219,3 +236,25 @@ def download(request, pk, kind, fmt, item=None):
     return render(
         request, "documents/generating.html", {"incident": incident, "s": s, "label": spec.label}, status=202
     )
+
+
+DOWNLOADS_PAGE = 100
+
+
+@login_required
+def downloads(request):
+    """The download record for the office (issue 16): newest first, 100 a page (keyset on id)."""
+    from .models import DownloadRecord
+
+    decision = can(request.user, "audit.downloads")
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    rows = DownloadRecord.objects.select_related("incident").order_by("-id")
+    before = request.GET.get("before", "")
+    if before.isdigit():
+        rows = rows.filter(id__lt=int(before))
+    rows = list(rows[: DOWNLOADS_PAGE + 1])
+    more = len(rows) > DOWNLOADS_PAGE
+    del rows[DOWNLOADS_PAGE:]
+    context = {"rows": rows, "next": rows[-1].pk if more else None, "clause": decision.clause}
+    return render(request, "documents/downloads.html", context)

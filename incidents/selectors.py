@@ -12,6 +12,8 @@ up). What a person may *do* is decided per action by ``orgchart.permissions`` (s
 
 from django.db.models import F, Prefetch, Q
 
+from orgchart.permissions import visible_timeline
+
 from .models import FirstMeasure, FollowUpReport, Incident, TimelineEvent, UpwardReport
 
 
@@ -89,12 +91,14 @@ def timeline_queryset(*, newest_first=True):
 TIMELINE_PAGE = 50  # events per page of the incident page's timeline, and per "更早的记录"
 
 
-def timeline_page(incident_id, *, before=None, size=TIMELINE_PAGE):
+def timeline_page(incident_id, *, before=None, size=TIMELINE_PAGE, user=None):
     """One page of the timeline, newest first: the ``size`` events before the cursor ``before`` (the
     (at, id) of the last event shown; None for the latest), and the cursor of the next page (None when
     there is no older event). Keyset pagination on (at, id), not OFFSET: one query that reads ``size + 1``
     rows through the (incident, at, id) index, whatever the length of the timeline."""
     qs = timeline_queryset(newest_first=True).filter(incident_id=incident_id)
+    if user is not None:  # a member unit: other units' task details left out (finding 7 of issue 16)
+        qs = visible_timeline(user, qs)
     if before is not None:
         at, pk = before
         qs = qs.filter(Q(at__lt=at) | Q(at=at, id__lt=pk))

@@ -27,7 +27,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from config.inputs import hidden_int_for
 from config.pagecache import cached_page
-from orgchart.permissions import can
+from orgchart.permissions import VIEW_CLAUSE, can, sees_all_incidents, visible_incidents
 
 from . import selectors, services
 from .choices import ACTIVE_STATES, CLOSED_STATES, ResponseLevel, State
@@ -173,7 +173,7 @@ def recommendation_context(incident, now):
 def incident_list(request):
     form = IncidentFilterForm(request.GET or None)
     filters = form.filters() if request.GET else {}
-    qs = selectors.incident_list(**filters)
+    qs = visible_incidents(request.user, selectors.incident_list(**filters))  # finding 7 of issue 16
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
     now = timezone.now()
     for incident in page:  # computed from the row: no query per incident
@@ -198,6 +198,8 @@ def incident_list(request):
         "query": f"{query.urlencode()}&" if query else "",
         "drills_excluded": filters.get("drill", "") not in ("include", "only"),
         "can_report": bool(can(request.user, "incident.report")),
+        # a member unit: the note saying why the list is short (the rule's clause, a reading)
+        "scope_clause": "" if sees_all_incidents(request.user) else VIEW_CLAUSE,
         "status_labels": STATUS_LABELS,
     }
     partial = request.htmx and not request.htmx.history_restore_request
@@ -400,7 +402,7 @@ def _detail_context(request, incident, *, follow_up_form=None, report_form=None)
         "measures": list(incident.first_measures.all()),
         **follow_ups_context(request, incident.pk),
         "reports": reports,
-        **timeline_context(incident.pk, None),
+        **timeline_context(incident.pk, None, user),
         "can_follow_up": can_follow_up,
         "can_log": can_log,
         "follow_up_form": follow_up_form,

@@ -49,11 +49,11 @@ TIMELINE_FIELDS = (
 )  # fmt: skip
 
 
-def timeline_context(incident_id, before):
+def timeline_context(incident_id, before, user=None):
     """A page of the timeline and its rows' HTML. The rows are memoised in the cache under a digest of
     everything they show (the events are append-only, so a page of them renders the same until a new
     event comes): the incident page does not re-render 50 events on every view."""
-    events, next_cursor = selectors.timeline_page(incident_id, before=before)
+    events, next_cursor = selectors.timeline_page(incident_id, before=before, user=user)
     context = {
         "timeline": events,
         "timeline_next": timeline_cursor(next_cursor) if next_cursor else "",
@@ -78,7 +78,7 @@ def incident_timeline(request, pk):
         before = parse_timeline_cursor(request.GET.get("before", "")) if request.GET.get("before") else None
     except (ValueError, OverflowError):
         return HttpResponseBadRequest(_("“更早的记录”的链接不完整，请回到事件页重新打开。"))
-    context = timeline_context(pk, before)
+    context = timeline_context(pk, before, request.user)
     if request.htmx and not request.htmx.history_restore_request:
         return HttpResponse(context["timeline_html"])
     context["incident"] = get_object_or_404(

@@ -57,6 +57,24 @@ def deviation_action(recommended_level):
     return f"deviation.{int(recommended_level)}"
 
 
+# Who sees every incident and every unit's work: the office, the duty staff and the command posts (§2,
+# 附件2). A member unit's people see only the incidents that concern their unit (reading of §2/附件2).
+VIEW_ALL = (
+    *OFFICE,
+    "duty_officer",
+    "duty_leader",
+    "commander",
+    "onsite_commander",
+    "onsite_deputy",
+    "general_commander",
+    "deputy_secretary_general",
+    "deputy_housing",
+    "deputy_city_admin",
+    "deputy_emergency",
+    "deputy_fire",
+)
+VIEW_CLAUSE = "§2、附件2（解读：成员单位只看本单位参与的事件，县级政府只看本县事件）"
+
 RULES = {
     r.action: r
     for r in (
@@ -153,25 +171,29 @@ RULES = {
         ),
         Rule(
             "task.view_all",
-            (
-                *OFFICE,
-                "duty_officer",
-                "duty_leader",
-                "commander",
-                "onsite_commander",
-                "onsite_deputy",
-                "general_commander",
-                "deputy_secretary_general",
-                "deputy_housing",
-                "deputy_city_admin",
-                "deputy_emergency",
-                "deputy_fire",
-            ),
+            VIEW_ALL,
             "§2、附件2",
             "查看全部工作组和成员单位的任务",
             reading=True,
         ),
+        Rule(
+            "incident.view_all",
+            (*VIEW_ALL, "group_leader"),
+            VIEW_CLAUSE,
+            "查看全部事件及各单位的任务",
+            reading=True,
+        ),
+        Rule(
+            "incident.view_unit",
+            UNIT_PEOPLE,
+            VIEW_CLAUSE,
+            "查看本单位参与的事件（被分派任务、事发企业、事发地县级政府）",
+            scope="unit",
+            reading=True,
+        ),
         Rule("aftermath.manage", OFFICE, "§7", "后期处置、调查评估、归档"),
+        # Not a clause of the plan: the system's own rule (issue 16: an auditor asks).
+        Rule("audit.downloads", OFFICE, "系统安全规定", "查看文书和统计导出的下载记录", reading=True),
         Rule("task.sign", UNIT_PEOPLE, "附件2、附件3", "签收、反馈本单位任务", scope="unit", reading=True),
         Rule(
             "orgchart.edit",
@@ -404,3 +426,79 @@ def require(user, action, obj=None):
     if not decision:
         raise PermissionDenied(decision.reason)
     return decision
+
+
+# ---- who sees which incident (finding 7 of issue 16): the ONE place of the rule ------------------
+
+
+def sees_all_incidents(user):
+    """The office, duty and command posts see every incident and every unit's work."""
+    return bool(can(user, "incident.view_all"))
+
+
+def viewer_unit_ids(user):
+    """The units a member unit's person acts for (their unit posts), for the scoped view."""
+    return sorted({g.unit_id for g in authority_for(user).grants if g.position in UNIT_PEOPLE and g.unit_id})
+
+
+def may_view_incident(user, incident):
+    """May ``user`` read ``incident``? The office and command: always; a member unit's people: when the
+    incident concerns their unit (assigned to it, its company, its county's government: ``VIEW_CLAUSE``)."""
+    return sees_all_incidents(user) or bool(can(user, "incident.view_unit", incident))
+
+
+def view_scope(user):
+    """None for those who see everything; else the tuple of unit ids a member unit's person acts for."""
+    return None if sees_all_incidents(user) else tuple(viewer_unit_ids(user))
+
+
+def unit_scope_q(model, units, prefix=""):
+    """Q: incidents (reached through ``prefix``, e.g. "incident__") that concern ``units``: assigned to
+    one of them (an Assignment), reported by one as the company, or in the county one governs."""
+    assigned = model.objects.filter(assignments__unit_id__in=units).values("pk")
+    return (
+        Q(**{f"{prefix}company_id__in": units})
+        | Q(**{f"{prefix}county__government_id__in": units})
+        | Q(**{f"{prefix}pk__in": assigned})
+    )
+
+
+def visible_incidents(user, qs):
+    """``qs`` (incidents) narrowed to those ``user`` may read: the same rule as ``may_view_incident``
+    in SQL (one subquery; no import of the command app: the reverse relation ``assignments``)."""
+    return scoped_incidents(qs, view_scope(user))
+
+
+def scoped_incidents(qs, scope, prefix=""):
+    """``qs`` narrowed to ``scope`` (``view_scope``; None: unchanged); ``prefix`` reaches the incident."""
+    if scope is None:
+        return qs
+    if not scope:
+        return qs.none()
+    from django.apps import apps
+
+    return qs.filter(unit_scope_q(apps.get_model("incidents", "Incident"), scope, prefix))
+
+
+def visible_timeline(user, qs):
+    """Timeline events (``qs``) without other units' task details for a member unit's people."""
+    return scoped_timeline(qs, view_scope(user))
+
+
+def scoped_timeline(qs, scope):
+    """Events of ``scope`` (None: all): an event about a task (``data["task"]``, written by
+    command.tasking) shows only when the task is the unit's own (``VIEW_CLAUSE``)."""
+    if scope is None:
+        return qs
+    from django.apps import apps
+
+    mine = apps.get_model("command", "Assignment").objects.filter(unit_id__in=scope)
+    return qs.exclude(Q(data__has_key="task") & ~Q(data__task__in=list(mine.values_list("pk", flat=True))))
+
+
+def require_view_incident(user, incident):
+    """404 unless ``user`` may read ``incident`` (its existence is not revealed)."""
+    from django.http import Http404
+
+    if not may_view_incident(user, incident):
+        raise Http404(_("没有找到该事件，或按%(clause)s您无权查看。") % {"clause": VIEW_CLAUSE})

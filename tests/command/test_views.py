@@ -51,6 +51,12 @@ def test_refusals_are_messages_that_change_nothing(as_user, firm_two):
     resp = client.post(f"/command/incidents/{incident.pk}/requests/", {"level": "9"}, follow=True)
     assert "响应级别只能是" in _messages(resp)[0] and not LevelRequest.objects.exists()
     resp = as_user("police").post(f"/command/incidents/{incident.pk}/requests/", {"level": "2"}, follow=True)
+    # a unit not on the incident does not learn of it (issue 16, finding 7)
+    assert resp.status_code == 404 and not LevelRequest.objects.exists()
+    from tests.incidents.test_visibility import assign_unit
+
+    assign_unit(incident, "public_security")
+    resp = as_user("police").post(f"/command/incidents/{incident.pk}/requests/", {"level": "2"}, follow=True)
     assert "不在这项请示的办理环节中" in _messages(resp)[0] and not LevelRequest.objects.exists()
 
 

@@ -113,7 +113,8 @@ def test_the_download_streams_the_stored_file_and_never_renders(client, people, 
     assert response["Content-Type"] == "application/pdf" and "attachment" in response["Content-Disposition"]
     row = StoredDocument.objects.get(incident=incident, kind="first-report", fmt="pdf")
     assert row.size == len(body) and row.rendered_at and row.filename.endswith(".pdf")
-    assert len(ctx.captured_queries) <= 10
+    # + the download record (issue 16): the document's number and the row written
+    assert len(ctx.captured_queries) <= 12
 
 
 def test_a_change_makes_the_file_stale_and_the_number_stays(

@@ -66,6 +66,11 @@ def test_a_member_unit_downloads_the_reports_but_not_the_notices(client, people,
 
     incident = incident_in("responding", level=3)
     client.force_login(people.police)
+    # not on the incident: nothing, not even that it exists (issue 16, finding 7)
+    assert client.get(f"/documents/incidents/{incident.pk}/first-report/pdf/").status_code == 404
+    from tests.incidents.test_visibility import assign_unit
+
+    assign_unit(incident, "public_security")
     assert download(client, f"/documents/incidents/{incident.pk}/first-report/pdf/").status_code == 200
     notice = builders.decision_events(incident.pk)[0]
     for url in ("record/pdf/", f"notice/{notice.pk}/pdf/"):
