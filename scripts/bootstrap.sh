@@ -38,7 +38,7 @@ if [ "${SKIP_INSTALL:-0}" != 1 ] && ! grep -qx -- "$want" <<<"$have" && ! grep -
   set +o pipefail
   "$VENV/bin/python" -m pip install --progress-bar off -e ".${EXTRAS:+[$EXTRAS]}" 2>&1 |
     { grep -E --line-buffered "^(Collecting|Successfully installed|ERROR)" || true; } |
-    sed -u -e 's/^Successfully installed.*/  完成 \/ done/' -e 's/^Collecting /  · /'
+    sed -u -e 's/^Successfully installed.*/  完成 \/ done/' -e 's/^Collecting /  · /' -e 's/ (from .*//'
   rc=${PIPESTATUS[0]}
   set -o pipefail
   [ "$rc" -eq 0 ] || die "依赖安装失败 / pip install failed"
