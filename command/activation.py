@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from incidents.choices import ResponseLevel, State
 from orgchart.models import Appointment, CompanyType, Unit, UnitKind
@@ -378,28 +379,15 @@ def group_unit_add(*, incident_id, actor, group_code, unit_id, now=None):
             raise CommandError(
                 _("%(unit)s已在%(group)s中。") % {"unit": unit.display_name, "group": ag.group.name}
             )
-        Assignment.objects.bulk_create(
-            [
-                Assignment(
-                    incident=incident,
-                    unit=unit,
-                    title=unit.display_name,
-                    **unit_duties(unit),
-                    level=int(incident.level),
-                    created_at=now,
-                )
-            ],
-            ignore_conflicts=True,
+        assign_unit(
+            incident,
+            unit,
+            actor=actor,
+            now=now,
+            summary=gettext_lazy("%(group)s增加成员单位：%(unit)s"),
+            group=ag.group.name,
+            clause="附件3",
         )
-        with translation.override(settings.LANGUAGE_CODE):
-            timeline_add(
-                incident,
-                actor=actor,
-                at=now,
-                summary=_("%(group)s增加成员单位：%(unit)s")
-                % {"group": ag.group.name, "unit": unit.display_name},
-                clause="附件3",
-            )
     return link
 
 
@@ -419,3 +407,30 @@ def after_commit_setup(incident_id):
             )
 
     transaction.on_commit(run)
+
+
+def assign_unit(incident, unit, *, actor, now, summary, clause, group=""):
+    """A unit added to an activated group gets its own assignment, carrying its duties (附件2), once
+    (a second call adds nothing), and the timeline says so in the plan's language. ``summary`` is a
+    gettext'd text with ``%(unit)s`` (and ``%(group)s``), formatted in Chinese."""
+    Assignment.objects.bulk_create(
+        [
+            Assignment(
+                incident=incident,
+                unit=unit,
+                title=unit.display_name,
+                **unit_duties(unit),
+                level=int(incident.level),
+                created_at=now,
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        timeline_add(
+            incident,
+            actor=actor,
+            at=now,
+            summary=str(summary) % {"group": group, "unit": unit.display_name},
+            clause=clause,
+        )

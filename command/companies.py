@@ -3,10 +3,9 @@ heating company and the water company serving its county are assigned (``activat
 every other registered water or heating company is offered to the office, one click each
 (``company_add``), never assigned to all by default."""
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -14,9 +13,9 @@ from incidents.choices import State
 from orgchart.models import CompanyType, Unit, UnitKind
 from orgchart.permissions import can
 
-from .activation import unit_duties
-from .models import ActivatedGroup, Assignment, GroupUnit
-from .services import CommandError, timeline_add
+from .activation import assign_unit
+from .models import ActivatedGroup, GroupUnit
+from .services import CommandError
 
 LOGISTICS = "logistics"  # 应急保障组 (附件3)
 COMPANY_TYPES = (CompanyType.HEATING, CompanyType.HEAT_SOURCE, CompanyType.WATER)
@@ -73,26 +72,13 @@ def company_add(*, incident_id, actor, unit_id, now=None):
         if unit is None:
             raise CommandError(_("请选择尚未加入应急保障组的供水、供热企业（可能已由他人加入，请刷新）。"))
         GroupUnit.objects.create(activated_group=ag, unit=unit, from_plan=True, added_at=now)
-        Assignment.objects.bulk_create(
-            [
-                Assignment(
-                    incident=incident,
-                    unit=unit,
-                    title=unit.display_name,
-                    **unit_duties(unit),
-                    level=int(incident.level),
-                    created_at=now,
-                )
-            ],
-            ignore_conflicts=True,
+        assign_unit(
+            incident,
+            unit,
+            actor=actor,
+            now=now,
+            summary=gettext_lazy("应急保障组加入：%(unit)s"),
+            clause=CLAUSE,
         )
-        with translation.override(settings.LANGUAGE_CODE):
-            timeline_add(
-                incident,
-                actor=actor,
-                at=now,
-                summary=_("应急保障组加入：%(unit)s") % {"unit": unit.display_name},
-                clause=CLAUSE,
-            )
         transaction.on_commit(lambda: notify_new_assignments(incident.pk), robust=True)
     return unit
