@@ -115,6 +115,11 @@ def run_database(name, *, rounds, n, cold=False):
     connections.close_all()  # the next query connects to this database
     connections["default"].settings_dict["NAME"] = url.rsplit("/", 1)[1]
     pages, info = targets()
+    from command import live
+
+    # The dashboard's version lives in the cache, not in the database: a new one for each database, so
+    # nothing kept for another database's data (the shared panels) is read.
+    live.bump()
     keys = server.make_sessions(["director", "police"])
     sessions = dict(zip(["director", "police"], keys, strict=True))
     try:

@@ -305,6 +305,24 @@ class Incident(models.Model):
     # Clock skew allowed between a phone's clock and the server's when checking "not in the future".
     CLOCK_SKEW = timedelta(minutes=5)
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # what the area check compares against: an incident stored before the rule keeps its area until
+        # someone changes the area or the county (a 续报 that touches neither is not refused for it)
+        instance._loaded_area_county = (
+            instance.__dict__.get("service_area_id"),
+            instance.__dict__.get("county_id"),
+        )
+        return instance
+
+    def _area_or_county_chosen(self):
+        """Both set, and set now (a new incident, or the area or the county changed since loading)."""
+        if not (self.service_area_id and self.county_id):
+            return False
+        loaded = getattr(self, "_loaded_area_county", None)
+        return self._state.adding or loaded is None or loaded != (self.service_area_id, self.county_id)
+
     def clean(self):
         """Facts that cannot be true together; messages name the field (Chinese first)."""
         errors = {}
@@ -332,7 +350,7 @@ class Incident(models.Model):
         for name in ("still_trapped", "still_missing"):
             if (getattr(self, name) or 0) > (self.people_at_risk_peak or 0):
                 errors.setdefault(name, []).append(_("不能大于涉险、被困、失联人数的峰值。"))
-        if self.service_area_id and self.county_id and not self.service_area.covers(self.county_id):
+        if self._area_or_county_chosen() and not self.service_area.covers(self.county_id):
             # 附件4(1), reading (DOMAIN §6): the share only against a service area covering the county
             errors.setdefault("service_area", []).append(service_area_refusal(self.service_area, self.county))
         total = self.service_area.heated_area_m2 if self.service_area_id else None

@@ -89,3 +89,20 @@ def test_the_model_refuses_it_whatever_the_path(demo, people):
         incident_report(actor=people.office, data=data)
     assert "不包括永济市" in str(exc.value) and "service_area" in exc.value.message_dict
     assert Incident.objects.count() == before
+
+
+def test_an_incident_stored_before_the_rule_still_takes_a_follow_up(demo, people):
+    """An incident stored against an area that does not cover its county (before the rule, or data
+    loaded in bulk) keeps taking 续报 that touch neither; changing its county is checked again."""
+    from incidents.services import follow_up_add
+
+    incident = incident_report(
+        actor=people.office, data=service_data(county=County.objects.get(code="yanhu"))
+    )
+    Incident.objects.filter(pk=incident.pk).update(county=County.objects.get(code="yongji"))
+    follow_up_add(actor=people.office, incident_id=incident.pk, note="旧数据的续报", data={})
+    fresh = Incident.objects.get(pk=incident.pk)
+    fresh.county = County.objects.get(code="jishan")
+    with pytest.raises(ValidationError) as exc:
+        fresh.full_clean()
+    assert "service_area" in exc.value.message_dict
