@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import CheckConstraint, Q
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse, QueryDict
+from django.http.multipartparser import MultiPartParserError
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
@@ -244,7 +245,11 @@ def hidden_int_for(raw, may):
         raise
 
 
-def bad_request(request, message):
+def bad_request(request, message, code="invalid_input"):
+    """400 with the reason: the page for a person, JSON in the API's error shape for the API."""
+    if request.path.startswith("/api/"):
+        body = {"code": code, "message": str(message), "field": None, "errors": []}
+        return JsonResponse(body, status=400, json_dumps_params={"ensure_ascii": False})
     html = render_to_string("400.html", {"message": message}, request=request)
     return HttpResponse(html, status=400)
 
@@ -260,11 +265,22 @@ class NulRefusalMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if _has_nul(request.GET) or (request.method == "POST" and _has_nul(request.POST)):
+        if _has_nul(request.GET) or (request.method == "POST" and _has_nul(self._form(request))):
             return bad_request(
-                request, _("输入中含有不可见的控制字符（NUL，\\x00），已拒绝，未保存任何内容。请删除后重试。")
+                request,
+                _("输入中含有不可见的控制字符（NUL，\\x00），已拒绝，未保存任何内容。请删除后重试。"),
+                code="nul_byte",
             )
         return self.get_response(request)
+
+    @staticmethod
+    def _form(request):
+        """The POSTed form, or nothing when the body is not a form that can be read (JSON for the API, a
+        broken multipart body): the view that reads it answers for it (the API with its own JSON error)."""
+        try:
+            return request.POST
+        except MultiPartParserError:
+            return QueryDict()
 
     def process_exception(self, request, exception):
         if isinstance(exception, MalformedInput):

@@ -77,7 +77,9 @@ def download(client, url):
     renders it, the next GET streams it. Returns the last response, its body read into ``.body``."""
     response = client.get(url)
     if response.status_code == 202:
-        assert "生成中" in response.content.decode()
+        assert any(w in response.content.decode() for w in ("生成中", "Generating")), (
+            "the page says it is being made"
+        )
         run_queued_renders()
         response = client.get(url)
     response.body = response.getvalue()  # a stored file is streamed (FileResponse): read it once
