@@ -49,7 +49,9 @@ def test_the_office_downloads_the_investigation_report(
     with open(download.path(), "rb") as f:
         assert f.read(2) == b"PK"
 
-    phone = login(new_page("phone"), "police")
+    # the county government's liaison (永济: the incident's county) reads the reports; the police, not
+    # involved in this incident, does not see it at all (issue 16, finding 7)
+    phone = login(new_page("phone"), "county")
     phone.goto(f"{live_server.url}/documents/incidents/{incident.pk}/")
     assert phone.get_by_test_id("slot-pdf-investigation").count() == 0  # the reports only (§5.1)
     assert phone.get_by_test_id("docx-first-report").count() == 1  # stored already: the link
