@@ -153,10 +153,14 @@ def crawl(client, seeds, per_pattern=2):
         name, _kwargs = view_name(url)
         if name is None or name in SKIP_GET or url in seen:
             continue
-        if visits[name] >= per_pattern and url not in seeds:
+        # a form a page loads only when asked (?form=…, the no-JavaScript link of a lazy form) counts as a
+        # page of its own, so the walk reaches every form whatever the page loads up front
+        lazy = re.search(r"[?&]form=([\w-]+)", url)
+        visit = (name, lazy.group(1) if lazy else None)
+        if visits[visit] >= per_pattern and url not in seeds:
             continue
         seen.add(url)
-        visits[name] += 1
+        visits[visit] += 1
         resp = client.get(url)
         assert resp.status_code < 500, f"GET {url} → {resp.status_code}"
         if resp.status_code != 200 or "text/html" not in resp.get("Content-Type", ""):
@@ -172,8 +176,10 @@ def crawl(client, seeds, per_pattern=2):
                 forms.setdefault(_key(live), live)
             if view_name(form["action"])[0] not in SKIP_POST:
                 forms.setdefault(_key(form), form)
-        for href in re.findall(r'href="(/[^"#]*)"', html):
+        for href in re.findall(r'href="([/?][^"#]*)"', html):
             href = unescape(href)
+            if href.startswith("?"):  # a link to this page with other parameters (a lazy form's)
+                href = url.split("?", 1)[0] + href
             if not href.startswith(("/static/", "/media/", "/admin/")):
                 queue.append(href)
     return forms, seen
