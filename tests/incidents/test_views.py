@@ -639,7 +639,7 @@ def test_list_shows_the_elapsed_outage_and_the_estimate_apart(as_user, user_of):
         outage_started_at=start,
         estimated_restoration_at=start + timedelta(hours=40),
     )
-    html = as_user("police").get("/incidents/").content.decode()
+    html = as_user("office").get("/incidents/").content.decode()
     row = next(r for r in html.split('data-testid="incident-row"')[1:] if f"/incidents/{incident.pk}/" in r)
     row = row.split("</li>")[0]
     assert "已停热 4 小时 50 分" in row and "预计共 40 小时 0 分" in row and "预计超过24小时" in row
