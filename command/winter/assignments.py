@@ -12,6 +12,8 @@ from incidents.models import TimelineEvent
 from .common import allocate, hours, minutes, round_half_up
 from .data import LOW_LEVEL_GROUPS, OPEN_TASK_STATES, RETURN_REASONS, TASK_TITLES
 
+TASK_CREATORS = ("office", "office", "director", "commander")  # who issues a task, by weight
+
 
 class AssignmentPlanner:
     """Groups and tasks (a ``Winter`` part)."""
@@ -109,67 +111,70 @@ class AssignmentPlanner:
         return uid, self.user("office").person.name
 
     def make_tasks(self, p, n):
-        rng, inc = self.rng, p.inc
-        full = [("group", ag, None) for ag in p.groups]
+        """``n`` rows: first the division of work (分工) to each group and unit, then tasks (任务)."""
+        full = [(ag, None) for ag in p.groups]
         seen = set()
         for ag in p.groups:
             for u in ag._units:
                 if u.pk not in seen:
                     seen.add(u.pk)
-                    full.append(("unit", None, u))
+                    full.append((None, u))
         n_assign = min(len(full), n * 2 // 5)
         start = p.group_at or p.act_at
         horizon = (p.end_at - minutes(5)) if not p.active else self.now - minutes(1)
         horizon = max(horizon, start)
-        creators = ("office", "office", "director", "commander")
         for i in range(n):
-            if i < n_assign:
-                _kind, ag, unit = full[i]
-                group = ag.group if ag else None
-                title = group.name if group else unit.display_name
-                duties = group.duties if group else (unit.plan_duties or unit.duties)
-                clause = group.clause if group else (unit.plan_duties_clause or unit.duties_clause or "附件2")
-                t = Assignment(
-                    incident=inc,
-                    kind="assignment",
-                    group=group,
-                    unit=unit,
-                    title=title,
-                    duties=duties,
-                    clause=clause,
-                    level=p.group_level,
-                    created_at=p.group_at,
-                    created_by=None,
-                )
-                t._group = ag
-            else:
-                ag = rng.choice(p.groups)
-                mode = rng.random()
-                unit = rng.choice(ag._units) if ag._units and mode < 0.6 else None
-                group = ag.group if (unit is None or mode < 0.2) else None
-                person = None
-                if unit is not None and unit.pk in self.ctx.signer_of_unit and rng.random() < 0.25:
-                    person = self.ctx.signer_of_unit[unit.pk]
-                created = start + (horizon - start) * rng.random()
-                title = rng.choice(TASK_TITLES[ag.group.code])
-                at_level = [lv for lv, at in p.levels if at <= created][-1:] or [p.levels[0][0]]
-                t = Assignment(
-                    incident=inc,
-                    kind="task",
-                    group=group,
-                    unit=unit,
-                    person=person,
-                    title=title,
-                    duties=f"{title}。事发地点：{inc.address}。",
-                    clause="§5.3.3(2)",
-                    level=at_level[0],
-                    priority=rng.choices(("urgent", "high", "normal"), weights=(20, 35, 45))[0],
-                    created_at=created,
-                    created_by=self.user(rng.choice(creators)),
-                )
-                t._group = ag
+            t = self.assignment_row(p, *full[i]) if i < n_assign else self.task_row(p, start, horizon)
             self.task_states(p, t, horizon)
             p.tasks.append(t)
+
+    def assignment_row(self, p, ag, unit):
+        """The division of work to an activated group (附件3) or to one of its units (附件2)."""
+        group = ag.group if ag else None
+        t = Assignment(
+            incident=p.inc,
+            kind="assignment",
+            group=group,
+            unit=unit,
+            title=group.name if group else unit.display_name,
+            duties=group.duties if group else (unit.plan_duties or unit.duties),
+            clause=group.clause if group else (unit.plan_duties_clause or unit.duties_clause or "附件2"),
+            level=p.group_level,
+            created_at=p.group_at,
+            created_by=None,
+        )
+        t._group = ag
+        return t
+
+    def task_row(self, p, start, horizon):
+        """A task (§5.3.3(2)) to a group, a unit or a unit's person, issued during the response."""
+        rng, inc = self.rng, p.inc
+        ag = rng.choice(p.groups)
+        mode = rng.random()
+        unit = rng.choice(ag._units) if ag._units and mode < 0.6 else None
+        group = ag.group if (unit is None or mode < 0.2) else None
+        person = None
+        if unit is not None and unit.pk in self.ctx.signer_of_unit and rng.random() < 0.25:
+            person = self.ctx.signer_of_unit[unit.pk]
+        created = start + (horizon - start) * rng.random()
+        title = rng.choice(TASK_TITLES[ag.group.code])
+        at_level = [lv for lv, at in p.levels if at <= created][-1:] or [p.levels[0][0]]
+        t = Assignment(
+            incident=inc,
+            kind="task",
+            group=group,
+            unit=unit,
+            person=person,
+            title=title,
+            duties=f"{title}。事发地点：{inc.address}。",
+            clause="§5.3.3(2)",
+            level=at_level[0],
+            priority=rng.choices(("urgent", "high", "normal"), weights=(20, 35, 45))[0],
+            created_at=created,
+            created_by=self.user(rng.choice(TASK_CREATORS)),
+        )
+        t._group = ag
+        return t
 
     def task_states(self, p, t, horizon):
         """States and times: open ones (some overdue) on active incidents; done or closed on past ones."""

@@ -6,6 +6,7 @@ from fractions import Fraction
 
 from django.utils import timezone
 
+from command.routing import Kind, route
 from incidents import lifecycle
 from incidents.choices import ResponseLevel
 from incidents.models import TimelineEvent
@@ -78,8 +79,9 @@ class LifecyclePlanner:
             )
         )
 
-    def move(self, p, name, at, *, username, level=None, reason="", system=False):
-        """A state move as ``lifecycle.perform`` records it (clauses and conditions by its own code)."""
+    def move(self, p, name, at, *, username=None, level=None, reason="", system=False):
+        """A state move as ``lifecycle.perform`` records it (clauses and conditions by its own code), by
+        ``username`` or else by the demo user who decides its action (the approval routes); returns who."""
         inc, spec = p.inc, lifecycle.MOVES[name]
         old_state = p._state
         old_level = p.levels[-1][0] if p.levels else None
@@ -90,6 +92,7 @@ class LifecyclePlanner:
             )
         if extra:
             clause = "、".join([clause, *extra])
+        username = username or self.ctx.deciders[action]
         user = self.user(username)
         post = "随响应结束转入（§7）" if system else self.ctx.posts_of.get((username, action), "")
         new_state = spec.target or old_state
@@ -120,6 +123,11 @@ class LifecyclePlanner:
             )
         )
         p._state = new_state
+        return username
+
+    def end_decider(self, level):
+        """Who ends a response at ``level`` (§5.3.6): the decider of its route (``command.routing``)."""
+        return self.ctx.deciders[route(Kind.END, level, None).decide_action]
 
     def activation_reason(self, p, level, at):
         """A written reason where the level is the command's judgment (附件4 condition (4))."""
@@ -134,9 +142,6 @@ class LifecyclePlanner:
             why = f"停热约{inc.affected_households:,}户，预计短时间内难以恢复"
         return f"{why}，经研判决定启动{ResponseLevel(level).label}响应（附件4第4项）"
 
-    def activator(self, level):
-        return {1: "general", 2: "commander", 3: "director", 4: "director"}[level]
-
     def respond(self, p, level, t_assess, horizon):
         """assess → activate (maybe one level lower first, raised later); returns the activation time."""
         rng = self.rng
@@ -148,7 +153,6 @@ class LifecyclePlanner:
             p,
             "activate",
             t_act,
-            username=self.activator(first),
             level=first,
             reason=self.activation_reason(p, first, t_act),
         )
@@ -159,7 +163,6 @@ class LifecyclePlanner:
                 p,
                 "change_level",
                 t_raise,
-                username=self.activator(level),
                 level=level,
                 reason="抢修难度加大、停热范围扩大，提高响应级别",
             )
@@ -207,14 +210,12 @@ class LifecyclePlanner:
 
     def finish_past(self, p):
         """End, aftermath, archive: after the tasks are known (the end comes after the last of them)."""
-        rng, level = self.rng, p.final_level
+        rng = self.rng
         t_end = p.end_at
-        ender = "commander" if level <= 2 else "director"
-        self.move(
+        ender = self.move(
             p,
             "end_response",
             t_end,
-            username=ender,
             reason="已全面恢复供热，遇险人员全部救出，次生、衍生危害已消除",
         )
         self.move(p, "begin_aftermath", t_end, username=ender, system=True)
