@@ -58,6 +58,9 @@ def allocate(total, weights):
 
 @dataclass
 class Day:
+    """A day of a past heating season: its weight for drawing occurrences, its lowest temperature (℃)
+    and its cold spell, if any."""
+
     date: date
     weight: float
     tmin: int
@@ -66,7 +69,8 @@ class Day:
 
 @dataclass(eq=False)
 class IncidentDraft:
-    """One incident being generated, with its essential events (the lifecycle) and what else belongs."""
+    """One incident being generated, with its essential events (the lifecycle) and what else belongs
+    (a draft, not a "plan": in this project the plan is the 预案)."""
 
     inc: object
     fate: str  # responded | handled | handled_archived | dismissed | reported | assessing | responding

@@ -25,6 +25,8 @@ from .writing import WinterWriter
 
 
 class Winter(IncidentDrafting, LifecyclePlanner, AssignmentPlanner, ExtrasPlanner, WinterWriter):
+    """``plan()`` drafts the whole winter in memory, ``write()`` stores it; see the module docstring."""
+
     def __init__(self, ctx, rng, now, opts):
         self.ctx, self.rng, self.now = ctx, rng, now
         self.n_past, self.n_active = opts["past"], opts["active"]
