@@ -58,7 +58,7 @@ _present = present_or_acting
 _away_ids = away_ids
 
 
-def _resolve_units(group_memberships, incident, include_county, water=None):
+def resolve_units(group_memberships, incident, include_county, water=None):
     """附件3 member units for this incident: a category (各供热企业, 各供水企业) becomes the incident's own
     company when it is one of them, and the water companies serving the incident's county (``water``:
     category id → companies; DOMAIN §6 reading); the other registered companies are offered to the office
@@ -86,15 +86,15 @@ def _resolve_units(group_memberships, incident, include_county, water=None):
 
 
 def leaders_record(group, incident, posts, away, leader_posts=None):
-    """The record of who leads ``group`` for ``incident`` at activation (see ``_leaders_snapshot``)."""
+    """The record of who leads ``group`` for ``incident`` at activation (see ``leaders_snapshot``)."""
     key = (incident.pk, group.pk)
     found = current_group_leaders(
         [(*key, incident.county.government_id)], posts=posts, away=away, leader_posts=leader_posts
     )
-    return _leaders_snapshot(found[key])
+    return leaders_snapshot(found[key])
 
 
-def _leaders_snapshot(leaders):
+def leaders_snapshot(leaders):
     """Who led the group at activation, for the record (附件3 组长; an absent holder's deputy, AB角, is
     named as acting). Who leads *now* — sign, remind — is ``orgchart.selectors.current_group_leaders``."""
     names = []
@@ -118,7 +118,7 @@ def _setup_groups(incident, groups, *, level, now, posts, away):
                 group=g,
                 at=now,
                 level=level,
-                leaders=_leaders_snapshot(leaders[(incident.pk, g.pk)]),
+                leaders=leaders_snapshot(leaders[(incident.pk, g.pk)]),
             )
             for g in groups
         ],
@@ -128,7 +128,7 @@ def _setup_groups(incident, groups, *, level, now, posts, away):
     links, units = [], {}
     water = serving_water_companies(incident)
     for g in groups:
-        for u in _resolve_units(g.memberships.all(), incident, g.includes_county, water):
+        for u in resolve_units(g.memberships.all(), incident, g.includes_county, water):
             links.append(GroupUnit(activated_group=activated[g.pk], unit=u, added_at=now))
             units[u.pk] = u
     GroupUnit.objects.bulk_create(links, ignore_conflicts=True)
@@ -236,14 +236,14 @@ def response_setup(incident_id, *, now=None):
         _checklist(incident, level, now)
         if level >= 3:
             if created:
-                setup.summary = _summary_low(level)
+                setup.summary = summary_low(level)
                 setup.save(update_fields=["summary"])
                 with translation.override(settings.LANGUAGE_CODE):
                     timeline_add(
                         incident,
                         actor=None,
                         at=now,
-                        summary=_summary_low(level),
+                        summary=summary_low(level),
                         clause=CALLDOWN_CLAUSE[level],
                     )
             return setup
@@ -314,7 +314,7 @@ def _notify_assignments(incident_id):
     transaction.on_commit(lambda: notify_new_assignments(incident_id), robust=True)
 
 
-def _summary_low(level):
+def summary_low(level):
     return _(
         "%(level)s响应：按%(clause)s列出工作清单；由市指挥部办公室派出工作组、市指挥部领导和专家赶赴现场，"
         "视情启用工作组（附件1）"

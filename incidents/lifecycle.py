@@ -109,7 +109,7 @@ def _level(value):
     return ResponseLevel(int(text))
 
 
-def _authority(incident, move, kwargs):
+def authority(incident, move, kwargs):
     """(action, clause) the actor needs for this move on this incident."""
     if move.name == "activate":
         level = _level(kwargs.get("level"))
@@ -183,7 +183,7 @@ def _check_deviation(incident, spec, level, reason, actor, now, system):
     return data, suffix
 
 
-def _check_conditions(incident, move, kwargs, now):
+def check_conditions(incident, move, kwargs, now):
     """The move's own conditions; returns extra clauses to record (附件4 condition (4) when used)."""
     if move.name == "activate" and deviation_from(incident, move.name, kwargs["level"], now) is not None:
         return [DEVIATION_CLAUSE]  # the deviation's authority and reason: _check_deviation
@@ -327,14 +327,14 @@ def _perform(
             )
         if spec.name in ("activate", "change_level"):
             level = _level(level)
-        action, clause = _authority(incident, spec, {"level": level, "now": now})
+        action, clause = authority(incident, spec, {"level": level, "now": now})
         decision = _SYSTEM if system else can(actor, action, incident)
         if not decision:
             raise PermissionDenied(decision.reason)
         deviation, deviation_suffix = _check_deviation(incident, spec, level, reason, actor, now, system)
         if spec.needs_reason and not reason:
             raise TransitionError(_("“%(move)s”须写明理由。") % {"move": spec.label})
-        extra_clauses = _check_conditions(
+        extra_clauses = check_conditions(
             incident, spec, {"merged_into": merged_into, "level": level, "reason": reason}, now
         )
         if extra_clauses:
@@ -423,7 +423,7 @@ def allowed_moves(incident, user):
                 if spec.name == "change_level" and lv == incident.level:
                     continue
                 try:
-                    action, _clause = _authority(incident, spec, {"level": lv})
+                    action, _clause = authority(incident, spec, {"level": lv})
                 except TransitionError:
                     continue
                 if can(user, action, incident) and (
@@ -433,7 +433,7 @@ def allowed_moves(incident, user):
             if levels:
                 result.append((spec, levels))
             continue
-        action, _clause = _authority(incident, spec, {})
+        action, _clause = authority(incident, spec, {})
         if can(user, action, incident):
             result.append((spec, []))
     return result
