@@ -6,6 +6,8 @@ Thin views: parse, check the permission (``orgchart.permissions``; never only in
 service or an Incident method, then redirect with a Chinese message or render the page, or its partial
 for htmx. Reading: every logged-in member of the organisation may read every incident for now (see
 ``selectors``); the buttons shown are only the moves ``lifecycle.allowed_moves`` gives the user.
+The incident page's own views are ``views_detail``; what the pages show of the plan's rules (grade,
+recommendation, clock, buttons) is built in ``panels``.
 """
 
 import secrets
@@ -144,24 +146,34 @@ def incident_new(request):
         duplicate = None if request.POST.get("confirm_duplicate") else _possible_duplicate(form, now)
         if duplicate is not None:
             return _render_report(request, form, measures, now, status=409, duplicate=duplicate)
-        try:
-            incident = services.incident_report(
-                actor=request.user,
-                data=form.incident_data(),
-                first_measures=measures.rows(),
-                submission=request.POST.get("submission", ""),
-            )
-        except ValidationError as e:
-            add_service_error(form, e, field_map={"direct_loss_yuan": "direct_loss"})
-        else:
-            if getattr(incident, "duplicate_submission", False):
-                return _already_reported(request, incident)
-            messages.success(
-                request,
-                _("已登记：%(title)s（编号 %(ref)s）。") % {"title": str(incident), "ref": incident.ref},
-            )
-            return redirect(incident)
+        incident = _report(request, form, measures)
+        if incident is not None:
+            return _reported(request, incident)
     return _render_report(request, form, measures, now, status=INVALID)
+
+
+def _report(request, form, measures):
+    """The service logs the incident; None with its refusal put on the form."""
+    try:
+        return services.incident_report(
+            actor=request.user,
+            data=form.incident_data(),
+            first_measures=measures.rows(),
+            submission=request.POST.get("submission", ""),
+        )
+    except ValidationError as e:
+        add_service_error(form, e, field_map={"direct_loss_yuan": "direct_loss"})
+        return None
+
+
+def _reported(request, incident):
+    if getattr(incident, "duplicate_submission", False):
+        return _already_reported(request, incident)
+    messages.success(
+        request,
+        _("已登记：%(title)s（编号 %(ref)s）。") % {"title": str(incident), "ref": incident.ref},
+    )
+    return redirect(incident)
 
 
 def _possible_duplicate(form, now):

@@ -209,6 +209,24 @@ def incident_move(request, pk, move):
     return _back(pk, "top")
 
 
+def _refused_page(request, pk, **forms):
+    """The incident page again with the refused form and its errors (422)."""
+    detail = _get_detail(pk)
+    return render(request, "incidents/detail.html", _detail_context(request, detail, **forms), status=INVALID)
+
+
+def _follow_up_saved(report):
+    n = len(report.changes)
+    return _("已记录续报（%(n)s 项数据变化）。") % {"n": n} if n else _("已记录续报（数据无变化）。")
+
+
+def _report_logged(report):
+    return _("已记录信息报送：%(to)s，时限 %(due)s。") % {
+        "to": report.get_recipient_display(),
+        "due": f"{timezone.localtime(report.due_at):%m-%d %H:%M}",
+    }
+
+
 @login_required
 @require_POST
 def follow_up(request, pk):
@@ -235,19 +253,9 @@ def follow_up(request, pk):
         except ValidationError as e:
             add_service_error(form, e, field_map={"direct_loss_yuan": "direct_loss"})
         else:
-            n = len(report.changes)
-            messages.success(
-                request,
-                _("已记录续报（%(n)s 项数据变化）。") % {"n": n} if n else _("已记录续报（数据无变化）。"),
-            )
+            messages.success(request, _follow_up_saved(report))
             return _back(pk, "follow-ups")
-    detail = _get_detail(pk)
-    return render(
-        request,
-        "incidents/detail.html",
-        _detail_context(request, detail, follow_up_form=form),
-        status=INVALID,
-    )
+    return _refused_page(request, pk, follow_up_form=form)
 
 
 @login_required
@@ -270,19 +278,9 @@ def report_log(request, pk):
         except ValidationError as e:
             add_service_error(form, e)
         else:
-            messages.success(
-                request,
-                _("已记录信息报送：%(to)s，时限 %(due)s。")
-                % {
-                    "to": report.get_recipient_display(),
-                    "due": f"{timezone.localtime(report.due_at):%m-%d %H:%M}",
-                },
-            )
+            messages.success(request, _report_logged(report))
             return _back(pk, "reports")
-    detail = _get_detail(pk)
-    return render(
-        request, "incidents/detail.html", _detail_context(request, detail, report_form=form), status=INVALID
-    )
+    return _refused_page(request, pk, report_form=form)
 
 
 @login_required
