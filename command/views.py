@@ -24,7 +24,7 @@ from config.inputs import hidden_int_for
 from config.pagecache import cached_page
 from incidents.choices import ResponseLevel, State
 from incidents.models import Incident
-from incidents.views import recommendation_context
+from incidents.panels import recommendation_context
 from orgchart.models import Appointment, Expert, Person, Unit, UnitKind
 from orgchart.permissions import RULES, can
 

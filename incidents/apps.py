@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,14 +8,12 @@ class IncidentsConfig(AppConfig):
     verbose_name = _("突发事件")
 
     def ready(self):
-        from . import archive
+        # Models and services import only once the app registry is ready.
+        from orgchart.models import ServiceArea  # noqa: PLC0415, RUF100
+
+        from . import archive, lifecycle  # noqa: PLC0415, RUF100
+        from .models import STATE_MACHINE, rederive_service_area  # noqa: PLC0415, RUF100
 
         archive.connect()  # archived incidents are read-only in the models (issue 9)
-
-        from django.db.models.signals import post_save
-
-        from orgchart.models import ServiceArea
-
-        from .models import rederive_service_area
-
+        STATE_MACHINE["perform"] = lifecycle.perform  # Incident.activate() etc. (DOMAIN.md §5)
         post_save.connect(rederive_service_area, sender=ServiceArea, dispatch_uid="incidents.rederive_area")

@@ -19,6 +19,7 @@ from django.db.models.signals import pre_delete, pre_save
 from django.utils.translation import gettext_lazy as _
 
 from .choices import State
+from .models import Incident
 
 _allowed = ContextVar("archive_write_allowed", default=False)
 
@@ -57,8 +58,6 @@ def allow_archive_write():
 
 
 def is_archived(incident_id):
-    from .models import Incident
-
     return bool(incident_id) and Incident.objects.filter(pk=incident_id, state=State.ARCHIVED).exists()
 
 
@@ -66,8 +65,6 @@ INCIDENT_PATHS = {}  # model label -> callable(instance) -> incident id
 
 
 def _paths():
-    from .models import Incident
-
     def direct(obj):
         return obj.incident_id
 
@@ -130,8 +127,6 @@ def _guard_record(sender, instance, **kwargs):
 
 def connect():
     """Called from ``IncidentsConfig.ready()`` once every app is loaded."""
-    from .models import Incident
-
     _paths()
     pre_save.connect(_guard_incident, sender=Incident, dispatch_uid="archive.incident.save")
     pre_delete.connect(_guard_incident, sender=Incident, dispatch_uid="archive.incident.delete")

@@ -9,16 +9,20 @@ waits for the lock, then finds the state changed and is told so.
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from orgchart.permissions import DEVIATION_CLAUSE, can, deviation_action
 
+from .archive import allow_archive_write
 from .choices import ResponseLevel, State
+from .models import Incident, TimelineEvent
+from .recording import recorded
+from .signals import incident_moved
+from .timeline import post_label, timeline_add
 
 # What must be done before an incident in aftermath may be archived (§7; issue 9): callables
 # ``check(incident) -> [message, ...]`` registered by the apps that own the records (aftermath).
@@ -177,7 +181,7 @@ def _check_deviation(incident, spec, level, reason, actor, now, system):
             % {"level": recommended.label, "clause": DEVIATION_CLAUSE}
         )
     chosen = int(_level(level)) if spec.name == "activate" else None
-    with translation.override(settings.LANGUAGE_CODE):
+    with recorded():
         suffix = _("（偏离附件4确定建议%(level)s）") % {"level": recommended.label}
     data = {"deviation": {"recommended": int(recommended), "chosen": chosen, "clauses": list(rec.clauses)}}
     return data, suffix
@@ -225,8 +229,6 @@ def check_conditions(incident, move, kwargs, now):
         if failing:
             raise TransitionError(_("不能归档（§7）：%(why)s。") % {"why": "；".join(failing)})
     if move.name == "dismiss" and kwargs.get("merged_into") is not None:
-        from .models import Incident
-
         target_id = getattr(kwargs["merged_into"], "pk", kwargs["merged_into"])
         if target_id == incident.pk:
             raise TransitionError(_("不能把事件合并到它自己。"))
@@ -249,7 +251,7 @@ class _SystemDecision:
 
     @property
     def via(self):
-        with translation.override(settings.LANGUAGE_CODE):  # the record is kept in the plan's language
+        with recorded():
             return _("随响应结束转入（§7）")
 
     def __bool__(self):
@@ -259,20 +261,10 @@ class _SystemDecision:
 _SYSTEM = _SystemDecision()
 
 
-def _post_name(decision):
-    if not decision.via:
-        return ""
-    if decision.acting_for:
-        return _("%(post)s（代理%(who)s）") % {"post": decision.via, "who": "、".join(decision.acting_for)}
-    return decision.via
-
-
 def perform(incident_id, *, move, **kwargs):
     """Perform ``move`` on the incident as ``actor``; returns the updated incident (see ``_perform``).
     Entering and leaving the archive are the only writes an archived incident allows (issue 9)."""
     if move in ("archive", "reopen"):
-        from .archive import allow_archive_write
-
         with allow_archive_write():
             return _perform(incident_id, move=move, **kwargs)
     return _perform(incident_id, move=move, **kwargs)
@@ -301,9 +293,6 @@ def _perform(
     ``system=True``: the move is the plan's consequence of a move just authorised in the same transaction
     (ending a response moves the incident to aftermath, §7), so no separate authority is checked; the
     event says so."""
-    from .models import Incident, TimelineEvent
-    from .signals import incident_moved
-
     spec = MOVES[move]
     reason = (reason or "").strip()
     now = now or timezone.now()
@@ -313,101 +302,134 @@ def _perform(
             .select_related("county", "plan_version", "service_area")
             .get(pk=incident_id)
         )
-        state = State(incident.state)
-        if expected_state is not None and state != expected_state:
-            raise TransitionError(
-                _("操作未执行：事件状态已变为“%(state)s”（可能有他人刚刚处理），请刷新后再试。")
-                % {"state": state.label}
-            )
-        if expected_level is not None and incident.level != (int(expected_level) if expected_level else None):
-            raise TransitionError(_("操作未执行：响应级别已被他人调整，请刷新后再试。"))
-        if state not in spec.sources:
-            raise TransitionError(
-                _("事件当前为“%(state)s”，不能“%(move)s”。") % {"state": state.label, "move": spec.label}
-            )
+        _check_fresh(incident, spec, expected_state, expected_level)
         if spec.name in ("activate", "change_level"):
             level = _level(level)
-        action, clause = authority(incident, spec, {"level": level, "now": now})
-        decision = _SYSTEM if system else can(actor, action, incident)
-        if not decision:
-            raise PermissionDenied(decision.reason)
-        deviation, deviation_suffix = _check_deviation(incident, spec, level, reason, actor, now, system)
-        if spec.needs_reason and not reason:
-            raise TransitionError(_("“%(move)s”须写明理由。") % {"move": spec.label})
-        extra_clauses = check_conditions(
-            incident, spec, {"merged_into": merged_into, "level": level, "reason": reason}, now
-        )
-        if extra_clauses:
-            clause = "、".join([clause, *extra_clauses])
-
+        checked = _authorise(incident, spec, actor, level, reason, merged_into, now, system)
         old_state, old_level = incident.state, incident.level
-        fields = []
-        target = spec.target
-        if move == "reopen" and state == State.ARCHIVED and incident.level is not None:
-            # An incident archived after a response reopens into its aftermath, with its level: the
-            # correction is a new revision of the record there (DOMAIN.md §5, reading; issue 9).
-            target = State.AFTERMATH
-        if target is not None and target != incident.state:
-            incident.state = target
-            fields.append("state")
-        if move in ("activate", "change_level"):
-            incident.level, incident.level_since = int(_level(level)), now
-            fields += ["level", "level_since"]
-        if move == "reopen" and target == State.ASSESSING:
-            incident.level = incident.level_since = incident.merged_into = None
-            fields += ["level", "level_since", "merged_into"]
-        if move == "dismiss" and merged_into is not None:
-            incident.merged_into_id = getattr(merged_into, "pk", merged_into)
-            fields.append("merged_into")
-        incident.save(update_fields=[*fields, "updated_at"])
-
-        new_level = incident.level
-        with translation.override(settings.LANGUAGE_CODE):  # the record is kept in the plan's language
-            summary = str(spec.label)
-            if move == "activate":
-                summary = _("启动%(level)s响应") % {"level": ResponseLevel(new_level).label}
-            elif move == "change_level":
-                summary = _("响应级别由%(old)s调整为%(new)s") % {
-                    "old": ResponseLevel(old_level).label,
-                    "new": ResponseLevel(new_level).label,
-                }
-            elif move == "dismiss" and merged_into is not None:
-                summary = _("撤销：与事件 #%(pk)s 重复，已合并") % {"pk": incident.merged_into_id}
-        summary += deviation_suffix + summary_suffix
-        person = getattr(actor, "person", None)
-        event = TimelineEvent.objects.create(
-            incident=incident,
-            at=now,
-            actor=actor,
-            actor_name=person.name if person else actor.get_username(),
-            actor_post=_post_name(decision),
-            kind=TimelineEvent.Kind.LEVEL if move == "change_level" else TimelineEvent.Kind.STATE,
-            from_state=old_state,
-            to_state=incident.state,
-            from_level=old_level,
-            to_level=new_level,
-            summary=summary,
-            reason=reason,
-            clause=clause,
-            data={
-                "move": move,
-                "action": action,
-                "acting_for": list(decision.acting_for),
-                **deviation,
-                **(context or {}),
-            },
-        )
-        incident_moved.send(
-            sender=Incident,
-            incident=incident,
-            move=move,
-            actor=actor,
-            from_state=old_state,
-            from_level=old_level,
-            event=event,
-            context=context or {},
-        )
+        _apply(incident, spec, level, merged_into, now)
+        _record(incident, spec, actor, checked, (old_state, old_level), now, reason, summary_suffix, context)
     return incident
+
+
+def _check_fresh(incident, spec, expected_state, expected_level):
+    """The state (and level) the actor saw is still the incident's, and the move starts from it."""
+    state = State(incident.state)
+    if expected_state is not None and state != expected_state:
+        raise TransitionError(
+            _("操作未执行：事件状态已变为“%(state)s”（可能有他人刚刚处理），请刷新后再试。")
+            % {"state": state.label}
+        )
+    if expected_level is not None and incident.level != (int(expected_level) if expected_level else None):
+        raise TransitionError(_("操作未执行：响应级别已被他人调整，请刷新后再试。"))
+    if state not in spec.sources:
+        raise TransitionError(
+            _("事件当前为“%(state)s”，不能“%(move)s”。") % {"state": state.label, "move": spec.label}
+        )
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """What a permitted move records: the action and clauses, the decision, the deviation if any."""
+
+    action: str
+    clause: str
+    decision: object
+    deviation: dict
+    suffix: str
+
+
+def _authorise(incident, spec, actor, level, reason, merged_into, now, system):
+    """The actor's authority, the deviation rule, the reason and the move's conditions, in this order;
+    raises ``PermissionDenied`` or ``TransitionError``."""
+    action, clause = authority(incident, spec, {"level": level, "now": now})
+    decision = _SYSTEM if system else can(actor, action, incident)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    deviation, deviation_suffix = _check_deviation(incident, spec, level, reason, actor, now, system)
+    if spec.needs_reason and not reason:
+        raise TransitionError(_("“%(move)s”须写明理由。") % {"move": spec.label})
+    extra_clauses = check_conditions(
+        incident, spec, {"merged_into": merged_into, "level": level, "reason": reason}, now
+    )
+    if extra_clauses:
+        clause = "、".join([clause, *extra_clauses])
+    return _Checked(action, clause, decision, deviation, deviation_suffix)
+
+
+def _apply(incident, spec, level, merged_into, now):
+    """Set the new state and level on the locked incident and save only what changed."""
+    move, fields = spec.name, []
+    target = spec.target
+    if move == "reopen" and incident.state == State.ARCHIVED and incident.level is not None:
+        # An incident archived after a response reopens into its aftermath, with its level: the
+        # correction is a new revision of the record there (DOMAIN.md §5, reading; issue 9).
+        target = State.AFTERMATH
+    if target is not None and target != incident.state:
+        incident.state = target
+        fields.append("state")
+    if move in ("activate", "change_level"):
+        incident.level, incident.level_since = int(_level(level)), now
+        fields += ["level", "level_since"]
+    if move == "reopen" and target == State.ASSESSING:
+        incident.level = incident.level_since = incident.merged_into = None
+        fields += ["level", "level_since", "merged_into"]
+    if move == "dismiss" and merged_into is not None:
+        incident.merged_into_id = getattr(merged_into, "pk", merged_into)
+        fields.append("merged_into")
+    incident.save(update_fields=[*fields, "updated_at"])
+
+
+def _record(incident, spec, actor, checked, old, now, reason, summary_suffix, context):
+    """The move's timeline event, then ``incident_moved`` for the receivers, in the move's transaction."""
+    move, (old_state, old_level) = spec.name, old
+    event = timeline_add(
+        incident,
+        kind=TimelineEvent.Kind.LEVEL if move == "change_level" else TimelineEvent.Kind.STATE,
+        actor=actor,
+        at=now,
+        actor_post=post_label(checked.decision),
+        from_state=old_state,
+        to_state=incident.state,
+        from_level=old_level,
+        to_level=incident.level,
+        summary=_summary(incident, spec, old_level) + checked.suffix + summary_suffix,
+        reason=reason,
+        clause=checked.clause,
+        data={
+            "move": move,
+            "action": checked.action,
+            "acting_for": list(checked.decision.acting_for),
+            **checked.deviation,
+            **(context or {}),
+        },
+    )
+    incident_moved.send(
+        sender=Incident,
+        incident=incident,
+        move=move,
+        actor=actor,
+        from_state=old_state,
+        from_level=old_level,
+        event=event,
+        context=context or {},
+    )
+
+
+def _summary(incident, spec, old_level):
+    """The event's summary, in the plan's language."""
+    with recorded():
+        if spec.name == "activate":
+            return _("启动%(level)s响应") % {"level": ResponseLevel(incident.level).label}
+        if spec.name == "change_level":
+            return _("响应级别由%(old)s调整为%(new)s") % {
+                "old": ResponseLevel(old_level).label,
+                "new": ResponseLevel(incident.level).label,
+            }
+        if spec.name == "dismiss" and incident.merged_into_id is not None:
+            return _("撤销：与事件 #%(pk)s 重复，已合并") % {"pk": incident.merged_into_id}
+        return str(spec.label)
+
 
 
 def allowed_moves(incident, user):

@@ -194,49 +194,7 @@ def recommend_level(
     if share is not None and share > 1:
         raise ValueError(f"outage_share cannot exceed 1: {outage_share!r}")
 
-    matches, alternatives, readings = [], [], [rules["readings"]["highest"]]
-    if share is not None and share > 0:
-        for band in rules["outage_share"]:
-            lower_ok = _at_least(share, [band["lower"], band["lower_inclusive"]])
-            upper_ok = band["upper"] is None or share < Fraction(band["upper"])
-            if lower_ok and upper_ok:
-                matches.append(
-                    Match(ResponseLevel(band["level"]), f"{ANNEX4} {band['clause']}", band["text"])
-                )
-        readings.append(rules["readings"]["outage_share"])
-    if grade is not None:
-        for row in rules["accident"]:
-            if row["grade"] == grade.value:
-                matches.append(
-                    Match(
-                        ResponseLevel(row["level"]),
-                        f"{ANNEX4} {row['clause']}",
-                        row["text"],
-                        row.get("reading", ""),
-                    )
-                )
-                if alt := row.get("alternative"):
-                    alternatives.append(
-                        Alternative(
-                            ResponseLevel(alt["level"]), f"{ANNEX4} {alt['clause']}", row.get("reading", "")
-                        )
-                    )
-    if at_risk:
-        for band in rules["people_at_risk"]:
-            lower_ok = _at_least(at_risk, [band["lower"], band.get("lower_inclusive", True)])
-            if lower_ok and (band["upper"] is None or at_risk < Fraction(band["upper"])):
-                matches.append(
-                    Match(
-                        ResponseLevel(band["level"]),
-                        f"{ANNEX4} {band['clause']}",
-                        band["text"],
-                        band.get("reading", ""),
-                    )
-                )
-    if beyond_city_capacity:
-        cap = rules["beyond_city_capacity"]
-        matches.append(Match(ResponseLevel(cap["level"]), f"{ANNEX4} {cap['clause']}", cap["text"]))
-
+    matches, alternatives, readings = _conditions(rules, share, grade, at_risk, beyond_city_capacity)
     # One clause once; order: highest level first, then the plan's (1)(2)(3).
     unique = {}
     for m in matches:
@@ -248,25 +206,10 @@ def recommend_level(
     alternatives = [a for a in alternatives if matched_level is None or a.level < matched_level]
 
     firm_after = Fraction(rules["firm_after_hours"])
-    if matched_level is None:
-        status, level = "none", None
-    elif hours is None:
-        status, level = "no_outage", None
-    elif hours >= firm_after:
-        status, level = "firm", matched_level
-    elif restored:
-        status, level = "lapsed", None
-    else:
-        status, level = "provisional", matched_level
-    if status in ("firm", "provisional", "lapsed", "no_outage"):
-        readings.append(rules["readings"][status])
+    status, level = _status(matched_level, hours, firm_after, restored)
+    readings += _status_readings(rules, status, hours)
     if status not in ("firm", "provisional"):
         alternatives = []  # the upper row needs the 24-hour criterion too: nothing to choose from
-    if "bands" in rules["readings"]:
-        readings.append(rules["readings"]["bands"])
-    if hours is not None:
-        readings.append(rules["readings"]["unrestored_hours"])
-    readings.append(rules["readings"]["condition_4"])
 
     judged = matched_level or ResponseLevel.IV
     dead = _exact(deaths, "deaths", whole=True)
@@ -285,3 +228,96 @@ def recommend_level(
         plan_code=rules["code"],
         firm_after_hours=firm_after,
     )
+
+
+def _conditions(rules, share, grade, at_risk, beyond_city_capacity):
+    """The 附件4 conditions the figures meet, row by row: (matches, alternatives, readings)."""
+    matches, alternatives, readings = [], [], [rules["readings"]["highest"]]
+    if share is not None and share > 0:
+        matches += _outage_share_matches(rules, share)  # 附件4 (1)
+        readings.append(rules["readings"]["outage_share"])
+    if grade is not None:
+        accident, alternatives = _accident_matches(rules, grade)  # 附件4 (2), by the 附件5 grade
+        matches += accident
+    if at_risk:
+        matches += _people_at_risk_matches(rules, at_risk)  # 附件4 (3)
+    if beyond_city_capacity:
+        cap = rules["beyond_city_capacity"]
+        matches.append(Match(ResponseLevel(cap["level"]), f"{ANNEX4} {cap['clause']}", cap["text"]))
+    return matches, alternatives, readings
+
+
+def _outage_share_matches(rules, share):
+    """附件4 (1): the bands of the outage share the share falls in (bounds from the plan's data)."""
+    matches = []
+    for band in rules["outage_share"]:
+        lower_ok = _at_least(share, [band["lower"], band["lower_inclusive"]])
+        upper_ok = band["upper"] is None or share < Fraction(band["upper"])
+        if lower_ok and upper_ok:
+            matches.append(Match(ResponseLevel(band["level"]), f"{ANNEX4} {band['clause']}", band["text"]))
+    return matches
+
+
+def _accident_matches(rules, grade):
+    """附件4 (2): the rows of the accident's grade, and the upper alternatives they allow."""
+    matches, alternatives = [], []
+    for row in rules["accident"]:
+        if row["grade"] == grade.value:
+            matches.append(
+                Match(
+                    ResponseLevel(row["level"]),
+                    f"{ANNEX4} {row['clause']}",
+                    row["text"],
+                    row.get("reading", ""),
+                )
+            )
+            if alt := row.get("alternative"):
+                alternatives.append(
+                    Alternative(
+                        ResponseLevel(alt["level"]), f"{ANNEX4} {alt['clause']}", row.get("reading", "")
+                    )
+                )
+    return matches, alternatives
+
+
+def _people_at_risk_matches(rules, at_risk):
+    """附件4 (3): the bands of the people at risk (涉险、被困、失联, at their peak)."""
+    matches = []
+    for band in rules["people_at_risk"]:
+        lower_ok = _at_least(at_risk, [band["lower"], band.get("lower_inclusive", True)])
+        if lower_ok and (band["upper"] is None or at_risk < Fraction(band["upper"])):
+            matches.append(
+                Match(
+                    ResponseLevel(band["level"]),
+                    f"{ANNEX4} {band['clause']}",
+                    band["text"],
+                    band.get("reading", ""),
+                )
+            )
+    return matches
+
+
+def _status(matched_level, hours, firm_after, restored):
+    """(status, level) by the 24-hour criterion (附件4; the hours from the plan's data)."""
+    if matched_level is None:
+        return "none", None
+    if hours is None:
+        return "no_outage", None
+    if hours >= firm_after:
+        return "firm", matched_level
+    if restored:
+        return "lapsed", None
+    return "provisional", matched_level
+
+
+def _status_readings(rules, status, hours):
+    """The readings (DOMAIN.md §3) the status, the bands, the hours and condition (4) bring."""
+    readings = []
+    if status in ("firm", "provisional", "lapsed", "no_outage"):
+        readings.append(rules["readings"][status])
+    if "bands" in rules["readings"]:
+        readings.append(rules["readings"]["bands"])
+    if hours is not None:
+        readings.append(rules["readings"]["unrestored_hours"])
+    readings.append(rules["readings"]["condition_4"])
+    return readings

@@ -4,10 +4,9 @@ the upward reporting log, linking. Each writes its timeline event in the same tr
 import re
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.inputs import FIELDS, check_instance, check_window
@@ -24,6 +23,8 @@ from .models import (
     TimelineEvent,
     UpwardReport,
 )
+from .recording import recorded
+from .timeline import timeline_add
 
 # Figures a follow-up report may update (§5.1 续报).
 FOLLOW_UP_FIELDS = (
@@ -55,28 +56,9 @@ DEADLINES = {
 }
 
 
-def _actor_name(user):
-    person = getattr(user, "person", None)
-    return person.name if person else user.get_username()
-
-
-def recorded():
-    """Timeline summaries are written in Chinese, the plan's language, whatever the actor's UI language."""
-    return translation.override(settings.LANGUAGE_CODE)
-
-
-def _event(incident, actor, kind, summary, *, at=None, reason="", clause="", data=None):
-    return TimelineEvent.objects.create(
-        incident=incident,
-        at=at or timezone.now(),
-        actor=actor,
-        actor_name=_actor_name(actor),
-        kind=kind,
-        summary=summary[:300],
-        reason=reason,
-        clause=clause,
-        data=data or {},
-    )
+def _event(incident, actor, kind, summary, **fields):
+    """One event of this module on the incident's timeline (``timeline.timeline_add``)."""
+    return timeline_add(incident, kind=kind, actor=actor, summary=summary, **fields)
 
 
 SUBMISSION_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -212,30 +194,11 @@ def follow_up_add(*, actor, incident_id, note, data, correction=False, correctio
     if not note:
         raise ValidationError({"note": _("请填写续报内容。")})
     with transaction.atomic():
-        incident = (
-            Incident.objects.select_for_update(of=("self",))
-            .select_related("service_area", "plan_version", "county")
-            .get(pk=incident_id)
-        )
-        if not (can(actor, "incident.follow_up") or can(actor, "incident.follow_up_unit", incident)):
-            raise PermissionDenied(can(actor, "incident.follow_up").reason)
-        if incident.state in (State.DISMISSED, State.ARCHIVED):
-            raise ValidationError(
-                _("事件状态为“%(state)s”，不能再续报；如需继续处置，请办公室主任重新打开。")
-                % {"state": State(incident.state).label}
-            )
+        incident = _lock_for_follow_up(actor, incident_id)
         lowered = lowered_peaks(incident, data)
         _check_correction(lowered, correction, correction_reason)
         grade_before, rec_before = _snapshot(incident)
-        changes = {}
-        for name in FOLLOW_UP_FIELDS:
-            if name in data and getattr(incident, name) != data[name]:
-                old = getattr(incident, name)
-                setattr(incident, name, data[name])
-                changes[name] = [_plain(old), _plain(data[name])]
-        incident.full_clean()
-        if changes:
-            incident.save(update_fields=[*changes, "updated_at"])
+        changes = _apply_figures(incident, data)
         grade_after, rec_after = _snapshot(incident)
         report = FollowUpReport.objects.create(
             incident=incident,
@@ -248,36 +211,75 @@ def follow_up_add(*, actor, incident_id, note, data, correction=False, correctio
             level_after=rec_after.level,
             correction_reason=correction_reason if lowered else "",
         )
-        with recorded():  # the record is kept in the plan's language
-            data = {
-                "changes": changes,
-                "grade": [report.grade_before, report.grade_after],
-                "recommended_level": [rec_before.level, rec_after.level],
-                "recommendation_status": [rec_before.status, rec_after.status],
-            }
-            summary = _("续报：%(note)s") % {"note": note[:80]}
-            if lowered:
-                data["correction"] = {
-                    "reason": correction_reason,
-                    "fields": {n: list(v) for n, v in lowered.items()},
-                }
-                summary = _("续报（更正）：%(what)s；理由：%(reason)s") % {
-                    "what": "；".join(
-                        f"{_peak_label(n)} {o} → {'—' if v is None else v}" for n, (o, v) in lowered.items()
-                    ),
-                    "reason": correction_reason[:80],
-                }
-            _event(
-                incident,
-                actor,
-                TimelineEvent.Kind.FOLLOW_UP,
-                summary,
-                at=report.at,
-                reason=f"{note}\n{_('更正理由')}：{correction_reason}" if lowered else note,
-                clause="§5.1",
-                data=data,
-            )
+        _follow_up_event(incident, actor, report, lowered, (rec_before, rec_after))
     return report
+
+
+def _lock_for_follow_up(actor, incident_id):
+    """The incident, locked, once the actor may follow it up and it still takes follow-ups."""
+    incident = (
+        Incident.objects.select_for_update(of=("self",))
+        .select_related("service_area", "plan_version", "county")
+        .get(pk=incident_id)
+    )
+    if not (can(actor, "incident.follow_up") or can(actor, "incident.follow_up_unit", incident)):
+        raise PermissionDenied(can(actor, "incident.follow_up").reason)
+    if incident.state in (State.DISMISSED, State.ARCHIVED):
+        raise ValidationError(
+            _("事件状态为“%(state)s”，不能再续报；如需继续处置，请办公室主任重新打开。")
+            % {"state": State(incident.state).label}
+        )
+    return incident
+
+
+def _apply_figures(incident, data):
+    """Set the figures ``data`` changes, check the incident and save them; {field: [old, new]}."""
+    changes = {}
+    for name in FOLLOW_UP_FIELDS:
+        if name in data and getattr(incident, name) != data[name]:
+            old = getattr(incident, name)
+            setattr(incident, name, data[name])
+            changes[name] = [_plain(old), _plain(data[name])]
+    incident.full_clean()
+    if changes:
+        incident.save(update_fields=[*changes, "updated_at"])
+    return changes
+
+
+def _follow_up_event(incident, actor, report, lowered, recs):
+    """The 续报's timeline event: the changes, the grade and recommendation before and after, and a
+    correction's figures and reason (DOMAIN §6)."""
+    rec_before, rec_after = recs
+    note, correction_reason = report.note, report.correction_reason
+    with recorded():  # the record is kept in the plan's language
+        data = {
+            "changes": report.changes,
+            "grade": [report.grade_before, report.grade_after],
+            "recommended_level": [rec_before.level, rec_after.level],
+            "recommendation_status": [rec_before.status, rec_after.status],
+        }
+        summary = _("续报：%(note)s") % {"note": note[:80]}
+        if lowered:
+            data["correction"] = {
+                "reason": correction_reason,
+                "fields": {n: list(v) for n, v in lowered.items()},
+            }
+            summary = _("续报（更正）：%(what)s；理由：%(reason)s") % {
+                "what": "；".join(
+                    f"{_peak_label(n)} {o} → {'—' if v is None else v}" for n, (o, v) in lowered.items()
+                ),
+                "reason": correction_reason[:80],
+            }
+        _event(
+            incident,
+            actor,
+            TimelineEvent.Kind.FOLLOW_UP,
+            summary,
+            at=report.at,
+            reason=f"{note}\n{_('更正理由')}：{correction_reason}" if lowered else note,
+            clause="§5.1",
+            data=data,
+        )
 
 
 def _plain(value):

@@ -108,14 +108,12 @@ def _change_value(name, value):
 
 
 def _follow_up_rows(follow_ups):
-    from .models import Incident as Model
-
     rows = []
     for f in follow_ups:
         changes = []
         for name, (old, new) in f.changes.items():
             try:
-                label = Model._meta.get_field(name).verbose_name
+                label = Incident._meta.get_field(name).verbose_name
             except Exception:
                 label = name
             changes.append((label, _change_value(name, old), _change_value(name, new)))

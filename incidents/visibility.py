@@ -6,6 +6,7 @@ unit's person it looks up the incident the URL names and answers 404 (the incide
 revealed) unless the incident concerns their unit. The office and command posts pass without a query.
 """
 
+from django.apps import apps
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -61,8 +62,6 @@ def incident_of(source, pk):
     """The incident a guarded URL names (None when there is none: the view answers its own 404)."""
     if source == "incident":
         return Incident.objects.filter(pk=pk).select_related("county").first()
-    from django.apps import apps
-
     model = apps.get_model(source)
     incident_id = model.objects.filter(pk=pk).values_list("incident_id", flat=True).first()
     return None if incident_id is None else Incident.objects.filter(pk=incident_id).first()

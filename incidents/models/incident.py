@@ -1,13 +1,7 @@
-"""What happened: incidents, their follow-up reports, the upward reporting log and the timeline.
-
-Grading and recommendation are ``rules.py`` (pure); state changes are ``lifecycle.py`` (one place, the
-transition table); this module holds the data and the facts derived from it.
-"""
+"""The incident: what happened, where, the figures reported, its state and level."""
 
 from datetime import timedelta
 from decimal import Decimal
-from fractions import Fraction
-from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -18,82 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.inputs import check_instance, window_constraint
-from orgchart.models import AppendOnlyModel, County, ServiceArea, Unit
+from orgchart.models import County, ServiceArea, Unit
 
-from . import rules
-from .choices import Category, Facility, IncidentType, ResponseLevel, State
-from .plan_rules import RULES_2021
-
-
-class OutageHours(NamedTuple):
-    """Hours without heat, elapsed and estimated apart (DOMAIN §6), as exact Fractions of an hour."""
-
-    elapsed: Fraction
-    estimate_total: Fraction | None
-    estimate_remaining: Fraction | None
-    restored: bool
-    basis: str  # "elapsed" 已满24小时 · "estimate" 预计超过24小时 · "" not firm
-
-
-class PlanVersion(models.Model):
-    """A version of the plan (§8.2 修订). Its ``rules`` hold the 附件4/附件5 thresholds and readings."""
-
-    code = models.SlugField(_("代码"), max_length=20, unique=True)
-    doc_no = models.CharField(_("文号"), max_length=60)
-    title = models.CharField(_("名称"), max_length=100)
-    issued_on = models.DateField(_("印发日期"))
-    in_force = models.BooleanField(_("现行"), default=False)
-    rules = models.JSONField(_("分级与响应条件"))
-
-    class Meta:
-        verbose_name = _("预案版本")
-        verbose_name_plural = _("预案版本")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["in_force"], condition=Q(in_force=True), name="one_plan_version_in_force"
-            )
-        ]
-
-    def __str__(self):
-        return f"{self.title}（{self.doc_no}）"
-
-    @classmethod
-    def current(cls):
-        return cls.objects.filter(in_force=True).first()
-
-    @classmethod
-    def ensure_2021(cls):
-        """The 2021 plan in force, as migration 0002 creates it (tests whose database was flushed)."""
-        from datetime import date
-
-        version, _created = cls.objects.get_or_create(
-            code="2021",
-            defaults={
-                "doc_no": "运政办发〔2021〕68 号",
-                "title": "运城市城市集中供热突发事件应急预案",
-                "issued_on": date(2021, 12, 23),
-                "in_force": not cls.objects.filter(in_force=True).exists(),
-                "rules": RULES_2021,
-            },
-        )
-        return version
-
-
-class LinkedEvent(models.Model):
-    """Incidents of one event (one cold wave, one fuel shortage), linked."""
-
-    name = models.CharField(_("关联事件名称"), max_length=100, unique=True)
-    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
-    )
-
-    class Meta:
-        verbose_name = _("关联事件")
-        verbose_name_plural = _("关联事件")
-
-    def __str__(self):
-        return self.name
+from ..choices import Category, Facility, IncidentType, ResponseLevel, State
+from ..recording import drill_mark
+from .facts import FACT_FIELDS, IncidentFacts
+from .plan import LinkedEvent, PlanVersion
 
 
 class Source(models.TextChoices):
@@ -112,6 +36,9 @@ UNIT_PROVIDERS = []
 # Functions incident → (person id, name) of the on-site commander recorded for it (§5.3.3(2)) or None;
 # the command app registers one (it keeps the on-site HQ). Used by ``Incident.onsite_commander``.
 ONSITE_COMMANDER_PROVIDERS = []
+# The state machine, ``lifecycle.perform`` (DOMAIN.md §5), plugged in by ``IncidentsConfig.ready()`` as
+# "perform": the service layer imports the models, never the other way round.
+STATE_MACHINE = {}
 
 
 def service_area_refusal(area, county):
@@ -132,17 +59,7 @@ def service_area_refusal(area, county):
 YUNCHENG_BOUNDS = (Decimal("110.0"), Decimal("34.4"), Decimal("112.3"), Decimal("36.0"))
 
 
-# The stored derived facts of an incident (``Incident.derive_facts``), written by every save.
-FACT_FIELDS = (
-    "fact_grade",
-    "fact_grade_provisional",
-    "fact_rec_level",
-    "fact_rec_status",
-    "fact_rec_firm_at",
-)
-
-
-class Incident(models.Model):
+class Incident(IncidentFacts, models.Model):
     title = models.CharField(_("简述"), max_length=120)
     category = models.CharField(_("事件类别"), max_length=32, choices=Category.choices)
     incident_type = models.CharField(_("具体情形"), max_length=32, choices=IncidentType.choices, blank=True)
@@ -290,7 +207,7 @@ class Incident(models.Model):
         ]
 
     def __str__(self):
-        return f"{'【演练】' if self.is_drill else ''}{self.title}"
+        return drill_mark(self.title, self.is_drill)
 
     def save(self, *args, **kwargs):
         """Every write stores the derived facts again (``derive_facts``), in the same transaction."""
@@ -402,135 +319,10 @@ class Incident(models.Model):
             self._onsite_commander = next((f for f in found if f), None)
         return self._onsite_commander
 
-    # ---- derived facts (DOMAIN.md §2–3) ------------------------------------------------------
-
-    @property
-    def rules_data(self):
-        return self.plan_version.rules if self.plan_version_id else RULES_2021
-
-    @property
-    def outage_share(self):
-        """Affected heated area ÷ the service area's heated area (exact), or None if either is unknown.
-        Capped at 1 (全城停热); ``outage_area_exceeds_total`` tells the page to flag the data error."""
-        total = self.service_area.heated_area_m2
-        if self.affected_area_m2 is None or not total:
-            return None
-        return min(Fraction(self.affected_area_m2) / Fraction(total), Fraction(1))
-
-    @property
-    def outage_area_exceeds_total(self):
-        total = self.service_area.heated_area_m2
-        return bool(total and self.affected_area_m2 is not None and self.affected_area_m2 > total)
-
-    def unrestored_hours(self, now=None):
-        """DOMAIN.md §3: restored − start once restored; else max(now − start, estimate − start)."""
-        if self.outage_started_at is None:
-            return None
-        if self.restored_at is not None:
-            end = self.restored_at
-        else:
-            now = now or timezone.now()
-            end = max(now, self.estimated_restoration_at or now)
-        seconds = max(int((end - self.outage_started_at).total_seconds()), 0)
-        return Fraction(seconds, 3600)
-
-    def outage_hours(self, now=None):
-        """DOMAIN §6 "Hours without heat": the elapsed outage (``elapsed``: restored − start, or now −
-        start) and, apart, the estimate (``estimate_total``: estimate − start; ``estimate_remaining``:
-        estimate − now), never mixed. ``basis`` says on what the 24 h criterion (附件4) is firm: "elapsed"
-        (已满24小时), "estimate" (预计超过24小时) or "" (not firm). None without an outage."""
-        if self.outage_started_at is None:
-            return None
-        now = now or timezone.now()
-        start, restored = self.outage_started_at, self.restored_at
-
-        def hours(a, b):
-            return Fraction(max(int((b - a).total_seconds()), 0), 3600)
-
-        elapsed = hours(start, restored or now)
-        estimate = None if restored else self.estimated_restoration_at
-        total = hours(start, estimate) if estimate else None
-        remaining = hours(now, estimate) if estimate else None
-        limit = Fraction(self.rules_data["firm_after_hours"])
-        basis = "elapsed" if elapsed >= limit else "estimate" if total is not None and total >= limit else ""
-        return OutageHours(elapsed, total, remaining, restored is not None, basis)
-
-    def firm_at(self):
-        """When the 24-hour criterion is met (outage start + 24 h), or None without an outage."""
-        if self.outage_started_at is None:
-            return None
-        seconds = Fraction(self.rules_data["firm_after_hours"]) * 3600
-        return self.outage_started_at + timedelta(seconds=int(seconds))
-
-    def verified_figures(self):
-        return {
-            "deaths": None if self.deaths_pending else self.deaths,
-            "serious_injuries": None if self.serious_injuries_pending else self.serious_injuries,
-            "direct_loss_yuan": None if self.direct_loss_pending else self.direct_loss_yuan,
-        }
-
-    @property
-    def grade_provisional(self):
-        return self.deaths_pending or self.serious_injuries_pending or self.direct_loss_pending
-
-    def grade(self):
-        """(grade or None, reasons) from the verified figures (附件5)."""
-        return rules.explain_grade(**self.verified_figures(), rules=self.rules_data)
-
-    def grade_if_confirmed(self):
-        """The grade if the 待核定 figures are confirmed as reported."""
-        return rules.grade_accident(
-            deaths=self.deaths,
-            serious_injuries=self.serious_injuries,
-            direct_loss_yuan=self.direct_loss_yuan,
-            rules=self.rules_data,
-        )
-
-    def recommendation(self, now=None):
-        grade, _reasons = self.grade()
-        return rules.recommend_level(
-            outage_share=self.outage_share,
-            accident_grade=grade,
-            people_at_risk=self.people_at_risk_peak,
-            unrestored_hours=self.unrestored_hours(now),
-            beyond_city_capacity=self.beyond_city_capacity,
-            restored=self.restored_at is not None,
-            deaths=self.deaths,  # "可依第4项立即启动" where people are dead, verified or not
-            rules=self.rules_data,
-        )
-
-    # ---- stored derived facts (issue 15) ------------------------------------------------------
-
-    def derive_facts(self, now=None):
-        """Copy the grade (附件5) and the 附件4 recommendation into the ``fact_*`` fields (computed now)."""
-        now = now or timezone.now()
-        grade, _reasons = self.grade()
-        rec = self.recommendation(now)
-        self.fact_grade = grade.value if grade else ""
-        self.fact_grade_provisional = bool(self.grade_provisional)
-        self.fact_rec_level = int(rec.level) if rec.level else None
-        self.fact_rec_status = rec.status
-        # 附件4: a provisional recommendation becomes firm once the outage has lasted 24 h (plan data).
-        self.fact_rec_firm_at = self.firm_at() if rec.status == "provisional" else None
-
-    def stored_rec_status(self, now=None):
-        """The 附件4 status read from the stored facts at ``now``: a provisional one whose firm time has
-        passed is firm (nothing else changes with time alone). Equals ``recommendation(now).status``."""
-        status = self.fact_rec_status
-        if (
-            status == "provisional"
-            and self.fact_rec_firm_at
-            and (now or timezone.now()) >= self.fact_rec_firm_at
-        ):
-            return "firm"
-        return status
-
-    # ---- state changes: see lifecycle.py -----------------------------------------------------
+    # ---- state changes: lifecycle.perform (plugged in as STATE_MACHINE) ------------------------
 
     def _move(self, move, actor, **kwargs):
-        from . import lifecycle
-
-        fresh = lifecycle.perform(self.pk, move=move, actor=actor, **kwargs)
+        fresh = STATE_MACHINE["perform"](self.pk, move=move, actor=actor, **kwargs)
         self.refresh_from_db()
         return fresh
 
@@ -562,166 +354,6 @@ class Incident(models.Model):
         return self._move("reopen", actor, reason=reason, **kw)
 
 
-class FirstMeasure(models.Model):
-    """先期处置 (§5.2): what the company (or the local government) did first, with times."""
-
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="first_measures")
-    at = models.DateTimeField(_("时间"))
-    by = models.CharField(_("实施单位"), max_length=100)
-    text = models.TextField(_("措施"))
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        verbose_name = _("先期处置")
-        verbose_name_plural = _("先期处置")
-        ordering = ["at", "id"]
-        constraints = [window_constraint("incidents.FirstMeasure", "first_measure_at_plausible")]
-
-    def __str__(self):
-        return f"{self.at:%m-%d %H:%M} {self.by}"
-
-
-class FollowUpReport(AppendOnlyModel):
-    """续报 (§5.1): updated figures with a note; ``changes`` = {field: [old, new]}."""
-
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="follow_ups")
-    at = models.DateTimeField(_("续报时间"), default=timezone.now)
-    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    note = models.TextField(_("续报内容"))
-    changes = models.JSONField(_("数据变化"), default=dict)
-    grade_before = models.CharField(max_length=16, blank=True)
-    grade_after = models.CharField(max_length=16, blank=True)
-    level_before = models.PositiveSmallIntegerField(null=True, blank=True)
-    level_after = models.PositiveSmallIntegerField(null=True, blank=True)
-    # DOMAIN §6: a 续报 that lowers a peak is a correction (更正), with its reason
-    correction_reason = models.TextField(_("更正理由"), blank=True, default="")
-
-    class Meta:
-        verbose_name = _("续报")
-        verbose_name_plural = _("续报")
-        ordering = ["at", "id"]
-
-    def __str__(self):
-        return f"{self.incident_id} 续报 {self.at:%m-%d %H:%M}"
-
-
-class Recipient(models.TextChoices):
-    """Where reports go upward (§5.1, §9, §11 of the plan as summarised in DOMAIN.md §5)."""
-
-    GENERAL_DUTY_ROOM = "general_duty_room", _("市应急救援总指挥部总值班室")
-    COMMANDER = "commander", _("市指挥部指挥长")
-    PROVINCE_HOUSING = "province_housing", _("省住建厅")
-    SAFETY_REGULATOR = "safety_regulator", _("应急管理部门（安全生产监管）")
-    LOCAL_GOVERNMENT = "local_government", _("事发地政府")
-    COMPETENT_DEPARTMENT = "competent_department", _("主管部门（城管、住建）")
-    MEMBER_UNITS = "member_units", _("市指挥部各成员单位")
-    CITY_GOVERNMENT = "city_government", _("市委、市政府")
-    OTHER = "other", _("其他")
-
-
-class UpwardReport(models.Model):
-    """The reporting log (§5.1): each report sent upward, to whom, when, and its deadline."""
-
-    class Sender(models.TextChoices):
-        COMPANY = "company", _("事发企业")
-        COUNTY = "county", _("县级部门")
-        CITY = "city", _("市城市管理局、市住建局（市指挥部办公室）")
-
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="upward_reports")
-    sender = models.CharField(_("报告方"), max_length=16, choices=Sender.choices, default=Sender.CITY)
-    recipient = models.CharField(_("报告对象"), max_length=32, choices=Recipient.choices)
-    recipient_detail = models.CharField(_("报告对象（补充）"), max_length=100, blank=True)
-    channel = models.CharField(_("方式"), max_length=40, blank=True)
-    due_at = models.DateTimeField(_("时限"))
-    deadline_rule = models.CharField(_("时限依据"), max_length=120, blank=True)
-    sent_at = models.DateTimeField(_("报送时间"), null=True, blank=True)
-    summary = models.TextField(_("报告内容摘要"), blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        verbose_name = _("信息报送记录")
-        verbose_name_plural = _("信息报送记录")
-        ordering = ["due_at", "id"]
-        constraints = [window_constraint("incidents.UpwardReport", "upward_report_times_plausible")]
-
-    def __str__(self):
-        return f"{self.get_recipient_display()} {self.due_at:%m-%d %H:%M}"
-
-    def is_late(self, now=None):
-        if self.sent_at:
-            return self.sent_at > self.due_at
-        return (now or timezone.now()) > self.due_at
-
-
-class TimelineEvent(AppendOnlyModel):
-    """The incident's append-only record: who, when, what, from, to, why, under which clause."""
-
-    class Kind(models.TextChoices):
-        CREATED = "created", _("接报登记")
-        STATE = "state", _("状态变化")
-        LEVEL = "level", _("响应级别")
-        FOLLOW_UP = "follow_up", _("续报")
-        UPWARD_REPORT = "upward_report", _("信息报送")
-        FIRST_MEASURE = "first_measure", _("先期处置")
-        LINK = "link", _("关联")
-        NOTE = "note", _("记录")
-        COMMAND = "command", _("指挥处置")
-
-    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="timeline")
-    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("操作人"),
-        null=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    actor_name = models.CharField(_("操作人姓名"), max_length=60, blank=True)
-    actor_post = models.CharField(_("操作人岗位"), max_length=60, blank=True)
-    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
-    from_state = models.CharField(max_length=32, blank=True)
-    to_state = models.CharField(max_length=32, blank=True)
-    from_level = models.PositiveSmallIntegerField(null=True, blank=True)
-    to_level = models.PositiveSmallIntegerField(null=True, blank=True)
-    summary = models.CharField(_("摘要"), max_length=300)
-    reason = models.TextField(_("理由"), blank=True)
-    clause = models.CharField(_("预案条款"), max_length=60, blank=True)
-    data = models.JSONField(default=dict, blank=True)
-
-    class Meta:
-        verbose_name = _("时间线")
-        verbose_name_plural = _("时间线")
-        ordering = ["at", "id"]
-        indexes = [
-            # the incident page reads the latest 50 and pages back by (at, id) (selectors.timeline_page)
-            # and the command page its level changes by kind (command.selectors.command_page)
-            models.Index(fields=["incident", "at", "id"], name="timeline_incident_at_id"),
-            models.Index(fields=["incident", "kind"], name="timeline_incident_kind"),
-            # The charts and statistics (command/stats_times.py, issue 15) read the first or last of these
-            # moves per incident; their own partial indexes let them read nothing else.
-            *(
-                models.Index(fields=["incident", "at"], condition=Q(data__move=move), name=f"timeline_{move}")
-                for move in ("start_assessment", "end_response")
-            ),
-            # The level moves (§5.3, the levels used) also carry the levels, to be read from the index alone.
-            *(
-                models.Index(
-                    fields=["incident", "at"],
-                    include=["from_level", "to_level", "id"],
-                    condition=Q(data__move=move),
-                    name=f"timeline_{move}",
-                )
-                for move in ("activate", "change_level")
-            ),
-        ]
-        constraints = [window_constraint("incidents.TimelineEvent", "timeline_event_at_plausible")]
-
-    def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.summary}"
-
-
 def rederive_service_area(sender, instance, **kwargs):
     """The outage share (附件4) divides by the service area's heated area: when the office edits an area,
     store the facts again for its incidents that are not archived (archived ones are read-only)."""
@@ -735,22 +367,3 @@ def rederive_service_area(sender, instance, **kwargs):
         incident.service_area = instance
         incident.derive_facts(now)
     Incident.objects.bulk_update(incidents, FACT_FIELDS, batch_size=500)
-
-
-class Submission(models.Model):
-    """A form's single-use submission token (issue 16): the report form carries one in a hidden field;
-    a second POST with the same token (a double click, a resent request) leads to the incident the first
-    one created instead of creating another. The unique row is claimed in the same transaction as the
-    incident, so two POSTs at once have exactly one winner."""
-
-    token = models.CharField(max_length=64, unique=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        verbose_name = _("表单提交记录")
-        verbose_name_plural = _("表单提交记录")
-
-    def __str__(self):
-        return self.token
