@@ -21,6 +21,7 @@ from incidents.choices import CATEGORY_SHORT, AccidentGrade, Category, ResponseL
 from incidents.models import Incident, PlanVersion, TimelineEvent
 from orgchart.models import County, ServiceArea
 
+from .reminders.kinds import KINDS
 from .stats_sql import grade_case, level_counts, provisional, verified
 
 # Buckets of the time-to-response histograms, [from, to) in minutes.
@@ -368,7 +369,6 @@ def reminders_sent(start, end, *, include_drills=False):
     from orgchart.models import Channel
 
     from .models import Delivery, Reminder
-    from .reminders import KINDS
 
     state = Reminder.State
     kinds = {

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import views, views_dashboard, views_reminders, views_statistics, views_tasks
+from . import views, views_dashboard, views_statistics, views_tasks
+from .reminders import views as views_reminders
 
 app_name = "command"
 
