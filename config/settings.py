@@ -241,7 +241,7 @@ else:
     }
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="heating")
 
-# --- Cache: the dashboard's version (command/live.py), shared by the web processes and the Celery
+# --- Cache: the dashboard's version (command/dashboard/live.py), shared by the web processes and the Celery
 # worker — Redis when there is one, else files under var/ (the embedded mode: one machine).
 if REDIS_URL:
     CACHES = {
