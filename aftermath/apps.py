@@ -15,11 +15,12 @@ class AftermathConfig(AppConfig):
         if archive_blockers not in ARCHIVE_CHECKS:
             ARCHIVE_CHECKS.append(archive_blockers)
 
-        from command import reminders
+        from command.reminders.kinds import KINDS
+        from command.reminders.planner import EXTRA_PLANNERS
 
         from .plan import MEASURE_REMINDER
         from .reminders import KIND, plan_measures
 
-        reminders.KINDS.setdefault(KIND, MEASURE_REMINDER)  # overdue improvement measures (§7.2)
-        if (KIND, plan_measures) not in reminders.EXTRA_PLANNERS:
-            reminders.EXTRA_PLANNERS.append((KIND, plan_measures))
+        KINDS.setdefault(KIND, MEASURE_REMINDER)  # overdue improvement measures (§7.2)
+        if (KIND, plan_measures) not in EXTRA_PLANNERS:
+            EXTRA_PLANNERS.append((KIND, plan_measures))

@@ -33,7 +33,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from command import live  # noqa: E402
+from command.dashboard import live  # noqa: E402
 
 HX = {"HTTP_HX_REQUEST": "true"}
 POLLER = re.compile(r'id="dash-poll"[^>]*hx-get="([^"]+)"')

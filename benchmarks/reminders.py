@@ -76,8 +76,8 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from benchmarks.isolation import copy_database, drop_database, remove_queue  # noqa: E402
-from command import reminders  # noqa: E402
 from command.models import CallDown, Delivery, Heartbeat, Notification, Reminder  # noqa: E402
+from command.reminders import kinds, schedule  # noqa: E402
 from command.services import new_token  # noqa: E402
 from config.celery import app  # noqa: E402
 from orgchart.models import County, Person, ServiceArea  # noqa: E402
@@ -235,7 +235,7 @@ def runs_in(logs):
 
 def create_calldowns(incidents, people, args):
     """N call-downs whose "again" reminders fall due over the window; ``sweep()`` plans them."""
-    again = timedelta(minutes=reminders.policies()["calldown"]["again"])
+    again = timedelta(minutes=kinds.policies()["calldown"]["again"])
     t0 = timezone.now() + timedelta(seconds=args.lead)
     per = len(people)
     rows = []
@@ -256,7 +256,7 @@ def create_calldowns(incidents, people, args):
         )
     CallDown.objects.bulk_create(rows)
     t = time.perf_counter()
-    result = reminders.sweep()  # plan (insert), deliver (nothing due yet), schedule the ETA dispatches
+    result = schedule.sweep()  # plan (insert), deliver (nothing due yet), schedule the ETA dispatches
     took = time.perf_counter() - t
     due_at = dict(
         Reminder.objects.filter(incident__in=incidents, kind="calldown", step="again").values_list(
@@ -384,14 +384,14 @@ def catch_up():
     steady-state sweep is timed: the cost of every minute's sweep at this size, and the rows it read per
     table (PostgreSQL's counters for its transaction) against the rows the table holds."""
     t = time.perf_counter()
-    first = reminders.sweep()
+    first = schedule.sweep()
     took = time.perf_counter() - t
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # the planner's statistics, as on a system that has been running
     with transaction.atomic(), CaptureQueriesContext(connection) as queries:
         before = rows_read()
         t = time.perf_counter()
-        steady = reminders.sweep()
+        steady = schedule.sweep()
         steady_took = time.perf_counter() - t
         read = {table: n - before.get(table, (0, 0))[0] for table, (n, _size) in rows_read().items()}
         sizes = {table: size for table, (_n, size) in rows_read().items()}
@@ -424,7 +424,7 @@ def measure(args, logdir):
     people = list(Person.objects.filter(active=True, user__isnull=False, user__is_active=True).order_by("pk"))
     print(
         f"copy {COPY} of {urlsplit(SOURCE_URL).path.lstrip('/')}, broker {app.conf.broker_url}, queue {QUEUE}, "
-        f"calldown policy {reminders.policies()['calldown']}"
+        f"calldown policy {kinds.policies()['calldown']}"
     )
     catch_up()
     incidents = make_incidents(math.ceil(args.n / len(people)))

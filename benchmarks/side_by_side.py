@@ -81,7 +81,7 @@ def time_pages(port, sessions, pages, *, rounds, n, cold=False):
     of the first look after a write."""
     import http.client
 
-    from command import live
+    from command.dashboard import live
 
     conn = http.client.HTTPConnection(server.HOST, port, timeout=120)
     out = {label: {"page": [], "bell": [], "status": None, "bytes": 0} for label, _u, _p in pages}
@@ -115,7 +115,7 @@ def run_database(name, *, rounds, n, cold=False):
     connections.close_all()  # the next query connects to this database
     connections["default"].settings_dict["NAME"] = url.rsplit("/", 1)[1]
     pages, info = targets()
-    from command import live
+    from command.dashboard import live
 
     # The dashboard's version lives in the cache, not in the database: a new one for each database, so
     # nothing kept for another database's data (the shared panels) is read.

@@ -9,7 +9,8 @@ class CommandConfig(AppConfig):
     def ready(self):
         from incidents.models import ONSITE_COMMANDER_PROVIDERS, UNIT_PROVIDERS
 
-        from . import live, receivers  # noqa: F401  (receivers connects the incident_moved receiver)
+        from . import receivers  # noqa: F401  (receivers connects the incident_moved receiver)
+        from .dashboard import live
         from .selectors import assigned_unit_ids, recorded_onsite_commander
 
         live.connect()  # the dashboard's version, bumped on commit by the writes it shows (issue 15)

@@ -1,8 +1,14 @@
+"""The Celery entry module (autodiscovered): thin tasks under their registered names, each calling a public
+function. The reminders schedule these by name (``command.tasks.*``) and never import this module."""
+
 from celery import shared_task
 from django.db.models import F
 from django.utils import timezone
 
-from .models import Heartbeat
+from .activation import response_setup
+from .reminders.delivery import send_delivery as send_one_delivery
+from .reminders.models import Heartbeat
+from .reminders.schedule import dispatch, reschedule, sweep
 
 
 @shared_task(name="command.tasks.heartbeat", bind=True, acks_late=True, max_retries=3)
@@ -30,8 +36,6 @@ def heartbeat(self, source="beat"):
 )
 def response_setup_task(self, incident_id):
     """Retry of the after-commit activation setup (idempotent: adds only what is missing)."""
-    from .activation import response_setup
-
     setup = response_setup(incident_id)
     return setup.pk if setup else None
 
@@ -40,8 +44,6 @@ def response_setup_task(self, incident_id):
 def reminders_sweep():
     """Every minute (beat): plan, send what is due, retry external sends.
     Idempotent: a redelivered or duplicated sweep finds nothing left to send."""
-    from .reminders import sweep
-
     return sweep()
 
 
@@ -49,8 +51,6 @@ def reminders_sweep():
 def reminders_dispatch():
     """At each due second (ETA) and every few seconds (beat): when something is due, plan and send it.
     Idempotent: SKIP LOCKED and the sent state in the sending transaction; nothing due costs one query."""
-    from .reminders import dispatch
-
     return dispatch()
 
 
@@ -58,14 +58,10 @@ def reminders_dispatch():
 def reminders_reschedule():
     """When a worker starts: the ETA dispatches for the reminders due within the hour, again (those a
     killed worker held stay in the broker until the visibility timeout)."""
-    from .reminders import reschedule
-
     return reschedule()
 
 
 @shared_task(name="command.tasks.send_delivery", acks_late=True, max_retries=0, ignore_result=True)
 def send_delivery(key):
     """One external delivery (email / SMS / webhook); retries are the sweep's, bounded per delivery."""
-    from .reminders import send_delivery as send
-
-    return send(key)
+    return send_one_delivery(key)

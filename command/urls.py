@@ -1,6 +1,9 @@
 from django.urls import path
 
-from . import views, views_dashboard, views_reminders, views_statistics, views_tasks
+from . import views, views_tasks
+from .dashboard import views as views_dashboard
+from .dashboard import views_statistics
+from .reminders import views as views_reminders
 
 app_name = "command"
 

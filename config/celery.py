@@ -38,7 +38,7 @@ app.conf.update(
             "schedule": 60.0,
             "options": {"expires": 55},
         },
-        # Reminders (command/reminders.py): plan from the facts, send what is due, retry external sends.
+        # Reminders (command/reminders/): plan from the facts, send what is due, retry external sends.
         "reminders-sweep-every-minute": {
             "task": "command.tasks.reminders_sweep",
             "schedule": 60.0,

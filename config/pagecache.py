@@ -1,6 +1,6 @@
 """Whole pages kept for the dashboard's version, per person (issue 15).
 
-A page that only changes on a write is kept in the cache under the dashboard's version (command/live.py:
+A page that only changes on a write is kept in the cache under the dashboard's version (command/dashboard/live.py:
 every write that matters bumps it when its transaction commits), the person, the address asked for, the
 language and the person's CSRF secret; so a second look costs the session, the person and one cache read.
 What moves with the clock alone (hours without heat, a task turning overdue, the unread-notifications

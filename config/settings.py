@@ -211,7 +211,7 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="供热应急指挥平台 <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# Reminder channels (command/channels.py): HTTP gateways receive JSON with an Idempotency-Key header.
+# Reminder channels (command/reminders/channels.py): HTTP gateways receive JSON with an Idempotency-Key header.
 SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
 WEBHOOK_URL = env.str("WEBHOOK_URL", default="")
 CHANNEL_TIMEOUT_SECONDS = env.float("CHANNEL_TIMEOUT_SECONDS", default=5.0)
@@ -241,7 +241,7 @@ else:
     }
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="heating")
 
-# --- Cache: the dashboard's version (command/live.py), shared by the web processes and the Celery
+# --- Cache: the dashboard's version (command/dashboard/live.py), shared by the web processes and the Celery
 # worker — Redis when there is one, else files under var/ (the embedded mode: one machine).
 if REDIS_URL:
     CACHES = {

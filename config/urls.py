@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from command import views_dashboard as command_dashboard
+from command.dashboard import views as command_dashboard
 
 from . import views
 

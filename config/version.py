@@ -1,5 +1,5 @@
 """The dashboard's version (issue 15), read side: one number in Django's cache that every write that matters
-bumps when its transaction commits (command/live.py connects the writes). Low in the house so that any app
+bumps when its transaction commits (command/dashboard/live.py connects the writes). Low in the house so that any app
 may keep what it computed for the current version (``memo``) or a whole page (config/pagecache.py).
 
 The cache is Redis when REDIS_URL is set, files under var/ in the embedded mode (config/settings.py): the

@@ -206,12 +206,12 @@ def _no_memo(settings):
 
 @pytest.fixture(autouse=True)
 def _dashboard_version():
-    """Each test starts with no dashboard version in the cache (command/live.py), so nothing cached at an
+    """Each test starts with no dashboard version in the cache (command/dashboard/live.py), so nothing cached at an
     earlier test's version is read, and no cached system status. The cache is Redis, shared by the tests
     of this run: only these keys are removed (the Celery broker lives in the same database)."""
     from django.core.cache import cache
 
-    from command import live
+    from command.dashboard import live
 
     cache.delete_many([live.KEY, live.HEALTH_KEY])
     yield

@@ -150,7 +150,7 @@ class TimelineEvent(AppendOnlyModel):
             # and the command page its level changes by kind (command.selectors.command_page)
             models.Index(fields=["incident", "at", "id"], name="timeline_incident_at_id"),
             models.Index(fields=["incident", "kind"], name="timeline_incident_kind"),
-            # The charts and statistics (command/stats_times.py, issue 15) read the first or last of these
+            # The charts and statistics (command/dashboard/stats_times.py, issue 15) read the first or last of these
             # moves per incident; their own partial indexes let them read nothing else.
             *(
                 models.Index(fields=["incident", "at"], condition=Q(data__move=move), name=f"timeline_{move}")

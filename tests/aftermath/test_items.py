@@ -10,8 +10,9 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from aftermath import plan, services
-from command import reminders, tasking
+from command import tasking
 from command.models import ActivatedGroup, Assignment, Notification, Reminder, TaskNote
+from command.reminders import delivery, planner
 from command.services import CommandError
 from incidents.models import Incident, TimelineEvent
 from orgchart.models import County, Unit
@@ -203,20 +204,20 @@ def test_reminders_chase_the_open_items_and_stop_when_signed(incident_in, fresh)
     incident = incident_in("aftermath")
     rows = list(items(incident))
     t0 = max(t.updated_at for t in rows)
-    reminders.plan(t0)
+    planner.plan_reminders(t0)
     planned = Reminder.objects.filter(kind="task_unsigned", incident=incident, state="scheduled")
     assert planned.count() == 6 * 3  # liaison, leader, office for each item
     liaison_rows = planned.filter(step="liaison")
     assert {r.recipients[0] for r in liaison_rows} == {f"liaison:{incident.county.government_id}"}
     assert {r.subject.split(":")[1] for r in liaison_rows} == {str(t.pk) for t in rows}
 
-    reminders.plan(t0 + 31 * M)
-    reminders.deliver(t0 + 31 * M)
+    planner.plan_reminders(t0 + 31 * M)
+    delivery.deliver(t0 + 31 * M)
     note = Notification.objects.filter(recipient__username=LIAISON, kind="reminder").get()
     assert "尚未签收" in note.title or "尚未签收" in note.body
 
     tasking.task_move(task_id=rows[0].pk, user=fresh(LIAISON), move="sign")
-    reminders.plan(t0 + 32 * M)
+    planner.plan_reminders(t0 + 32 * M)
     first = Reminder.objects.filter(kind="task_unsigned", subject__startswith=f"task:{rows[0].pk}:")
     assert set(first.values_list("step", "state")) == {
         ("liaison", "sent"),
@@ -239,7 +240,7 @@ def test_an_item_with_a_due_time_reminds_when_overdue(incident_in, fresh):
         unit_id=incident.county.government_id,
         due_at=due,
     )
-    reminders.plan(timezone.now())
+    planner.plan_reminders(timezone.now())
     row = Reminder.objects.get(kind="task_overdue", subject__startswith=f"task:{task.pk}:")
     assert row.state == "scheduled" and row.due_at >= due
 
@@ -247,14 +248,14 @@ def test_an_item_with_a_due_time_reminds_when_overdue(incident_in, fresh):
 def test_no_reminders_once_archived(incident_in, people):
     incident = incident_in("aftermath")
     t0 = max(t.updated_at for t in items(incident))
-    reminders.plan(t0)
+    planner.plan_reminders(t0)
     assert Reminder.objects.filter(incident=incident, state="scheduled").exists()
     settle = [t.pk for t in items(incident)]
     close_items(incident, people.office)
     submit_record(incident, "summary", people.office)
     incident.archive(people.office)
-    reminders.plan(t0 + 31 * M)
-    reminders.deliver(t0 + 31 * M)  # (the demo set's own incidents may have reminders due)
+    planner.plan_reminders(t0 + 31 * M)
+    delivery.deliver(t0 + 31 * M)  # (the demo set's own incidents may have reminders due)
     assert not Reminder.objects.filter(incident=incident, state="scheduled").exists()
     assert not Reminder.objects.filter(incident=incident, state="sent").exists()
     assert not Notification.objects.filter(incident=incident, kind="reminder").exists()
@@ -272,8 +273,8 @@ def test_the_leader_step_reaches_the_aftermath_group_leader_at_level_two(
     incident.end_response(people.commander, reason="测试")
     incident.begin_aftermath(people.office)
     t0 = max(t.updated_at for t in items(incident))
-    reminders.plan(t0 + 61 * M)
-    reminders.deliver(t0 + 61 * M)
+    planner.plan_reminders(t0 + 61 * M)
+    delivery.deliver(t0 + 61 * M)
     leader = [
         r
         for r in Reminder.objects.filter(kind="task_unsigned", incident=incident, step="leader")
@@ -286,8 +287,8 @@ def test_the_leader_step_reaches_the_aftermath_group_leader_at_level_two(
 def test_the_leader_step_reaches_the_aftermath_group_leader_at_level_three(incident_in):
     incident = incident_in("aftermath", level=3)
     t0 = max(t.updated_at for t in items(incident))
-    reminders.plan(t0 + 61 * M)
-    reminders.deliver(t0 + 61 * M)
+    planner.plan_reminders(t0 + 61 * M)
+    delivery.deliver(t0 + 61 * M)
     leader = Reminder.objects.filter(kind="task_unsigned", incident=incident, step="leader")
     assert leader.count() == 6 and all(r.state == "sent" for r in leader)
     assert Notification.objects.filter(recipient__username=HEAD, kind="reminder").exists()

@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from aftermath import services
-from command import reminders
 from command.models import Notification, Reminder
+from command.reminders import delivery, planner
 from incidents.models import TimelineEvent
 from tests.aftermath.conftest import close_items, submit_record, tomorrow
 
@@ -34,7 +34,7 @@ def test_an_overdue_measure_reminds_the_unit_then_the_office_and_stops_when_done
     timeline = TimelineEvent.objects.filter(incident=incident).count()
 
     overdue_at = timezone.make_aware(datetime.combine(due_on + timedelta(days=1), time()))
-    reminders.plan(overdue_at - timedelta(hours=1))
+    planner.plan_reminders(overdue_at - timedelta(hours=1))
     rows = Reminder.objects.filter(kind="measure_overdue", subject=f"measure:{m.pk}:{due_on.isoformat()}")
     assert {(r.step, r.due_at, r.state) for r in rows} == {
         ("unit", overdue_at, "scheduled"),
@@ -43,15 +43,15 @@ def test_an_overdue_measure_reminds_the_unit_then_the_office_and_stops_when_done
     assert all(r.incident_id is None for r in rows)
 
     at = overdue_at + timedelta(minutes=1)
-    reminders.plan(at)
-    reminders.deliver(at)
+    planner.plan_reminders(at)
+    delivery.deliver(at)
     note = Notification.objects.get(recipient__username=LIAISON, kind="reminder")
     assert "改进措施已超过完成时限" in note.title + note.body
     assert rows.get(step="unit").state == "sent" and rows.get(step="office").state == "scheduled"
     assert TimelineEvent.objects.filter(incident=incident).count() == timeline  # the archive is not touched
 
     services.measure_done(measure_id=m.pk, user=office, note="已完成排查")
-    reminders.plan(at + timedelta(minutes=1))
+    planner.plan_reminders(at + timedelta(minutes=1))
     assert rows.get(step="office").state == "cancelled"
 
 

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from command import dashboard, live
+from command.dashboard import live, selectors, stats_times
 from command.services import level_request_submit
 from incidents.models import Incident
 
@@ -53,7 +53,7 @@ def test_the_overview_ticks_the_elapsed_outage_and_shows_the_estimate_apart(as_u
     assert "<span data-live-value>0.2</span> h" in row
     assert 'data-kind="estimated"' in row and "预计超过24小时</span>" in row
     assert "预计共 40.0 h" in row and "已满24小时</span>" not in row
-    real, _drills = dashboard.active_incidents(now=now)
+    real, _drills = selectors.active_incidents(now=now)
     mine = next(i for i in real if i.pk == incident.pk)
     assert (mine.hours, mine.estimate_total_hours, mine.hours_badge) == (0.2, 40.0, "estimated")
 
@@ -63,19 +63,19 @@ def test_the_hours_badge_follows_the_elapsed_hours_first():
 
     from incidents.models import OutageHours
 
-    assert dashboard.hours_badge(OutageHours(F(25), F(30), F(5), False, "elapsed")) == "long"
-    assert dashboard.hours_badge(OutageHours(F(1), F(30), F(29), False, "estimate")) == "estimated"
-    assert dashboard.hours_badge(OutageHours(F(21), None, None, False, "")) == "near"
-    assert dashboard.hours_badge(OutageHours(F(21), None, None, True, "")) == ""
-    assert dashboard.hours_badge(None) == ""
+    assert selectors.hours_badge(OutageHours(F(25), F(30), F(5), False, "elapsed")) == "long"
+    assert selectors.hours_badge(OutageHours(F(1), F(30), F(29), False, "estimate")) == "estimated"
+    assert selectors.hours_badge(OutageHours(F(21), None, None, False, "")) == "near"
+    assert selectors.hours_badge(OutageHours(F(21), None, None, True, "")) == ""
+    assert selectors.hours_badge(None) == ""
 
 
 def test_totals_add_areas_not_shares(incident_in):
     a = incident_in("responding", level=4, affected_area_m2=1_000_000, affected_households=5_000)
     b = incident_in("responding", level=3, affected_area_m2=2_500_000, affected_households=12_000)
-    real, _drills = dashboard.active_incidents()
+    real, _drills = selectors.active_incidents()
     assert {a.pk, b.pk} <= {i.pk for i in real}
-    t = dashboard.totals(Incident.objects.filter(pk__in=(a.pk, b.pk)))  # the demo set may have its own
+    t = selectors.totals(Incident.objects.filter(pk__in=(a.pk, b.pk)))  # the demo set may have its own
     assert t["area_m2"] == 3_500_000 and t["households"] == 17_000
     assert (t["area_wan"], t["households_wan"]) == (350.0, 1.7)
     assert dict((int(lv), n) for lv, n in t["by_level"]) == {1: 0, 2: 0, 3: 1, 4: 1}
@@ -89,7 +89,7 @@ def test_the_map_colours_each_county_by_its_highest_level(incident_in):
         incident_in("responding", level=2, county=County.objects.get(code="kaifaqu")).pk,  # within 盐湖区
         incident_in("responding", level=4, county=County.objects.get(code="yongji")).pk,
     }
-    by_name = {c["name"]: c for c in dashboard.county_map(Incident.objects.filter(pk__in=mine))}
+    by_name = {c["name"]: c for c in selectors.county_map(Incident.objects.filter(pk__in=mine))}
     assert by_name["盐湖区"]["level"] == 2 and by_name["盐湖区"]["count"] == 2
     assert by_name["永济市"]["level"] == 4
     assert len(by_name) == 13  # the 13 counties and districts on the map
@@ -123,10 +123,10 @@ def test_wall_screen_and_charts(as_user, incident_in):
 
 def test_response_times(incident_in):
     incident = incident_in("responding", level=3)
-    times = dashboard.response_times(
+    times = stats_times.response_stats(
         timezone.now() - timedelta(days=2), timezone.now() + timedelta(minutes=1)
     )
-    assert times["to_assessment_min"][1] >= 1 and times["to_activation_min"][1] >= 1
+    assert times["to_assessment_min"]["count"] >= 1 and times["to_activation_min"]["count"] >= 1
     assert incident.pk
 
 
@@ -158,24 +158,22 @@ def test_the_overview_runs_a_constant_number_of_queries(
 def test_the_wall_cuts_its_lists_and_counts_the_rest(
     as_user, incident_in, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from command import views_dashboard
+    from command.dashboard import panels
 
-    monkeypatch.setitem(
-        views_dashboard.LIMITS, "wall", {"incidents": 2, "events": 3, "groups": 1, "units": 1}
-    )
+    monkeypatch.setitem(panels.LIMITS, "wall", {"incidents": 2, "events": 3, "groups": 1, "units": 1})
     with django_capture_on_commit_callbacks(execute=True):  # activation issues the tasks on commit
         incident_in("responding", level=2)
         incident_in("responding", level=3)
         incident_in("responding", level=4)
         incident_in("assessing")
-    real, _drills = dashboard.active_incidents()  # Ⅱ first … 研判中 last (and the demo set's, if any)
+    real, _drills = selectors.active_incidents()  # Ⅱ first … 研判中 last (and the demo set's, if any)
     shown, hidden = real[:2], real[2:]
     assert hidden[-1].state == "assessing"
     client = as_user("director")
     wall = client.get("/wall/").content.decode()
     assert all(f'data-testid="dash-incident-{i.pk}"' in wall for i in shown)
     assert not any(f'data-testid="dash-incident-{i.pk}"' in wall for i in hidden)
-    said = "、".join(f"{label} {n}" for label, n in dashboard.left_out(shown))
+    said = "、".join(f"{label} {n}" for label, n in selectors.left_out(shown))
     assert f'data-testid="more-incidents">另有 {len(hidden)} 起：{said}' in wall
     assert wall.count('class="py-1 border-bottom"') == 3  # the latest events, cut to 3
     assert 'data-testid="more-units"' in wall
@@ -196,16 +194,16 @@ def test_what_a_cut_list_leaves_out_is_counted_by_level_then_state(incident_in):
         incident_in("reported").pk,
         incident_in("assessing").pk,
     }
-    real = [i for i in dashboard.active_incidents()[0] if i.pk in mine]
-    shown, more = dashboard.capped(real, 1)
+    real = [i for i in selectors.active_incidents()[0] if i.pk in mine]
+    shown, more = selectors.capped(real, 1)
     assert more == 4 and shown[0].level == 2
     mine_qs = Incident.objects.filter(pk__in=mine)
-    assert [(str(label), n) for label, n in dashboard.left_out(shown, mine_qs)] == [
+    assert [(str(label), n) for label, n in selectors.left_out(shown, mine_qs)] == [
         ("Ⅳ级", 2),
         ("已接报", 1),
         ("研判中", 1),
     ]
-    assert dashboard.capped(real, None) == (real, 0)
+    assert selectors.capped(real, None) == (real, 0)
 
 
 def test_the_wall_clock_refreshes_without_reading_the_data(as_user):
@@ -219,11 +217,11 @@ def test_the_wall_clock_refreshes_without_reading_the_data(as_user):
 
 def test_totals_read_in_wan(as_user, incident_in):
     incident_in("responding", level=3, affected_area_m2=24_733_404, affected_households=9_000)
-    t = dashboard.totals()  # with the demo set's, if any
+    t = selectors.totals()  # with the demo set's, if any
     page = as_user("director").get("/").content.decode()
     assert t["area_m2"] >= 24_733_404
     assert f'data-testid="total-area">{t["area_wan"]:.1f}<span class="dash-unit">万</span>' in page
     if t["households"] < 10_000:
         assert f'data-testid="total-households">{t["households"]}<' in page  # under 10,000: as it is
-    nothing = dashboard.totals(Incident.objects.none())
+    nothing = selectors.totals(Incident.objects.none())
     assert (nothing["area_wan"], nothing["households_wan"]) == (None, None)

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from command import live
+from command.dashboard import live
 from command.models import Assignment
 from command.services import calldown_add, calldown_confirm, level_request_submit
 from command.tasking import task_move

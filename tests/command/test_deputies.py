@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from command import tasking
 from command.models import ActivatedGroup, Assignment, Notification
-from command.reminders import Resolver
+from command.reminders.resolver import Resolver
 from orgchart.models import Absence, County, Person
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Charts and statistics are kept for the dashboard's version (command/live.py ``memo``, issue 15): a second
+"""Charts and statistics are kept for the dashboard's version (command/dashboard/live.py ``memo``, issue 15): a second
 look costs no figure query; a committed write that matters computes them afresh; a rolled-back one does not
 count; without a cache the figures are computed every time."""
 
@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from command import live
+from command.dashboard import live
 
 pytestmark = pytest.mark.django_db
 

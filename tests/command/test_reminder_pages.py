@@ -5,7 +5,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from command.models import Delivery, ReminderPolicy
-from command.reminders import deliver, plan
+from command.reminders.delivery import deliver
+from command.reminders.planner import plan_reminders
 from orgchart.models import OrgChange
 
 HX = {"HX-Request": "true"}
@@ -15,7 +16,7 @@ def _due(make_incident):
     now = timezone.now()
     incident = make_incident(reported_at=now, occurred_at=now - timedelta(minutes=1))
     at = incident.reported_at + timedelta(minutes=31)
-    plan(at)
+    plan_reminders(at)
     deliver(at)
     return incident
 
@@ -50,7 +51,7 @@ def test_the_office_changes_timings_and_it_is_recorded(as_user):
     client = as_user("office")
     page = client.get("/command/reminders/settings/").content.decode()
     assert 'name="task_unsigned.liaison"' in page and 'value="30"' in page
-    from command.reminders import KINDS, policies
+    from command.reminders.kinds import KINDS, policies
 
     data = {f"{k}.{f}": v for k, values in policies().items() for f, v in values.items()}
     data["task_unsigned.liaison"] = "20"

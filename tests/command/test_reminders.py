@@ -10,9 +10,11 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from django.utils import timezone
 
-from command import reminders, tasking
+from command import tasking
 from command.models import Assignment, CallDown, Delivery, Notification, Reminder, ReminderPolicy
-from command.reminders import deliver, plan, send_delivery
+from command.reminders import delivery, planner, schedule
+from command.reminders.delivery import deliver, send_delivery
+from command.reminders.planner import plan_reminders
 from command.services import calldown_confirm, level_request_act, level_request_submit
 from incidents.models import Incident, TimelineEvent
 from incidents.services import follow_up_add
@@ -26,7 +28,7 @@ def notes(username, **kw):
 
 def run(at):
     """One sweep at a chosen time (no ETA tasks: the clock is ours)."""
-    plan(at)
+    plan_reminders(at)
     return deliver(at)
 
 
@@ -118,7 +120,7 @@ def test_a_pending_request_chases_the_approver_then_widens(firm_two, fresh):
 def test_reminders_stop_when_the_request_is_decided(firm_two, fresh):
     incident = firm_two()
     r = level_request_submit(incident_id=incident.pk, actor=fresh("commander"), to_level=1, reason="测试")
-    plan(r.created_at + M)
+    plan_reminders(r.created_at + M)
     assert rows("level_request", state="scheduled").count() == 7
     level_request_act(request_id=r.pk, actor=fresh("general"), expected_stage=2, approve=False, note="不同意")
     run(r.created_at + 40 * M)
@@ -174,7 +176,7 @@ def test_no_follow_up_during_a_response(at_two, fresh):
     run(base + 121 * M)
     assert notes("director").filter(body__contains="没有续报").exists()
     follow_up_add(actor=fresh("office"), incident_id=at_two.pk, note="现场抢修中", data={})
-    plan(timezone.now())
+    plan_reminders(timezone.now())
     assert rows("no_follow_up", state="scheduled").count() == 1  # counted from the new follow-up
 
 
@@ -216,7 +218,7 @@ def test_a_call_down_not_confirmed(at_two, fresh):
 
 def test_one_message_per_person_per_sweep_and_exactly_once(at_two):
     t = Assignment.objects.get(incident=at_two, unit__code="public_security").updated_at
-    plan(t + 200 * M)
+    plan_reminders(t + 200 * M)
     sent = deliver(t + 200 * M)
     assert sent > 10
     director_notes = notes("director").count()
@@ -319,16 +321,16 @@ def test_a_failing_gateway_is_retried_a_bounded_number_of_times(make_incident, g
     assert send_delivery(d.key) == "retry"
     d.refresh_from_db()
     assert d.state == "pending" and "HTTP 500" in d.last_error and d.next_attempt_at
-    reminders.retry_external(d.next_attempt_at + M, inline=True)
+    delivery.retry_external(d.next_attempt_at + M, inline=True)
     d.refresh_from_db()
-    reminders.retry_external(d.next_attempt_at + M, inline=True)
+    delivery.retry_external(d.next_attempt_at + M, inline=True)
     d.refresh_from_db()
 
     def mine():
         return [c for c in g.calls if c[0] == d.key]
 
     assert (d.state, d.attempts, len(mine())) == ("failed", 3, 3)
-    reminders.retry_external(timezone.now() + 600 * M, inline=True)
+    delivery.retry_external(timezone.now() + 600 * M, inline=True)
     assert len(mine()) == 3  # bounded: a failed delivery is not tried again by the sweep
 
 
@@ -348,8 +350,8 @@ def test_a_send_of_unknown_outcome_is_shown_and_sent_again_with_the_same_key(mak
         state="sending", started_at=started, attempts=1
     )  # the worker died
     d.refresh_from_db()
-    assert reminders.is_unknown(d)
-    reminders.retry_external(timezone.now(), inline=True)
+    assert delivery.is_unknown(d)
+    delivery.retry_external(timezone.now(), inline=True)
     d.refresh_from_db()
     assert d.state == "sent" and g.calls[0][0] == d.key and d.attempts == 2
 
@@ -377,25 +379,25 @@ def test_the_sweep_schedules_eta_dispatches_for_what_falls_due_soon(
     etas = []
     monkeypatch.setattr(tasks.reminders_dispatch, "apply_async", lambda **kw: etas.append(kw["eta"]))
     with django_capture_on_commit_callbacks(execute=True):
-        result = reminders.sweep()
+        result = schedule.sweep()
     assert result["planned_soon"] == len(etas) > 0
-    assert all(timezone.now() < eta <= timezone.now() + reminders.ETA_HORIZON for eta in etas)
+    assert all(timezone.now() < eta <= timezone.now() + planner.ETA_HORIZON for eta in etas)
     with django_capture_on_commit_callbacks(execute=True):
-        again = reminders.sweep()
+        again = schedule.sweep()
     assert again["planned_soon"] == 0  # already planned: no second ETA task
 
 
 def test_a_condition_that_comes_back_is_reminded_again(at_two):
     """A cancelled reminder is scheduled again when its condition returns (not blocked by its key)."""
     cd = CallDown.objects.get(incident=at_two, role="commander")
-    plan(cd.notified_at + M)
+    plan_reminders(cd.notified_at + M)
     row = rows("calldown", subject=f"calldown:{cd.pk}", step="again").get()
     CallDown.objects.filter(pk=cd.pk).update(received_at=timezone.now())
-    plan(cd.notified_at + 2 * M)
+    plan_reminders(cd.notified_at + 2 * M)
     row.refresh_from_db()
     assert row.state == "cancelled"
     CallDown.objects.filter(pk=cd.pk).update(received_at=None)  # e.g. a correction by the office
-    plan(cd.notified_at + 3 * M)
+    plan_reminders(cd.notified_at + 3 * M)
     row.refresh_from_db()
     assert row.state == "scheduled" and row.cancelled_at is None
     run(cd.notified_at + 16 * M)
@@ -405,7 +407,7 @@ def test_a_condition_that_comes_back_is_reminded_again(at_two):
 def test_eta_dispatches_are_bucketed_to_the_next_second():
     from datetime import datetime
 
-    from command.reminders import eta_bucket
+    from command.reminders.planner import eta_bucket
 
     moment = datetime(2026, 12, 1, 3, 0, 1, 500, tzinfo=UTC)
     assert eta_bucket(moment) == datetime(2026, 12, 1, 3, 0, 2, tzinfo=UTC)
@@ -415,11 +417,11 @@ def test_eta_dispatches_are_bucketed_to_the_next_second():
 
 @pytest.mark.django_db(transaction=True)
 def test_one_planner_at_a_time(demo):
-    """plan() waits for the planner lock: a planner that read older facts cannot cancel what a newer
+    """plan_reminders() waits for the planner lock: a planner that read older facts cannot cancel what a newer
     one inserted (the race the worker benchmark found)."""
     from django.db import connection
 
-    from command.reminders import PLAN_LOCK
+    from command.reminders.planner import PLAN_LOCK
 
     held, release, done = threading.Event(), threading.Event(), threading.Event()
 
@@ -436,7 +438,7 @@ def test_one_planner_at_a_time(demo):
 
     def planner():
         try:
-            plan()
+            plan_reminders()
             done.set()
         finally:
             connection.close()

@@ -16,8 +16,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from command import reminders
 from command.models import CallDown, Delivery, Reminder
+from command.reminders import schedule
 from incidents.choices import CLOSED_STATES
 from incidents.models import Incident
 
@@ -44,12 +44,12 @@ def rows_read():
 
 def measured_sweep(now):
     """A steady-state sweep (one before it catches up): its queries and the rows it read, per table."""
-    reminders.sweep(now)
+    schedule.sweep(now)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
     before = rows_read()
     with CaptureQueriesContext(connection) as queries:
-        result = reminders.sweep(now)
+        result = schedule.sweep(now)
     after = rows_read()
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan TO DEFAULT")
@@ -147,9 +147,9 @@ def test_the_planner_queries_go_through_open_state_indexes(open_world):
         "aftermath_measure",
     }
     now = timezone.now() + timedelta(minutes=5)
-    reminders.sweep(now)
+    schedule.sweep(now)
     with CaptureQueriesContext(connection) as queries:
-        reminders.sweep(now)
+        schedule.sweep(now)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         seq = set()

@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from command import reminders, tasks
+from command import tasks
 from command.models import Assignment, CallDown, Delivery, Reminder
+from command.reminders import delivery, planner, schedule
 from config.celery import REMINDER_DISPATCH_SECONDS, app
 
 pytestmark = pytest.mark.django_db
@@ -34,29 +35,29 @@ def test_beat_dispatches_every_ten_seconds_and_sweeps_every_minute():
 
 
 def test_nothing_due_costs_one_query(at_two, django_assert_num_queries):
-    reminders.plan()
+    planner.plan_reminders()
     assert Reminder.objects.filter(state="scheduled").exists()
     with django_assert_num_queries(1):
-        assert reminders.dispatch() == {"planned_soon": 0, "sent": 0}
+        assert schedule.dispatch() == {"planned_soon": 0, "sent": 0}
 
 
 def test_a_due_reminder_is_sent_once(at_two):
     cd = CallDown.objects.filter(incident=at_two, person__user__isnull=False).first()
-    reminders.plan(cd.notified_at + M)
+    planner.plan_reminders(cd.notified_at + M)
     due = again_of(cd).due_at
-    assert reminders.dispatch(due + timedelta(seconds=1))["sent"] >= 1
+    assert schedule.dispatch(due + timedelta(seconds=1))["sent"] >= 1
     assert again_of(cd).state == "sent"
     assert Delivery.objects.filter(reminder=again_of(cd), channel="in_app").count() == 1
-    assert reminders.dispatch(due + timedelta(seconds=2))["sent"] == 0  # a second dispatch: nothing
+    assert schedule.dispatch(due + timedelta(seconds=2))["sent"] == 0  # a second dispatch: nothing
 
 
 def test_a_condition_that_ended_since_the_plan_is_cancelled_not_sent(at_two):
     """The ETA dispatch plans first: a call-down confirmed a moment before the due time is not chased."""
     cd = CallDown.objects.filter(incident=at_two, person__user__isnull=False).first()
-    reminders.plan(cd.notified_at + M)
+    planner.plan_reminders(cd.notified_at + M)
     row = again_of(cd)
     CallDown.objects.filter(pk=cd.pk).update(received_at=row.due_at - timedelta(seconds=5))
-    reminders.dispatch(row.due_at + timedelta(seconds=1))
+    schedule.dispatch(row.due_at + timedelta(seconds=1))
     row.refresh_from_db()
     assert row.state == "cancelled"
     assert not Delivery.objects.filter(reminder=row).exists()
@@ -65,26 +66,26 @@ def test_a_condition_that_ended_since_the_plan_is_cancelled_not_sent(at_two):
 def test_a_dispatch_plans_only_the_kinds_that_are_due(at_two):
     """A due call-down is re-checked, not the whole world; the minute's sweep plans everything."""
     cd = CallDown.objects.filter(incident=at_two, person__user__isnull=False).first()
-    reminders.plan(cd.notified_at + M)
+    planner.plan_reminders(cd.notified_at + M)
     unsigned = Reminder.objects.filter(kind="task_unsigned", incident=at_two, state="scheduled")
     count = unsigned.count()
     assert count > 0
     Assignment.objects.filter(incident=at_two, state="pending").update(state="signed")  # all signed
     due = again_of(cd).due_at + timedelta(seconds=1)
-    assert reminders.dispatch(due)["sent"] >= 1
+    assert schedule.dispatch(due)["sent"] >= 1
     assert again_of(cd).state == "sent"
     assert unsigned.count() == count  # the task planner did not run: not due yet, not re-checked
-    reminders.sweep(due)
+    schedule.sweep(due)
     assert unsigned.count() == 0  # the sweep's full plan cancels them
 
 
 def test_more_than_a_batch_due_at_once_is_sent_in_one_go(at_two):
     people = list(CallDown.objects.filter(incident=at_two, person__user__isnull=False)[:5])
     assert len(people) == 5
-    reminders.plan(people[0].notified_at + M)
+    planner.plan_reminders(people[0].notified_at + M)
     later = max(again_of(cd).due_at for cd in people) + timedelta(seconds=1)
-    reminders.plan(later)
-    assert reminders.deliver_all(later, limit=2) >= 5
+    planner.plan_reminders(later)
+    assert delivery.deliver_all(later, limit=2) >= 5
     assert all(again_of(cd).state == "sent" for cd in people)
 
 
@@ -94,7 +95,7 @@ def test_eta_dispatches_to_the_second_for_new_rows(at_two, monkeypatch, django_c
     cd = CallDown.objects.filter(incident=at_two, person__user__isnull=False).first()
     CallDown.objects.filter(pk=cd.pk).update(notified_at=timezone.now() - 15 * M + timedelta(seconds=30))
     with django_capture_on_commit_callbacks(execute=True):
-        reminders.sweep()
+        schedule.sweep()
     due = again_of(cd).due_at
     [eta] = [kw["eta"] for kw in etas if timedelta(0) <= kw["eta"] - due < timedelta(seconds=1)]
     assert eta.microsecond == 0 and all(kw["expires"] == kw["eta"] + 5 * M for kw in etas)
@@ -106,18 +107,18 @@ def test_a_starting_worker_schedules_again_what_falls_due_within_the_hour(
     """The ETA dispatches a killed worker held are stuck in the broker for the visibility timeout."""
     cd = CallDown.objects.filter(incident=at_two, person__user__isnull=False).first()
     CallDown.objects.filter(pk=cd.pk).update(notified_at=timezone.now() - 16 * M)  # "again" already due
-    reminders.plan()
+    planner.plan_reminders()
     etas = []
     monkeypatch.setattr(tasks.reminders_dispatch, "apply_async", lambda **kw: etas.append(kw["eta"]))
     now = timezone.now()
     with django_capture_on_commit_callbacks(execute=True):
-        count = reminders.reschedule(now)
-    soon = Reminder.objects.filter(state="scheduled", due_at__lte=now + reminders.ETA_HORIZON).values_list(
+        count = schedule.reschedule(now)
+    soon = Reminder.objects.filter(state="scheduled", due_at__lte=now + planner.ETA_HORIZON).values_list(
         "due_at", flat=True
     )
     overdue = any(d <= now for d in soon)
     assert overdue
-    later = {reminders.eta_bucket(d) for d in soon if d > now}
+    later = {planner.eta_bucket(d) for d in soon if d > now}
     assert count == len(etas) == len(later) + overdue > 0
-    assert all(now <= eta <= now + reminders.ETA_HORIZON + timedelta(seconds=1) for eta in etas)
+    assert all(now <= eta <= now + planner.ETA_HORIZON + timedelta(seconds=1) for eta in etas)
     assert (now in etas) == overdue  # what is already due: a dispatch at once

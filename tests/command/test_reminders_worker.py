@@ -25,8 +25,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from command import reminders
 from command.models import CallDown, Delivery, Heartbeat, Notification, Reminder
+from command.reminders import kinds, planner, schedule
 from command.tasks import heartbeat, reminders_dispatch, reminders_sweep
 from config.celery import app
 
@@ -125,7 +125,7 @@ def _calldown_reminders(incident, count, first_in, spacing):
     """Keep ``count`` un-received call-downs of people with an account on ``incident`` (mark the rest
     received) and time them so their "again" reminder falls due ``first_in``, ``first_in + spacing`` …
     seconds from now. Returns [(CallDown, due_at)]."""
-    again = timedelta(minutes=reminders.policies()["calldown"]["again"])
+    again = timedelta(minutes=kinds.policies()["calldown"]["again"])
     chosen = list(
         CallDown.objects.filter(incident=incident, person__user__isnull=False, received_at__isnull=True)
         .select_related("person")
@@ -183,7 +183,9 @@ def test_a_due_reminder_arrives_in_app_exactly_once(demo, incident_in, tmp_path)
         worker.wait_ready()
         [(cd, due)] = _calldown_reminders(incident, 1, first_in=3, spacing=0)
         user_id = cd.person.user_id
-        soon = reminders.plan()  # what the sweep does: insert the row, return the due times within the hour
+        soon = (
+            planner.plan_reminders()
+        )  # what the sweep does: insert the row, return the due times within the hour
         reminder = _reminder_of(cd)
         assert reminder.state == Reminder.State.SCHEDULED and reminder.recipients == [f"user:{user_id}"]
         assert abs((reminder.due_at - due).total_seconds()) < 0.001
@@ -222,7 +224,7 @@ def test_a_worker_killed_mid_way_loses_and_duplicates_nothing(demo, incident_in,
     try:
         workers[0].wait_ready()
         timed = _calldown_reminders(incident, 4, first_in=3, spacing=4)
-        reminders.plan()
+        planner.plan_reminders()
         rows = [(_reminder_of(cd), cd.person.user_id) for cd, _due in timed]
         assert len({uid for _r, uid in rows}) == len(rows)  # one reminder per person
         for r, _uid in rows:  # the ETA dispatches sweep() schedules for them
@@ -274,7 +276,7 @@ def test_a_new_worker_schedules_again_what_the_killed_one_held(demo, incident_in
     try:
         workers[0].wait_ready()
         timed = _calldown_reminders(incident, 3, first_in=3, spacing=8)
-        reminders.sweep()  # commits, then schedules the ETA dispatches through Redis (on commit)
+        schedule.sweep()  # commits, then schedules the ETA dispatches through Redis (on commit)
         rows = [(_reminder_of(cd), cd.person.user_id) for cd, _due in timed]
         ids = [r.pk for r, _uid in rows]
 

@@ -36,8 +36,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from command import dashboard
-from command.views_statistics import safe_text
+from command.dashboard import stats, stats_times
+from command.dashboard.tables import safe_text
 
 REASON = "测试：按预案研判决定"
 FIRST, LAST = date(2024, 12, 1), date(2025, 1, 31)
@@ -55,7 +55,7 @@ def at(y, m, d, hour=0, minute=0):
 
 @pytest.fixture
 def period():
-    return dashboard.period(FIRST, LAST)
+    return stats.period(FIRST, LAST)
 
 
 @pytest.fixture
@@ -260,7 +260,7 @@ def counts(rows, key):
 
 
 def test_incidents_per_year_with_drills_counted_apart(known, period):
-    assert dashboard.by_year(*period) == [
+    assert stats.by_year(*period) == [
         {"year": 2024, "n": 2, "responses": 2, "long_outages": 1, "drills": 0},
         {"year": 2025, "n": 2, "responses": 1, "long_outages": 1, "drills": 1},  # C: not restored, > 24 h
     ]
@@ -268,7 +268,7 @@ def test_incidents_per_year_with_drills_counted_apart(known, period):
 
 def test_incidents_per_category_county_area_and_company(known, period):
     cats = {
-        r["category"]: (r["n"], r["responses"], r["long_outages"]) for r in dashboard.category_counts(*period)
+        r["category"]: (r["n"], r["responses"], r["long_outages"]) for r in stats.category_counts(*period)
     }
     assert cats == {
         "heat_source_pipeline": (2, 1, 2),
@@ -280,7 +280,7 @@ def test_incidents_per_category_county_area_and_company(known, period):
         "other": (0, 0, 0),
     }
     counties = {
-        str(r["county"]): (r["n"], r["responses"], r["long_outages"]) for r in dashboard.by_county(*period)
+        str(r["county"]): (r["n"], r["responses"], r["long_outages"]) for r in stats.by_county(*period)
     }
     assert len(counties) == 14 and counties["盐湖区"] == (2, 1, 2)
     assert (
@@ -288,13 +288,13 @@ def test_incidents_per_category_county_area_and_company(known, period):
         and counties["运城开发区"] == (1, 1, 0)
         and counties["河津市"] == (0, 0, 0)
     )
-    areas = counts(dashboard.by_service_area(*period), "area")
+    areas = counts(stats.by_service_area(*period), "area")
     assert {k: v for k, v in areas.items() if v != (0, 0, 0)} == {
         "运城市城市建成区": (3, 2, 2),
         AREA: (1, 1, 0),
     }
     assert areas["永济市供热管网"] == (0, 0, 0)  # each county's own network is listed (附件4(1), reading)
-    companies = dashboard.by_company(*period)
+    companies = stats.by_company(*period)
     assert [(r["name"], r["n"], r["responses"], r["long_outages"]) for r in companies] == [
         ("运城市演示热力有限公司（演示）", 2, 2, 1),
         (EVIL, 1, 1, 0),
@@ -303,7 +303,7 @@ def test_incidents_per_category_county_area_and_company(known, period):
 
 
 def test_levels_used_and_their_adjustments(known, period):
-    levels = dashboard.levels_used(*period)
+    levels = stats.levels_used(*period)
     rows = {
         int(r["level"]): (r["first"], r["reached"], r["highest"], r["raised_to"], r["lowered_to"])
         for r in levels["levels"]
@@ -314,7 +314,7 @@ def test_levels_used_and_their_adjustments(known, period):
 
 
 def test_accident_grades_from_the_verified_figures(known, period):
-    result = dashboard.grades(*period)
+    result = stats.grades(*period)
     rows = {g["grade"].value: g for g in result["grades"]}
     assert [g["grade"].value for g in result["grades"]] == ["extraordinary", "major", "larger", "general"]
     assert rows["larger"] | {"grade": None} == {
@@ -338,7 +338,7 @@ def test_accident_grades_from_the_verified_figures(known, period):
 
 
 def test_the_times_report_assessment_activation_end_and_outage(known, period):
-    result = dashboard.response_intervals(*period)
+    result = stats_times.response_intervals(*period)
     got = {i["key"]: (i["count"], i["median"], i["mean"], i["max"]) for i in result["intervals"]}
     assert got == {
         "report_to_assessment": (4, 20.0, 27.5, 65.0),  # 5, 10, 30, 65 minutes
@@ -354,7 +354,7 @@ def test_the_times_report_assessment_activation_end_and_outage(known, period):
 
 
 def test_reminders_by_kind_and_channel(reminders, period):
-    result = dashboard.reminders_sent(*period)
+    result = stats.reminders_sent(*period)
     kinds = {r["kind"]: (r["sent"], r["cancelled"], r["scheduled"]) for r in result["kinds"]}
     assert kinds["task_unsigned"] == (2, 0, 0)
     assert kinds["report_unassessed"] == (0, 1, 0)
@@ -374,7 +374,7 @@ def test_reminders_by_kind_and_channel(reminders, period):
 
 
 def test_how_fast_tasks_were_signed_for(tasks, period):
-    result = dashboard.sign_for_speed(*period)
+    result = stats_times.sign_for_speed(*period)
     every = result["all"]
     assert (every["total"], every["signed"], every["unsigned"]) == (5, 4, 1)
     assert (every["median"], every["mean"], every["max"]) == (20.0, 35.0, 95.0)  # 5, 10, 30, 95 minutes
@@ -391,40 +391,41 @@ def test_how_fast_tasks_were_signed_for(tasks, period):
 
 def test_drills_are_counted_when_asked(known, tasks, reminders, period):
     with_drills = {"include_drills": True}
-    years = dashboard.by_year(*period, **with_drills)
+    years = stats.by_year(*period, **with_drills)
     assert years[1] == {"year": 2025, "n": 3, "responses": 2, "long_outages": 2, "drills": 1}
-    levels = {int(r["level"]): r["first"] for r in dashboard.levels_used(*period, **with_drills)["levels"]}
+    levels = {int(r["level"]): r["first"] for r in stats.levels_used(*period, **with_drills)["levels"]}
     assert levels[3] == 2
-    assert dashboard.grades(*period, **with_drills)["grades"][2]["n"] == 2  # 较大: B and the drill
-    times = {i["key"]: i["count"] for i in dashboard.response_intervals(*period, **with_drills)["intervals"]}
+    assert stats.grades(*period, **with_drills)["grades"][2]["n"] == 2  # 较大: B and the drill
+    times = {
+        i["key"]: i["count"] for i in stats_times.response_intervals(*period, **with_drills)["intervals"]
+    }
     assert times["report_to_assessment"] == 5 and times["outage"] == 4
-    assert dashboard.sign_for_speed(*period, **with_drills)["all"]["total"] == 6
-    kinds = {r["kind"]: r["sent"] for r in dashboard.reminders_sent(*period, **with_drills)["kinds"]}
+    assert stats_times.sign_for_speed(*period, **with_drills)["all"]["total"] == 6
+    kinds = {r["kind"]: r["sent"] for r in stats.reminders_sent(*period, **with_drills)["kinds"]}
     assert kinds["calldown"] == 1
     # the dashboard's chart selectors take the option too, their default unchanged
     assert (
-        dict(dashboard.by_category(*period))["1.5.1 突发性供热热源重大安全事件、供热管线破裂造成的停热事件"]
-        == 2
+        dict(stats.by_category(*period))["1.5.1 突发性供热热源重大安全事件、供热管线破裂造成的停热事件"] == 2
     )
     assert (
-        dict(dashboard.by_category(*period, **with_drills))[
+        dict(stats.by_category(*period, **with_drills))[
             "1.5.1 突发性供热热源重大安全事件、供热管线破裂造成的停热事件"
         ]
         == 3
     )
-    assert dashboard.response_times(*period)["to_assessment_min"][1] == 4
-    assert dashboard.response_times(*period, **with_drills)["to_assessment_min"][1] == 5
+    assert stats_times.response_stats(*period)["to_assessment_min"]["count"] == 4
+    assert stats_times.response_stats(*period, **with_drills)["to_assessment_min"]["count"] == 5
 
 
 def test_the_period_filters_on_the_time_of_report(known, tasks, period):
-    january = dashboard.period(date(2025, 1, 1), date(2025, 1, 31))
-    assert [(y["year"], y["n"]) for y in dashboard.by_year(*january)] == [(2025, 2)]
-    assert dashboard.sign_for_speed(*january)["all"]["total"] == 1  # D's, unsigned
+    january = stats.period(date(2025, 1, 1), date(2025, 1, 31))
+    assert [(y["year"], y["n"]) for y in stats.by_year(*january)] == [(2025, 2)]
+    assert stats_times.sign_for_speed(*january)["all"]["total"] == 1  # D's, unsigned
     # the last day is included to its last minute: D was reported at 23:30 on 20 January
-    one_day = dashboard.period(date(2025, 1, 20), date(2025, 1, 20))
-    assert dashboard.by_year(*one_day)[0]["n"] == 1
+    one_day = stats.period(date(2025, 1, 20), date(2025, 1, 20))
+    assert stats.by_year(*one_day)[0]["n"] == 1
     # the period's edges: the day before and the day after (30 Nov, 1 Feb) are out
-    assert sum(y["n"] for y in dashboard.by_year(*period)) == 4
+    assert sum(y["n"] for y in stats.by_year(*period)) == 4
 
 
 # ---- the page ---------------------------------------------------------------------------------------
@@ -734,7 +735,7 @@ def test_a_constant_number_of_queries_whatever_the_data(
 def test_money_is_exact_in_the_page_the_total_and_every_export(client, people, make_incident):
     """DOMAIN §6 "Money is exact" (issue 17 point 9): 123,450 元 is 12.345 万元 (not 12.34), and three
     一般 losses of 123,450 + 491,225 + 492,225 元 add up to 110.69 万元 (rounded one by one: 110.68)."""
-    from command.views_statistics import statistics_tables
+    from command.dashboard.statistics_tables import statistics_tables
 
     losses = ("123450", "491225", "492225")
     made = [
@@ -745,7 +746,7 @@ def test_money_is_exact_in_the_page_the_total_and_every_export(client, people, m
         )
         for n, loss in enumerate(losses)
     ]
-    start, end = dashboard.period(date(2023, 12, 1), date(2023, 12, 31))
+    start, end = stats.period(date(2023, 12, 1), date(2023, 12, 31))
     grades = next(t for s in statistics_tables(start, end) for t in s.tables if t.key == "grades")
     general = next(r for r in grades.rows if r.cells[0] == "一般事故")
     assert general.cells[5] == Decimal("110.69") and grades.total[5] == Decimal("110.69")
@@ -772,9 +773,9 @@ def test_money_is_exact_in_the_page_the_total_and_every_export(client, people, m
 
 
 def test_the_incident_sheet_reads_a_constant_number_of_times(make_incident, people):
-    from command import stats_incidents
+    from command.dashboard import stats_incidents
 
-    start, end = dashboard.period(date(2023, 10, 1), date(2023, 10, 31))
+    start, end = stats.period(date(2023, 10, 1), date(2023, 10, 31))
     for n in range(3):
         inc = make_incident(reported_at=at(2023, 10, 2 + n, 9), occurred_at=at(2023, 10, 2 + n, 8))
         inc.start_assessment(people.office, now=at(2023, 10, 2 + n, 9, 10))

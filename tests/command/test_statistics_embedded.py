@@ -17,18 +17,18 @@ import json
 from datetime import date
 from django.contrib.auth import get_user_model
 from django.test import Client
-from command import dashboard, stats_sql
+from command.dashboard import stats, stats_sql, stats_times
 
 assert not stats_sql.in_sql()
-start, end = dashboard.period(date(2025, 10, 1), date(2026, 1, 15))
+start, end = stats.period(date(2025, 10, 1), date(2026, 1, 15))
 out = {
-    "intervals": dashboard.response_intervals(start, end)["intervals"],
-    "months": dashboard.response_stats(start, end)["to_assessment_min"]["months"],
-    "signing": dashboard.sign_for_speed(start, end)["all"],
-    "levels": dashboard.levels_used(start, end)["responded"],
-    "grades": sum(g["n"] for g in dashboard.grades(start, end)["grades"]),
-    "loss": str(sum(g["direct_loss_yuan"] for g in dashboard.grades(start, end)["grades"])),
-    "years": dashboard.incident_counts(start, end)["years"],
+    "intervals": stats_times.response_intervals(start, end)["intervals"],
+    "months": stats_times.response_stats(start, end)["to_assessment_min"]["months"],
+    "signing": stats_times.sign_for_speed(start, end)["all"],
+    "levels": stats.levels_used(start, end)["responded"],
+    "grades": sum(g["n"] for g in stats.grades(start, end)["grades"]),
+    "loss": str(sum(g["direct_loss_yuan"] for g in stats.grades(start, end)["grades"])),
+    "years": stats.incident_counts(start, end)["years"],
 }
 client = Client(HTTP_HOST="127.0.0.1")
 client.force_login(get_user_model().objects.get(username="office"))

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from command import dashboard, stats_sql
+from command.dashboard import stats, stats_sql, stats_times
 from incidents.choices import AccidentGrade
 from incidents.plan_rules import RULES_2021
 from incidents.rules import grade_accident
@@ -140,8 +140,8 @@ def _grades_in_python(incidents):
 
 def test_the_grades_table_adds_up_exactly(template):
     incidents = _clones(template, _every_boundary())
-    start, end = dashboard.period(at(2025, 1, 1).date(), at(2025, 1, 31).date())
-    result = dashboard.grades(start, end)
+    start, end = stats.period(at(2025, 1, 1).date(), at(2025, 1, 31).date())
+    result = stats.grades(start, end)
     per, pending = _grades_in_python([template, *incidents])
     for row in result["grades"]:
         n, provisional, deaths, injuries, loss = per[row["grade"].value]
@@ -215,16 +215,21 @@ def history(make_incident, people):
     return make
 
 
-SELECTORS = ("response_stats", "response_intervals", "sign_for_speed", "levels_used")
+SELECTORS = (
+    stats_times.response_stats,
+    stats_times.response_intervals,
+    stats_times.sign_for_speed,
+    stats.levels_used,
+)
 
 
 def _all(start, end, drills):
-    return {name: getattr(dashboard, name)(start, end, include_drills=drills) for name in SELECTORS}
+    return {f.__name__: f(start, end, include_drills=drills) for f in SELECTORS}
 
 
 @pytest.mark.parametrize("drills", [False, True])
 def test_the_database_and_the_fallback_give_the_same_figures(history, monkeypatch, drills):
-    start, end = dashboard.period(at(2024, 12, 1).date(), at(2025, 1, 31).date())
+    start, end = stats.period(at(2024, 12, 1).date(), at(2025, 1, 31).date())
     assert stats_sql.in_sql()  # the suite runs on PostgreSQL
     in_database = _all(start, end, drills)
     monkeypatch.setattr(stats_sql, "in_sql", lambda: False)
@@ -242,7 +247,7 @@ def test_the_fallback_is_statistics_median(history, monkeypatch):
 
     from incidents.models import Incident
 
-    start, end = dashboard.period(at(2024, 12, 1).date(), at(2025, 1, 31).date())
+    start, end = stats.period(at(2024, 12, 1).date(), at(2025, 1, 31).date())
     monkeypatch.setattr(stats_sql, "in_sql", lambda: False)
     hours = [
         max((r - o).total_seconds(), 0) / 3600
@@ -250,27 +255,27 @@ def test_the_fallback_is_statistics_median(history, monkeypatch):
             reported_at__gte=start, reported_at__lt=end, is_drill=False, restored_at__isnull=False
         ).values_list("outage_started_at", "restored_at")
     ]
-    outage = next(t for t in dashboard.response_intervals(start, end)["intervals"] if t["key"] == "outage")
+    outage = next(t for t in stats_times.response_intervals(start, end)["intervals"] if t["key"] == "outage")
     assert outage["median"] == round(median(hours), 1) and outage["count"] == len(hours)
 
 
 def test_the_queries_do_not_grow_with_the_data(history, people):
-    start, end = dashboard.period(at(2024, 12, 1).date(), at(2025, 1, 31).date())
+    start, end = stats.period(at(2024, 12, 1).date(), at(2025, 1, 31).date())
     names = (
         *SELECTORS,
-        "incident_counts",
-        "by_category",
-        "by_month",
-        "grades",
-        "reminders_sent",
+        stats.incident_counts,
+        stats.by_category,
+        stats.by_month,
+        stats.grades,
+        stats.reminders_sent,
     )
 
     def counts():
         out = {}
-        for name in names:
+        for selector in names:
             with CaptureQueriesContext(connection) as ctx:
-                getattr(dashboard, name)(start, end)
-            out[name] = len(ctx.captured_queries)
+                selector(start, end)
+            out[selector.__name__] = len(ctx.captured_queries)
         return out
 
     small = counts()

@@ -24,8 +24,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from command import reminders, services, tasking
+from command import services, tasking
 from command.models import Assignment, CallDown, LevelRequest
+from command.reminders import schedule
 from incidents.services import upward_report_log
 from orgchart.models import Person, Unit
 
@@ -229,4 +230,4 @@ def test_bad_input_on_every_form(scenario, client, user_of, capsys):
 
     # the pages and the reminder sweep still work after everything that was accepted
     _pages_still_work(client, scenario)
-    reminders.sweep()
+    schedule.sweep()

@@ -7,8 +7,8 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from command import reminders
 from command.models import Instruction, Reminder
+from command.reminders import kinds, planner
 from command.services import level_request_submit
 from config.inputs import FIELDS, check_window, window_error
 from incidents.models import FollowUpReport, Incident, TimelineEvent, UpwardReport
@@ -114,8 +114,8 @@ def test_a_failing_planner_does_not_stop_the_sweep(make_incident, monkeypatch):
     def broken(p, config, now):
         raise OverflowError("date value out of range")
 
-    monkeypatch.setattr(reminders, "EXTRA_PLANNERS", [(next(iter(reminders.policies())), broken)])
-    reminders.plan()
+    monkeypatch.setattr(planner, "EXTRA_PLANNERS", [(next(iter(kinds.policies())), broken)])
+    planner.plan_reminders()
     assert Reminder.objects.filter(incident=incident, kind="report_unassessed").exists()
 
 

@@ -628,7 +628,7 @@ def test_list_shows_level_state_hours_grade_and_recommendation(as_user, user_of)
 def test_list_shows_the_elapsed_outage_and_the_estimate_apart(as_user, user_of):
     """DOMAIN §6 (issue 17 point 8): 4 h 50 min elapsed, 40 h estimated: the list says 已停热 4 小时 50 分,
     预计共 40 小时 0 分 and 预计超过24小时 — the same elapsed figure the overview ticks (4.8 h)."""
-    from command import dashboard
+    from command.dashboard import selectors
 
     now = timezone.now()
     start = now - timedelta(hours=4, minutes=50)
@@ -643,7 +643,7 @@ def test_list_shows_the_elapsed_outage_and_the_estimate_apart(as_user, user_of):
     row = next(r for r in html.split('data-testid="incident-row"')[1:] if f"/incidents/{incident.pk}/" in r)
     row = row.split("</li>")[0]
     assert "已停热 4 小时 50 分" in row and "预计共 40 小时 0 分" in row and "预计超过24小时" in row
-    real, _drills = dashboard.active_incidents(now=now)
+    real, _drills = selectors.active_incidents(now=now)
     assert next(i for i in real if i.pk == incident.pk).hours == 4.8
 
 

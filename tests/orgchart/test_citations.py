@@ -5,7 +5,7 @@ the reminder policies)."""
 import re
 from pathlib import Path
 
-from command.reminders import KINDS
+from command.reminders.kinds import KINDS
 from incidents.lifecycle import MOVES
 from orgchart import loader, plan_2021
 from orgchart.permissions import RULES

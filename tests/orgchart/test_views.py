@@ -150,7 +150,7 @@ def test_query_count_is_constant(as_user, url):
     def count():
         from django.core.cache import cache
 
-        from command import live
+        from command.dashboard import live
 
         cache.delete(live.KEY)  # the home page's panels are cached per version: count them read afresh
         with CaptureQueriesContext(connection) as ctx:

@@ -1,7 +1,7 @@
 """The overview's and the wall's panels (issue 8, made cheap by issue 15).
 
 The five panels everybody sees the same (incidents, totals, map, task rates, latest events) are counted
-in SQL, rendered once per dashboard version (``command/live.py``) and kept in Django's cache with their
+in SQL, rendered once per dashboard version (``command/dashboard/live.py``) and kept in Django's cache with their
 signatures and the time their content next changes by itself (``due``: a provisional 附件4
 recommendation becoming firm, a task becoming overdue, the order of the outages after ``RESORT_SECONDS``).
 Every tab that asks at that version gets the rendered HTML; a write bumps the version and the next tab
@@ -23,7 +23,10 @@ from django.utils.translation import get_language
 from orgchart.models import Absence
 from orgchart.selectors import on_duty
 
-from . import dashboard, live, selectors, tasking
+from ..models import Assignment
+from ..selectors import my_calldowns, pending_for
+from ..tasking import Scope
+from . import live, selectors
 
 PANELS = ("waiting", "incidents", "totals", "map", "tasks", "events")
 SHARED = ("incidents", "totals", "map", "tasks", "events")
@@ -74,18 +77,16 @@ def map_data(counties, points, dark):
 
 def waiting(user):
     """The per-user panel's data: requests waiting for my decision, my tasks to sign for, my call-downs."""
-    scope = tasking.Scope(user)
-    pending = selectors.pending_for(user)
+    scope = Scope(user)
+    pending = pending_for(user)
     my_tasks = (
         scope.filter(
-            tasking.Assignment.objects.filter(
-                state="pending", incident__state__in=("responding", "aftermath")
-            )
+            Assignment.objects.filter(state="pending", incident__state__in=("responding", "aftermath"))
         ).count()
         if (scope.unit_ids or scope.led_groups)
         else 0
     )
-    calls = selectors.my_calldowns(user)
+    calls = my_calldowns(user)
     return {
         "pending": pending,
         "my_tasks": my_tasks,
@@ -107,17 +108,17 @@ def shared_context(now, wall, scope=None):
     """What every user sees the same, counted and cut in SQL; with each panel's signature and the time
     the content next changes by itself (``due``)."""
     limits = LIMITS["wall" if wall else "overview"]
-    shown, drills = dashboard.active_incidents(now, limit=limits["incidents"], scope=scope)
-    incidents = dashboard.active(scope=scope)
-    totals = dashboard.totals(incidents, now=now)
+    shown, drills = selectors.active_incidents(now, limit=limits["incidents"], scope=scope)
+    incidents = selectors.active(scope=scope)
+    totals = selectors.totals(incidents, now=now)
     more = max(totals["count"] - len(shown), 0)
-    breakdown = dashboard.left_out(shown, incidents) if more else []
-    counties = dashboard.county_map(incidents)
-    the_map = map_data(counties, dashboard.map_points(incidents), wall)
-    rates = dashboard.task_rates(now, scope)
-    events = dashboard.latest_events(limits["events"], scope)
-    groups, more_groups = dashboard.capped(rates["groups"], limits["groups"])
-    units, more_units = dashboard.capped(rates["units"], limits["units"])
+    breakdown = selectors.left_out(shown, incidents) if more else []
+    counties = selectors.county_map(incidents)
+    the_map = map_data(counties, selectors.map_points(incidents), wall)
+    rates = selectors.task_rates(now, scope)
+    events = selectors.latest_events(limits["events"], scope)
+    groups, more_groups = selectors.capped(rates["groups"], limits["groups"])
+    units, more_units = selectors.capped(rates["units"], limits["units"])
     rows = [(i.pk, i.state, i.level, i.updated_at, i.rec_status, i.fact_rec_level) for i in shown]
     times = [t for t in (totals["next_firm"], rates["next_due"], next_absence_change(now)) if t]
     sigs = {

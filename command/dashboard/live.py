@@ -25,7 +25,7 @@ from django.db.models.signals import post_delete, post_save
 from config.version import KEY, TIMEOUT, current, fresh, get, memo, put  # noqa: F401  (re-exported)
 
 log = logging.getLogger(__name__)
-HEALTH_KEY = "dashboard:health"  # the home page's system status, kept a few seconds (views_dashboard)
+HEALTH_KEY = "dashboard:health"  # the home page's system status, kept a few seconds (dashboard/views.py)
 WATCHED_APPS = ("incidents", "command", "orgchart", "aftermath")  # aftermath: pages kept per version show it
 IGNORED = {"command.heartbeat", "command.reminder", "command.delivery", "command.notification"}
 

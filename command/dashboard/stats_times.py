@@ -8,7 +8,7 @@ from django.db.models import Case, F, Q, When
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
-from .models import Assignment
+from ..models import Assignment
 from .stats import HOUR_BUCKETS, MINUTE_BUCKETS, RESTORATION_LONG_H, TIME_MEASURES, in_period, months
 from .stats_sql import longest, mean, median, summarise
 
@@ -69,12 +69,6 @@ def response_stats(start, end, *, include_drills=False):
             "months": [(m, median(raw) if raw else None, raw["count"] if raw else 0) for m, raw in by_m],
         }
     return stats
-
-
-def response_times(start, end, *, include_drills=False):
-    """(median, count) of each of the three times (see ``response_stats``). One query."""
-    stats = response_stats(start, end, include_drills=include_drills)
-    return {key: (stats[key]["median"], stats[key]["count"]) for key, _unit, _b in TIME_MEASURES}
 
 
 # The intervals of the response, in the order of the card: report → assessment → activation → end; and

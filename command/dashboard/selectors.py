@@ -29,7 +29,7 @@ from incidents.models import Incident, TimelineEvent
 from orgchart.models import County
 from orgchart.permissions import scoped_incidents, scoped_timeline
 
-from .models import Assignment
+from ..models import Assignment
 
 LEVELS = (1, 2, 3, 4)
 
@@ -230,8 +230,35 @@ def task_rates(now=None, scope=None):
     in exactly one pair. ``next_due``: the earliest time an open task becomes overdue (the panel changes
     then)."""
     now = now or timezone.now()
+    groups, units, every, dues = {}, {}, {}, []
+    for r in _task_pairs(now, scope):
+        _add(every, r)
+        if r["next_due"]:
+            dues.append(r["next_due"])
+        if r["group_id"]:
+            g = groups.setdefault(
+                r["group_id"],
+                ({"pk": r["group_id"], "name": r["group__name"], "order": r["group__order"]}, {}),
+            )
+            _add(g[1], r)
+        if r["unit_id"]:
+            name = r["unit__current_name"] or r["unit__name"]
+            u = units.setdefault(
+                r["unit_id"], ({"pk": r["unit_id"], "display_name": name, "order": r["unit__order"]}, {})
+            )
+            _add(u[1], r)
+    return {
+        "groups": _ranked(groups),
+        "units": _ranked(units),
+        "all": _rate({k: every.get(k, 0) for k in FIGURES}),
+        "next_due": min(dues, default=None),
+    }
+
+
+def _task_pairs(now, scope):
+    """The figures per (group, unit) pair of the active responses' tasks: one query."""
     open_ = Q(state__in=Assignment.OPEN_STATES)
-    rows = (
+    return (
         Assignment.objects.filter(incident__state=State.RESPONDING, incident__is_drill=False)
         .exclude(state=Assignment.State.CLOSED)
         .filter(**({} if scope is None else {"unit_id__in": scope}))  # a member unit: its own tasks
@@ -254,36 +281,12 @@ def task_rates(now=None, scope=None):
         )
         .order_by()
     )
-    groups, units, every, dues = {}, {}, {}, []
-    for r in rows:
-        _add(every, r)
-        if r["next_due"]:
-            dues.append(r["next_due"])
-        if r["group_id"]:
-            g = groups.setdefault(
-                r["group_id"],
-                ({"pk": r["group_id"], "name": r["group__name"], "order": r["group__order"]}, {}),
-            )
-            _add(g[1], r)
-        if r["unit_id"]:
-            name = r["unit__current_name"] or r["unit__name"]
-            u = units.setdefault(
-                r["unit_id"], ({"pk": r["unit_id"], "display_name": name, "order": r["unit__order"]}, {})
-            )
-            _add(u[1], r)
 
-    def ranked(items):
-        rated = [(who, _rate(figures)) for who, figures in items.values()]
-        return sorted(
-            rated, key=lambda kv: (-kv[1]["overdue"], -kv[1]["pending"], kv[0]["order"], kv[0]["pk"])
-        )
 
-    return {
-        "groups": ranked(groups),
-        "units": ranked(units),
-        "all": _rate({k: every.get(k, 0) for k in FIGURES}),
-        "next_due": min(dues, default=None),
-    }
+def _ranked(items):
+    """(who, rates) overdue first, then pending, then in the org chart's order."""
+    rated = [(who, _rate(figures)) for who, figures in items.values()]
+    return sorted(rated, key=lambda kv: (-kv[1]["overdue"], -kv[1]["pending"], kv[0]["order"], kv[0]["pk"]))
 
 
 def latest_events(limit=15, scope=None):
@@ -303,63 +306,3 @@ def latest_events(limit=15, scope=None):
         )
         .order_by("-at", "-id")[:limit]
     )
-
-
-# ---- charts and statistics: command/stats.py and command/stats_times.py (issue 15), here for the views
-# and the tests that read them as ``dashboard.…``.
-
-from .stats import (  # noqa: E402
-    HOUR_BUCKETS,
-    LEVEL_MOVES,
-    LONG_OUTAGE,
-    MINUTE_BUCKETS,
-    RESTORATION_LONG_H,
-    TIME_MEASURES,
-    by_category,
-    by_company,
-    by_county,
-    by_month,
-    by_service_area,
-    by_year,
-    category_counts,
-    grades,
-    incident_counts,
-    levels_used,
-    months,
-    period,
-    reminders_sent,
-)
-from .stats_times import (  # noqa: E402
-    INTERVALS,
-    response_intervals,
-    response_stats,
-    response_times,
-    sign_for_speed,
-)
-
-__all__ = [
-    "HOUR_BUCKETS",
-    "INTERVALS",
-    "LEVEL_MOVES",
-    "LONG_OUTAGE",
-    "MINUTE_BUCKETS",
-    "RESTORATION_LONG_H",
-    "TIME_MEASURES",
-    "by_category",
-    "by_company",
-    "by_county",
-    "by_month",
-    "by_service_area",
-    "by_year",
-    "category_counts",
-    "grades",
-    "incident_counts",
-    "levels_used",
-    "months",
-    "period",
-    "reminders_sent",
-    "response_intervals",
-    "response_stats",
-    "response_times",
-    "sign_for_speed",
-]

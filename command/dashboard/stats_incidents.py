@@ -24,7 +24,7 @@ def _when(at):
 
 def _level_moves(incidents):
     """{incident id: "Ⅳ级 2024-12-10 09:40；Ⅲ级 2024-12-10 10:40"}, in one query (the partial
-    indexes timeline_activate / timeline_change_level, command/stats_times.py)."""
+    indexes timeline_activate / timeline_change_level, command/dashboard/stats_times.py)."""
     moves = defaultdict(list)
     rows = (
         TimelineEvent.objects.filter(incident__in=incidents)
@@ -87,7 +87,7 @@ def incident_rows(start, end, *, include_drills=False, now=None):
 
 
 def columns():
-    """(label, kind) of each cell, kinds as ``views_statistics.Column``."""
+    """(label, kind) of each cell, kinds as ``tables.Column``."""
     return [
         (_("事件编号"), "text"),
         (_("事件标题"), "text"),

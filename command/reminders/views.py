@@ -10,11 +10,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from orgchart.models import OrgChange
 from orgchart.permissions import can
 
-from . import reminders
-from .models import Delivery, Notification, Reminder, ReminderPolicy
-from .selectors import unread_count
+from ..models import Notification
+from ..selectors import unread_count
+from .delivery import configured_channels, enqueue_external, is_unknown
+from .kinds import KINDS, policies
+from .models import Delivery, Reminder, ReminderPolicy
 
 
 def _require_office(user):
@@ -47,7 +50,7 @@ def reminder_list(request):
         .order_by("-id")[:100]
     )
     for d in problems:
-        d.unknown = reminders.is_unknown(d, now)
+        d.unknown = is_unknown(d, now)
     return render(
         request,
         "command/reminders.html",
@@ -55,9 +58,9 @@ def reminder_list(request):
             "scheduled": scheduled,
             "sent": sent,
             "problems": problems,
-            "kinds": reminders.KINDS,
+            "kinds": KINDS,
             "now": now,
-            "channels": reminders.configured_channels(),
+            "channels": configured_channels(),
         },
     )
 
@@ -84,7 +87,7 @@ def delivery_again(request, pk):
             Delivery.objects.filter(pk=d.pk).update(
                 state=Delivery.State.PENDING, attempts=0, next_attempt_at=now, last_error=""
             )
-            transaction.on_commit(lambda: reminders._enqueue_external([d.key]), robust=True)
+            transaction.on_commit(lambda: enqueue_external([d.key]), robust=True)
     messages.success(request, _("已重新发送。"))
     return redirect("command:reminders")
 
@@ -92,10 +95,10 @@ def delivery_again(request, pk):
 @login_required
 def reminder_settings(request):
     _require_office(request.user)
-    current = reminders.policies()
+    current = policies()
     if request.method == "POST":
         errors, changed = [], {}
-        for kind, spec in reminders.KINDS.items():
+        for kind, spec in KINDS.items():
             values = {}
             for field in spec["defaults"]:
                 raw = request.POST.get(f"{kind}.{field}", "").strip()
@@ -117,8 +120,6 @@ def reminder_settings(request):
                 request, "command/reminder_settings.html", _settings_context(request.POST), status=422
             )
         if changed:
-            from orgchart.models import OrgChange
-
             with transaction.atomic():
                 for kind, values in changed.items():
                     before = current[kind]
@@ -131,9 +132,9 @@ def reminder_settings(request):
                         action="update",
                         model="ReminderPolicy",
                         object_id=kind,
-                        object_repr=str(reminders.KINDS[kind]["label"]),
+                        object_repr=str(KINDS[kind]["label"]),
                         changes={k: [before.get(k), v] for k, v in values.items() if before.get(k) != v},
-                        summary=_("修改提醒时间：%(kind)s") % {"kind": reminders.KINDS[kind]["label"]},
+                        summary=_("修改提醒时间：%(kind)s") % {"kind": KINDS[kind]["label"]},
                     )
             messages.success(request, _("提醒时间已保存；已安排的提醒在下一次检查时按新时间重排。"))
         return redirect("command:reminder_settings")
@@ -141,9 +142,9 @@ def reminder_settings(request):
 
 
 def _settings_context(posted):
-    current = reminders.policies()
+    current = policies()
     rows = []
-    for kind, spec in reminders.KINDS.items():
+    for kind, spec in KINDS.items():
         fields = [
             (
                 f"{kind}.{f}",

@@ -19,8 +19,10 @@ from django.utils.translation import gettext_lazy as _
 
 from incidents.choices import CATEGORY_SHORT, AccidentGrade, Category, ResponseLevel
 from incidents.models import Incident, PlanVersion, TimelineEvent
-from orgchart.models import County, ServiceArea
+from orgchart.models import Channel, County, ServiceArea
 
+from ..reminders.kinds import KINDS
+from ..reminders.models import Delivery, Reminder
 from .stats_sql import grade_case, level_counts, provisional, verified
 
 # Buckets of the time-to-response histograms, [from, to) in minutes.
@@ -255,9 +257,6 @@ def incident_counts(start, end, *, include_drills=False, now=None):
     }
 
 
-LEVEL_MOVES = ("activate", "change_level")
-
-
 def levels_used(start, end, *, include_drills=False):
     """The response levels used (§5.3, 附件4) by the incidents reported in the period, from their timeline:
 
@@ -359,17 +358,12 @@ def reminders_sent(start, end, *, include_drills=False):
     """The reminders (issue 7) about the incidents reported in the period (and those about no incident
     that were due in it):
 
-    - ``kinds``: per kind of ``reminders.KINDS`` in its order, zeros included (then any other kind):
+    - ``kinds``: per kind of ``reminders.kinds.KINDS`` in its order, zeros included (then any other kind):
       ``{"kind", "label", "clause", "total", "sent", "cancelled", "scheduled"}``;
     - ``channels``: per channel (站内消息 first), ``{"channel", "label", "total", "sent", "failed", "open",
       "people"}`` — ``open``: not sent yet or its outcome unknown (发送中), ``people``: distinct recipients.
 
     Two queries (reminders by kind, deliveries by channel)."""
-    from orgchart.models import Channel
-
-    from .models import Delivery, Reminder
-    from .reminders import KINDS
-
     state = Reminder.State
     kinds = {
         r["kind"]: r
@@ -397,8 +391,13 @@ def reminders_sent(start, end, *, include_drills=False):
         )
         .order_by()
     }
+    return {"kinds": _kind_rows(kinds), "channels": _channel_rows(channels)}
+
+
+def _kind_rows(kinds):
+    """Every kind of ``KINDS`` in its order, zeros included, then any other kind found."""
     zero = {"total": 0, "sent": 0, "cancelled": 0, "scheduled": 0}
-    kind_rows = [
+    return [
         {
             "kind": k,
             "label": spec["label"],
@@ -411,9 +410,13 @@ def reminders_sent(start, end, *, include_drills=False):
         for k, r in sorted(kinds.items())
         if k not in KINDS
     ]
+
+
+def _channel_rows(channels):
+    """Every channel the system sends on (站内消息 first), zeros included, then any other found."""
     known = [c for c in Channel.values if c != Channel.PHONE]  # a phone call is not sent by the system
     dzero = {"total": 0, "sent": 0, "failed": 0, "open": 0, "people": 0}
-    channel_rows = [
+    return [
         {
             "channel": c,
             "label": Channel(c).label if c in Channel.values else c,
@@ -421,4 +424,3 @@ def reminders_sent(start, end, *, include_drills=False):
         }
         for c in known + sorted(set(channels) - set(known))
     ]
-    return {"kinds": kind_rows, "channels": channel_rows}

@@ -29,6 +29,7 @@ from django.db.models import (
 from django.db.models import CharField as TextOutput
 
 from incidents.choices import AccidentGrade
+from incidents.models import TimelineEvent
 from incidents.plan_rules import RULES_2021
 
 MOVE_NAME = re.compile(r"[a-z_]+")
@@ -217,8 +218,6 @@ def _event_joins(events):
     """{name: SQL column}, [LEFT JOIN …]: per incident of the period (``t``), the time of its first or last
     such move, read from that move's partial index (``incidents.TimelineEvent.Meta.indexes``) for those
     incidents only: the planner probes the index per incident or scans it, whichever costs less."""
-    from incidents.models import TimelineEvent
-
     table = connection.ops.quote_name(TimelineEvent._meta.db_table)
     refs, joins = {}, []
     for i, (name, (move, agg)) in enumerate(events.items()):
@@ -345,8 +344,6 @@ def _level_counts_rows(events):
 def _level_moves_sql(incidents):
     """The level moves of ``incidents`` as ``level_counts`` reads them, each move from its own partial
     index, which holds every column read here (``incidents.TimelineEvent.Meta.indexes``)."""
-    from incidents.models import TimelineEvent
-
     table = connection.ops.quote_name(TimelineEvent._meta.db_table)
     sql, params = incidents.order_by().query.sql_with_params()
     moves = """SELECT incident_id, {activates} AS activates, {from_level} AS from_level, to_level, at, id
