@@ -23,7 +23,11 @@ from django.utils.translation import get_language
 from orgchart.models import Absence
 from orgchart.selectors import on_duty
 
-from . import dashboard, live, selectors, tasking
+from . import dashboard, live
+from .approvals.selectors import pending_for
+from .assignments.models import Assignment
+from .assignments.services import Scope
+from .response.selectors import my_calldowns
 
 PANELS = ("waiting", "incidents", "totals", "map", "tasks", "events")
 SHARED = ("incidents", "totals", "map", "tasks", "events")
@@ -74,18 +78,16 @@ def map_data(counties, points, dark):
 
 def waiting(user):
     """The per-user panel's data: requests waiting for my decision, my tasks to sign for, my call-downs."""
-    scope = tasking.Scope(user)
-    pending = selectors.pending_for(user)
+    scope = Scope(user)
+    pending = pending_for(user)
     my_tasks = (
         scope.filter(
-            tasking.Assignment.objects.filter(
-                state="pending", incident__state__in=("responding", "aftermath")
-            )
+            Assignment.objects.filter(state="pending", incident__state__in=("responding", "aftermath"))
         ).count()
         if (scope.unit_ids or scope.led_groups)
         else 0
     )
-    calls = selectors.my_calldowns(user)
+    calls = my_calldowns(user)
     return {
         "pending": pending,
         "my_tasks": my_tasks,

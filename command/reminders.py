@@ -701,7 +701,7 @@ class Resolver:
             posts = ("unit_liaison", "unit_head") if kind == "unit" else ("unit_head",)
             return self._unit_people(int(arg), posts)
         if kind == "group":  # whoever leads the group now: holders present, or acting deputies (AB角)
-            from .tasking import group_leader_person_ids
+            from .assignments.notices import group_leader_person_ids
 
             key = tuple(int(x) for x in arg.split(":"))
             person_ids = group_leader_person_ids([key], at=self.now).get(key, set())
@@ -712,7 +712,7 @@ class Resolver:
                 return set()
             action = r.route.action(r.current_step)
             if kind == "approvers":
-                from .services import users_who_can
+                from .common import users_who_can
 
                 return {u.pk for u in users_who_can(action, r.incident)}
             return set(

@@ -30,7 +30,7 @@ def heartbeat(self, source="beat"):
 )
 def response_setup_task(self, incident_id):
     """Retry of the after-commit activation setup (idempotent: adds only what is missing)."""
-    from .activation import response_setup
+    from .response.activation import response_setup
 
     setup = response_setup(incident_id)
     return setup.pk if setup else None

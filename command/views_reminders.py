@@ -14,7 +14,7 @@ from orgchart.permissions import can
 
 from . import reminders
 from .models import Delivery, Notification, Reminder, ReminderPolicy
-from .selectors import unread_count
+from .notifications.selectors import unread_count
 
 
 def _require_office(user):

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from command import dashboard, live
-from command.services import level_request_submit
+from command.approvals.services import level_request_submit
 from incidents.models import Incident
 
 HX = {"HX-Request": "true"}

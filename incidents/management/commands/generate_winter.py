@@ -5,7 +5,7 @@ Rows are written with ``bulk_create`` in batches inside one transaction, never t
 and the lifecycle (far too slow for thousands of rows). What the services would derive is derived here
 by the same code: grades and 附件4 recommendations by the model (``Incident.grade``,
 ``Incident.recommendation``), the clauses of a level move by ``lifecycle`` (``_authority``,
-``_check_conditions``), the units and leaders of an activated group by ``command.activation``. Every
+``_check_conditions``), the units and leaders of an activated group by ``command.response.activation``. Every
 incident passes ``Incident.full_clean`` (foreign keys apart: they come from the database) before it
 is written; the database checks the constraints.
 
@@ -1322,8 +1322,8 @@ class Winter:
 
     def activate_groups(self, p, n_tasks):
         """Ⅱ/Ⅰ: all eight groups at the setup; Ⅳ/Ⅲ with tasks: the office picks a few (附件1)."""
-        from command.activation import _resolve_units, leaders_record
         from command.models import ActivatedGroup, GroupUnit
+        from command.response.activation import leaders_record, resolve_units
         from incidents.models import TimelineEvent
 
         rng, ctx = self.rng, self.ctx
@@ -1358,7 +1358,7 @@ class Winter:
                 level=level,
                 leaders=leaders_record(g, p.inc, ctx.posts, set(), leader_posts=ctx.resolved),
             )
-            ag._units = _resolve_units(g.memberships.all(), p.inc, g.includes_county)
+            ag._units = resolve_units(g.memberships.all(), p.inc, g.includes_county)
             ag._links = [GroupUnit(activated_group=ag, unit=u, added_at=at) for u in ag._units]
             p.groups.append(ag)
 
@@ -1526,9 +1526,9 @@ class Winter:
 
     def plan_setups(self):
         """LevelSetup, the checklist and (Ⅱ/Ⅰ) the on-site HQ, with the setup event (activation.py)."""
-        from command.activation import _summary_low
         from command.models import ChecklistItem, LevelSetup, OnsiteHQ
-        from command.plan import CALLDOWN_CLAUSE, CHECKLISTS
+        from command.response.activation import summary_low
+        from command.response.emergency_plan import CALLDOWN_CLAUSE, CHECKLISTS
         from incidents.choices import ResponseLevel
         from incidents.models import TimelineEvent
 
@@ -1545,7 +1545,7 @@ class Winter:
                     continue
                 seen_levels.add(level)
                 if level >= 3:
-                    summary = str(_summary_low(level))
+                    summary = str(summary_low(level))
                 else:
                     n_assign = sum(1 for t in p.tasks if t.kind == "assignment")
                     summary = f"{ResponseLevel(level).label}响应：成立现场指挥部，启用{len(p.groups)}个工作组"
