@@ -4,7 +4,6 @@ and the end-of-response form (§5.3.6).
 
 Every task URL looks the task up through ``assignments.services.visible``: another unit's task is a 404."""
 
-import hashlib
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -27,7 +26,7 @@ from orgchart.models import Person, Unit, UnitKind
 from orgchart.permissions import can
 
 from ..common import CommandError
-from ..web import parse_local
+from ..web import parse_local, sig, unchanged
 from . import ending, selectors, services
 from .models import Assignment, TaskFile, TaskNote
 
@@ -240,7 +239,7 @@ def _board_context(request, incident):
     return {
         "incident": incident,
         **summary,
-        "sig": hashlib.sha1(summary["sig"].encode()).hexdigest()[:12],
+        "sig": sig([summary["sig"]]),
         "scope": scope,
         "now": now,
         "board_next": f"board:{incident.pk}",
@@ -272,6 +271,15 @@ def _incident_or_404(pk):
         raise Http404(_("没有这个事件。")) from None
 
 
+def _issue_form(request, incident):
+    """The 下达任务 form alone (htmx, when it is opened); 403 for someone who may not issue."""
+    if not (services.Scope(request.user).command and incident.state == State.RESPONDING):
+        raise PermissionDenied(_("只有现场指挥部或办公室在响应中下达任务。"))
+    return render(
+        request, "command/board.html#issue_form", {"incident": incident, **_issue_choices(incident)}
+    )
+
+
 @login_required
 @cached_page()
 def board(request, pk):
@@ -284,14 +292,10 @@ def board(request, pk):
             raise Http404(_("没有这一栏。"))
         return render(request, "command/_task_rows.html", rows)
     if part == "issue_form":  # the 下达任务 form, loaded when it is opened
-        if not (services.Scope(request.user).command and incident.state == State.RESPONDING):
-            raise PermissionDenied(_("只有现场指挥部或办公室在响应中下达任务。"))
-        return render(
-            request, "command/board.html#issue_form", {"incident": incident, **_issue_choices(incident)}
-        )
+        return _issue_form(request, incident)
     context = _board_context(request, incident)
     if part == "board":
-        if request.GET.get("sig") == context["sig"]:
+        if unchanged(request, context["sig"]):
             return HttpResponse(status=204)
         return render(request, "command/board.html#board", context)
     if request.GET.get("section"):  # without JavaScript: the page with this section open
