@@ -75,7 +75,7 @@ def _report(office, *, title, county, hours_ago, **fields):
 
 def load_demo_incidents():
     """Returns the number of incidents created (0 when the demo incidents exist already)."""
-    from command.activation import response_setup
+    from command.response.activation import response_setup
 
     if Incident.objects.filter(title__endswith=MARK).exists():
         return 0

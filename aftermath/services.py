@@ -21,8 +21,10 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from command.models import Assignment, TaskNote
-from command.services import CommandError, _lock_incident, person_name, timeline_add
+from command.assignments.notices import notify_new_task
+from command.assignments.services import task_create, task_move
+from command.common import CommandError, lock_incident, person_name, timeline_add
+from command.models import Assignment
 from config.inputs import FIELDS, window_error
 from incidents.archive import ArchivedError
 from incidents.choices import State
@@ -146,8 +148,6 @@ def _writable(incident, states=(State.AFTERMATH,)):
 def create_items(incident, actor, now=None):
     """The §7.1 items as tasks for the 事发地县级政府 (善后工作组, 附件3), once per incident. Called in the
     transaction that moves the incident into aftermath; the people are told after commit."""
-    from command.tasking import _notify_new
-
     now = now or timezone.now()
     if Assignment.objects.filter(
         incident=incident, phase=Assignment.Phase.AFTERMATH, clause=plan.ITEM_CLAUSE
@@ -158,9 +158,10 @@ def create_items(incident, actor, now=None):
     created = []
     with translation.override(settings.LANGUAGE_CODE):  # the record is kept in the plan's language
         for _code, title, duties in plan.ITEMS:
-            task = Assignment.objects.create(
+            task = task_create(
                 incident=incident,
-                kind=Assignment.Kind.TASK,
+                actor=actor,
+                note_text=plan.ITEM_PREAMBLE + duties,
                 phase=Assignment.Phase.AFTERMATH,
                 group=group,
                 unit=unit,
@@ -169,15 +170,6 @@ def create_items(incident, actor, now=None):
                 clause=plan.ITEM_CLAUSE,
                 level=incident.level or 4,
                 created_at=now,
-                created_by=actor,
-            )
-            TaskNote.objects.create(
-                task=task,
-                at=now,
-                author=actor,
-                author_name=person_name(actor),
-                action="issue",
-                text=task.duties,
             )
             created.append(task)
         timeline_add(
@@ -190,15 +182,13 @@ def create_items(incident, actor, now=None):
             data={"aftermath_items": [t.pk for t in created]},
         )
     for task in created:
-        _notify_new(task)
+        notify_new_task(task)
     return created
 
 
 def item_not_applicable(*, task_id, user, reason, now=None):
     """Close a §7.1 item that does not apply to this incident (e.g. no one injured: 后续医疗救治),
     with the reason; the command's "close" move."""
-    from command.tasking import task_move
-
     reason = (reason or "").strip()
     if not reason:
         raise CommandError(_("请写明该事项不适用的理由（例如：无人员受伤）。"))
@@ -297,7 +287,7 @@ def save_draft(*, incident_id, kind, user, raw, reason="", token="", now=None):
     now = now or timezone.now()
     reason = (reason or "").strip()
     with transaction.atomic():
-        incident = _lock_incident(incident_id)
+        incident = lock_incident(incident_id)
         _require(user, incident)
         _writable(incident)
         _check_kind(incident, kind)
@@ -351,7 +341,7 @@ def submit(*, incident_id, kind, user, token="", now=None):
     once: the second finds nothing left to submit and is told so."""
     now = now or timezone.now()
     with transaction.atomic():
-        incident = _lock_incident(incident_id)
+        incident = lock_incident(incident_id)
         _require(user, incident)
         _writable(incident)
         _check_kind(incident, kind)
@@ -419,7 +409,7 @@ def measure_add(*, incident_id, user, text, owner_unit_id, owner_name="", due_on
     if len(owner_name) > 60:
         errors["owner_name"] = _("责任人最多60个字。")
     with transaction.atomic():
-        incident = _lock_incident(incident_id)
+        incident = lock_incident(incident_id)
         _require(user, incident)
         _writable(incident)
         if errors:

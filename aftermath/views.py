@@ -21,8 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from command.common import CommandError
 from command.models import Assignment
-from command.services import CommandError
 from incidents import lifecycle
 from incidents.choices import State
 from incidents.models import Incident

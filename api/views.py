@@ -1,5 +1,5 @@
 """The API's incident and task endpoints. Each calls the service the web page calls
-(``incidents.services.incident_report`` / ``follow_up_add``; ``command.tasking.task_move`` /
+(``incidents.services.incident_report`` / ``follow_up_add``; ``command.assignments.services.task_move`` /
 ``task_progress``) after the web form has validated the data; permission is the same layer
 (``orgchart.permissions``), the token acting as its unit's liaison."""
 
@@ -17,9 +17,9 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from command import tasking
+from command.assignments import services as tasking
+from command.common import CommandError
 from command.models import Assignment
-from command.services import CommandError
 from incidents import services
 from incidents.forms import FirstMeasureFormSet, FollowUpForm, IncidentReportForm
 from incidents.models import Incident

@@ -78,7 +78,7 @@ from django.utils import timezone  # noqa: E402
 from benchmarks.isolation import copy_database, drop_database, remove_queue  # noqa: E402
 from command.models import CallDown, Delivery, Heartbeat, Notification, Reminder  # noqa: E402
 from command.reminders import kinds, schedule  # noqa: E402
-from command.services import new_token  # noqa: E402
+from command.response.calldowns import new_token  # noqa: E402
 from config.celery import app  # noqa: E402
 from orgchart.models import County, Person, ServiceArea  # noqa: E402
 

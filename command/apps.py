@@ -10,8 +10,9 @@ class CommandConfig(AppConfig):
         from incidents.models import ONSITE_COMMANDER_PROVIDERS, UNIT_PROVIDERS
 
         from . import receivers  # noqa: F401  (receivers connects the incident_moved receiver)
+        from .assignments.selectors import assigned_unit_ids
         from .dashboard import live
-        from .selectors import assigned_unit_ids, recorded_onsite_commander
+        from .response.selectors import recorded_onsite_commander
 
         live.connect()  # the dashboard's version, bumped on commit by the writes it shows (issue 15)
         if assigned_unit_ids not in UNIT_PROVIDERS:

@@ -1,5 +1,9 @@
 from django.utils.functional import SimpleLazyObject
 
+from orgchart.permissions import can
+
+from .notifications.selectors import unread_count
+
 
 def notifications(request):
     """The unread in-app notifications of the logged-in person, for the navigation badge. Lazy: one
@@ -9,13 +13,9 @@ def notifications(request):
         return {}
 
     def count():
-        from .selectors import unread_count
-
         return unread_count(user)
 
     def aftermath():
-        from orgchart.permissions import can
-
         return bool(can(user, "aftermath.manage"))
 
     # Lazy too: the authority is cached on the user for the request (orgchart.permissions.authority_for).

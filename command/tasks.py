@@ -5,10 +5,10 @@ from celery import shared_task
 from django.db.models import F
 from django.utils import timezone
 
-from .activation import response_setup
 from .reminders.delivery import send_delivery as send_one_delivery
 from .reminders.models import Heartbeat
 from .reminders.schedule import dispatch, reschedule, sweep
+from .response.activation import response_setup
 
 
 @shared_task(name="command.tasks.heartbeat", bind=True, acks_late=True, max_retries=3)

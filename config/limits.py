@@ -1,6 +1,6 @@
 """Upload limits in Django itself, not only at the proxy: a request body larger than
 ``MAX_REQUEST_BYTES`` is refused with 413 before anything reads it (the largest legitimate one is a task's
-progress with its six files of at most 15 MB each, command/tasking.py)."""
+progress with its six files of at most 15 MB each, command/assignments/services.py)."""
 
 from django.conf import settings
 from django.http import HttpResponse

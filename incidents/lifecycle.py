@@ -431,7 +431,6 @@ def _summary(incident, spec, old_level):
         return str(spec.label)
 
 
-
 def allowed_moves(incident, user):
     """The moves this user could make now (for the buttons on the incident page); no side effects.
     Conditions (reasons, §5.3.6) are checked when the move is made, not here."""

@@ -487,7 +487,7 @@ def visible_timeline(user, qs):
 
 def scoped_timeline(qs, scope):
     """Events of ``scope`` (None: all): an event about a task (``data["task"]``, written by
-    command.tasking) shows only when the task is the unit's own (``VIEW_CLAUSE``)."""
+    command.assignments.services) shows only when the task is the unit's own (``VIEW_CLAUSE``)."""
     if scope is None:
         return qs
     from django.apps import apps

@@ -23,9 +23,10 @@ from django.utils.translation import get_language
 from orgchart.models import Absence
 from orgchart.selectors import on_duty
 
-from ..models import Assignment
-from ..selectors import my_calldowns, pending_for
-from ..tasking import Scope
+from ..approvals.selectors import pending_for
+from ..assignments.models import Assignment
+from ..assignments.services import Scope
+from ..response.selectors import my_calldowns
 from . import live, selectors
 
 PANELS = ("waiting", "incidents", "totals", "map", "tasks", "events")

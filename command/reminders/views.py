@@ -13,8 +13,8 @@ from django.views.decorators.http import require_POST
 from orgchart.models import OrgChange
 from orgchart.permissions import can
 
-from ..models import Notification
-from ..selectors import unread_count
+from ..notifications.models import Notification
+from ..notifications.selectors import unread_count
 from .delivery import configured_channels, enqueue_external, is_unknown
 from .kinds import KINDS, policies
 from .models import Delivery, Reminder, ReminderPolicy

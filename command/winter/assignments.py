@@ -5,8 +5,8 @@ import math
 
 from django.core.management.base import CommandError
 
-from command.activation import leaders_record, resolve_units
 from command.models import ActivatedGroup, Assignment, GroupUnit
+from command.response.activation import leaders_record, resolve_units
 from incidents.models import TimelineEvent
 
 from .common import allocate, hours, minutes, round_half_up

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 from django.db import DatabaseError
 
-from command.routing import Kind, route
+from command.approvals.chain import Kind, route
 from incidents.models import PlanVersion
 from orgchart.models import Appointment, County, Person, ServiceArea, Unit
 from orgchart.permissions import RULES, authority_for, can
@@ -117,7 +117,7 @@ def unit_signers():
 
 def generated_actions():
     """The actions the generated moves take: the office's, and the decisions of the approval routes
-    (``command.routing``: activate or raise to each level, lower, end)."""
+    (``command.approvals.chain``: activate or raise to each level, lower, end)."""
     decided = [
         *(route(Kind.ACTIVATE, None, level) for level in (4, 3, 2, 1)),
         route(Kind.LOWER, 3, 4),

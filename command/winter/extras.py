@@ -1,12 +1,12 @@
 """The events beyond the lifecycle: level setups with their checklists and on-site HQ (as
-``command.activation`` records them), links to a cold spell, and the fillers up to ``--events``:
+``command.response.activation`` records them), links to a cold spell, and the fillers up to ``--events``:
 follow-ups (续报), first measures (先期处置) and upward reports (信息报送), each with its row."""
 
 from django.core.management.base import CommandError
 
-from command.activation import summary_low
 from command.models import ChecklistItem, LevelSetup, OnsiteHQ
-from command.plan import CALLDOWN_CLAUSE, CHECKLISTS
+from command.response.activation import summary_low
+from command.response.emergency_plan import CALLDOWN_CLAUSE, CHECKLISTS
 from incidents.choices import ResponseLevel
 from incidents.models import FirstMeasure, FollowUpReport, TimelineEvent, UpwardReport
 from incidents.services import DEADLINES

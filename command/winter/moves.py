@@ -6,7 +6,7 @@ from fractions import Fraction
 
 from django.utils import timezone
 
-from command.routing import Kind, route
+from command.approvals.chain import Kind, route
 from incidents import lifecycle
 from incidents.choices import ResponseLevel
 from incidents.models import TimelineEvent
@@ -126,7 +126,7 @@ class LifecyclePlanner:
         return username
 
     def end_decider(self, level):
-        """Who ends a response at ``level`` (§5.3.6): the decider of its route (``command.routing``)."""
+        """Who ends a response at ``level`` (§5.3.6): the decider of its route (``command.approvals.chain``)."""
         return self.ctx.deciders[route(Kind.END, level, None).decide_action]
 
     def activation_reason(self, p, level, at):

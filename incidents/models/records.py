@@ -147,7 +147,7 @@ class TimelineEvent(AppendOnlyModel):
         ordering = ["at", "id"]
         indexes = [
             # the incident page reads the latest 50 and pages back by (at, id) (selectors.timeline_page)
-            # and the command page its level changes by kind (command.selectors.command_page)
+            # and the command page its level changes by kind (command.response.selectors.command_page)
             models.Index(fields=["incident", "at", "id"], name="timeline_incident_at_id"),
             models.Index(fields=["incident", "kind"], name="timeline_incident_kind"),
             # The charts and statistics (command/dashboard/stats_times.py, issue 15) read the first or last of these

@@ -12,9 +12,11 @@ from django.utils import timezone
 
 from aftermath import services
 from aftermath.models import Measure, Record, RecordLocked, Revision
-from command import tasking
+from command.assignments import services as tasking
+from command.assignments.ending import response_end
+from command.common import CommandError
 from command.models import Assignment, Instruction, OnsiteHQ, TaskNote
-from command.services import CommandError, instruction_add
+from command.response.services import instruction_add
 from incidents import lifecycle
 from incidents import services as incident_services
 from incidents.archive import ArchivedError, allow_archive_write
@@ -141,7 +143,7 @@ def test_a_task_carried_over_from_the_response_blocks_until_done(incident_in, fr
         incident_id=incident.pk, user=fresh("office"), title="维持现场秩序", text="", unit_id=police.pk
     )
     Incident.objects.filter(pk=incident.pk).update(hazards_controlled=True)
-    tasking.response_end(incident_id=incident.pk, user=fresh("director"), decisions={carried.pk: "carry"})
+    response_end(incident_id=incident.pk, user=fresh("director"), decisions={carried.pk: "carry"})
     incident.refresh_from_db()
     office = fresh("office")
     for task in Assignment.objects.filter(incident=incident, phase="aftermath"):

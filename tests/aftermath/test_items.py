@@ -10,10 +10,11 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from aftermath import plan, services
-from command import tasking
+from command.assignments import services as tasking
+from command.assignments.ending import response_end
+from command.common import CommandError
 from command.models import ActivatedGroup, Assignment, Notification, Reminder, TaskNote
 from command.reminders import delivery, planner
-from command.services import CommandError
 from incidents.models import Incident, TimelineEvent
 from orgchart.models import County, Unit
 from tests.aftermath.conftest import close_items, submit_record, unit_user
@@ -84,7 +85,7 @@ def test_the_end_of_response_form_issues_them_and_carries_the_open_task(incident
     )
     Incident.objects.filter(pk=incident.pk).update(hazards_controlled=True)
 
-    tasking.response_end(
+    response_end(
         incident_id=incident.pk, user=fresh("director"), decisions={carried.pk: "carry", closed.pk: "close"}
     )
     incident.refresh_from_db()

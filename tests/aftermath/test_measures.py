@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from aftermath import services
 from aftermath.models import Measure
-from command.services import CommandError
+from command.common import CommandError
 from incidents.models import TimelineEvent
 from orgchart.models import Unit, UnitKind
 

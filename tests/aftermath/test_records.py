@@ -12,7 +12,7 @@ from django.db import connection
 
 from aftermath import plan, services
 from aftermath.models import Record, RecordLocked, Revision
-from command.services import CommandError
+from command.common import CommandError
 from incidents.models import TimelineEvent
 
 from .conftest import full_raw

@@ -2,7 +2,7 @@
 for, reports progress on and completes a task the command gave its unit — the same records the web
 pages write (timeline, task notes)."""
 
-from command import tasking
+from command.assignments import services as tasking
 from command.models import Assignment
 from incidents.models import Incident, TimelineEvent
 from orgchart.models import County, Unit

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from api.models import ApiToken, Delivery, Webhook
 from api.services import token_revoke
-from command import tasking
+from command.assignments import services as tasking
 from orgchart.models import County, Unit
 
 from .conftest import ALL_SCOPES, COMPANY, report_body
@@ -76,7 +76,7 @@ def call(client, method, path, body, world):
 def test_each_endpoint_needs_its_scope(
     api, world, method, path, scope, body, django_capture_on_commit_callbacks
 ):
-    if path.endswith("/complete/"):  # done follows a sign-for (command.tasking.MOVES)
+    if path.endswith("/complete/"):  # done follows a sign-for (command.assignments.services.MOVES)
         assert api(COMPANY, ["tasks:write"]).post(f"/api/v1/tasks/{world['task']}/sign/").status_code == 200
     others = [s for s in ALL_SCOPES if s != scope]
     for other in others if scope else []:

@@ -4,7 +4,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from api.models import Delivery, Webhook
-from command import tasking
+from command.assignments import services as tasking
 from orgchart.models import Unit
 
 from .conftest import COMPANY

@@ -10,7 +10,7 @@ import pytest
 
 from api import receivers, webhooks
 from api.models import Delivery, Webhook
-from command import tasking
+from command.assignments import services as tasking
 from command.models import Reminder
 from orgchart.models import Unit
 

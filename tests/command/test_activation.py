@@ -5,7 +5,7 @@ carrying 附件3/附件2 duties, the checklist, and the call to the scene."""
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from command.activation import group_unit_add, groups_activate, response_setup
+from command.common import CommandError
 from command.models import (
     ActivatedGroup,
     Assignment,
@@ -17,7 +17,7 @@ from command.models import (
     OnsiteHQ,
     OnsiteMember,
 )
-from command.services import CommandError
+from command.response.activation import group_unit_add, groups_activate, response_setup
 from incidents.models import TimelineEvent
 from orgchart.models import County, Unit
 from orgchart.plan_2021 import GROUP_BY_CODE, UNIT_BY_CODE
@@ -137,7 +137,7 @@ def test_raising_3_to_2_adds_what_2_needs_and_keeps_what_3_had(
         )
     rescue_before = Assignment.objects.get(incident=incident, group__code="rescue")
     item = ChecklistItem.objects.get(incident=incident, code="5.3.2-1")
-    from command.services import checklist_mark
+    from command.response.services import checklist_mark
 
     checklist_mark(item_id=item.pk, actor=fresh("office"), done=True)
 
@@ -230,7 +230,8 @@ def test_activation_retries_in_celery_when_it_fails(
     incident_in, fresh, monkeypatch, django_capture_on_commit_callbacks
 ):
     """A failing setup after commit does not undo the decision; a Celery task is queued to retry."""
-    from command import activation, tasks
+    from command import tasks
+    from command.response import activation
 
     queued = []
     monkeypatch.setattr(
@@ -265,7 +266,7 @@ def test_units_in_the_activated_groups_are_on_the_incident(
 
 @pytest.mark.parametrize("county", ["yongji", "yanhu"])
 def test_the_county_governments_assignment_carries_the_plans_words(county, at_two):
-    from command.plan import COUNTY_GOVERNMENT_DUTIES
+    from command.response.emergency_plan import COUNTY_GOVERNMENT_DUTIES
 
     incident = at_two(county=County.objects.get(code=county))
     gov = County.objects.get(code=county).government
@@ -315,7 +316,7 @@ def test_the_own_company_and_the_serving_water_company_are_assigned(county, comp
 
 
 def test_other_companies_are_offered_and_added_in_one_click(at_two, client, user_of):
-    from command.companies import company_add, company_offers
+    from command.response.companies import company_add, company_offers
 
     incident = at_two(county=County.objects.get(code="yanhu"), company=Unit.objects.get(code="demo-heat-2"))
     offered = {u.code for u in company_offers(incident)}

@@ -66,8 +66,8 @@ def assessing_incident(user_of, title="测试：供热主管网破裂"):
 
 def activate_level_2(user_of, incident):
     """The commander decides Ⅱ directly (he holds the decision); the setup runs on commit."""
+    from command.approvals.services import level_request_submit
     from command.models import LevelSetup
-    from command.services import level_request_submit
 
     request = level_request_submit(incident_id=incident.pk, actor=user_of("commander"), to_level=2)
     assert LevelSetup.objects.filter(incident=incident, level=2).exists()
@@ -208,8 +208,8 @@ def test_calldown_link_on_a_phone(live_server, new_page, login, demo, screenshot
 
 
 def test_rejected_request_tells_the_proposer(live_server, new_page, login, demo, screenshot, user_of):
+    from command.approvals.services import level_request_submit
     from command.models import LevelRequest
-    from command.services import level_request_submit
 
     incident = assessing_incident(user_of, title="测试：小区管网泄漏")
     request = level_request_submit(incident_id=incident.pk, actor=user_of("office"), to_level=2)
@@ -248,7 +248,7 @@ def test_rejected_request_tells_the_proposer(live_server, new_page, login, demo,
 
 
 def test_request_card_shows_no_template_comment(live_server, new_page, login, demo, user_of):
-    from command.services import level_request_submit
+    from command.approvals.services import level_request_submit
 
     incident = assessing_incident(user_of)
     request = level_request_submit(incident_id=incident.pk, actor=user_of("office"), to_level=2)

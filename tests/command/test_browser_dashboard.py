@@ -284,7 +284,7 @@ def describe(url, violations):
 def test_no_serious_accessibility_violations(
     live_server, sized_page, login, demo, dashboard_data, firm_two, user_of
 ):
-    from command.services import level_request_submit
+    from command.approvals.services import level_request_submit
 
     # a request waiting for the director: "待我审批" with its approve / reject forms
     waiting = firm_two(title="测试：待审批的Ⅱ级请示")

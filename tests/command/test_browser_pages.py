@@ -33,8 +33,8 @@ def add_events(incident, n):
 
 
 def test_more_and_lazy_forms_in_the_browser(live_server, new_page, login, demo, user_of, screenshot):
+    from command.assignments.selectors import TASK_ROWS
     from command.models import Assignment
-    from command.selectors import TASK_ROWS
     from incidents.models import TimelineEvent
     from orgchart.models import Unit
 

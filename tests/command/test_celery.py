@@ -6,8 +6,8 @@ import time
 import pytest
 from celery.contrib.testing.worker import start_worker
 
-from command import activation
 from command.models import ActivatedGroup, LevelSetup
+from command.response import activation
 from config.celery import app
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]

@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from command.approvals.services import level_request_submit
 from command.dashboard import live, selectors, stats_times
-from command.services import level_request_submit
 from incidents.models import Incident
 
 HX = {"HX-Request": "true"}

@@ -11,10 +11,11 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from command.approvals.services import level_request_submit
+from command.assignments.services import task_move
 from command.dashboard import live
 from command.models import Assignment
-from command.services import calldown_add, calldown_confirm, level_request_submit
-from command.tasking import task_move
+from command.response.calldowns import calldown_add, calldown_confirm
 from incidents.models import Incident
 from incidents.services import follow_up_add
 

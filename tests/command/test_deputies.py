@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from command import tasking
+from command.assignments import services as tasking
 from command.models import ActivatedGroup, Assignment, Notification
 from command.reminders.resolver import Resolver
 from orgchart.models import Absence, County, Person

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from command.plan import CHECKLISTS
+from command.response.emergency_plan import CHECKLISTS
 
 
 def _flat(text):
@@ -31,7 +31,7 @@ def test_level_2_is_the_eight_duties_of_5_3_3_and_level_1_adds_5_3_4():
 
 
 def test_the_county_governments_duties_are_the_plans_text(seed):
-    from command.plan import COUNTY_GOVERNMENT_DUTIES
+    from command.response.emergency_plan import COUNTY_GOVERNMENT_DUTIES
 
     assert [c for c, _t in COUNTY_GOVERNMENT_DUTIES] == ["§5.2", "§6.3", "§7.1"]
     for clause, text in COUNTY_GOVERNMENT_DUTIES:

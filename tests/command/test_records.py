@@ -7,16 +7,10 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from command.common import CommandError
 from command.models import CallDown, ChecklistItem, Instruction, OnsiteHQ, OnsiteMember
-from command.services import (
-    CommandError,
-    calldown_add,
-    calldown_confirm,
-    checklist_mark,
-    instruction_add,
-    instruction_update,
-    onsite_member_add,
-)
+from command.response.calldowns import calldown_add, calldown_confirm
+from command.response.services import checklist_mark, instruction_add, instruction_update, onsite_member_add
 from incidents.models import TimelineEvent
 from orgchart.models import Expert, Person
 

@@ -10,12 +10,13 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from django.utils import timezone
 
-from command import tasking
+from command.approvals.services import level_request_act, level_request_submit
+from command.assignments import services as tasking
 from command.models import Assignment, CallDown, Delivery, Notification, Reminder, ReminderPolicy
 from command.reminders import delivery, planner, schedule
 from command.reminders.delivery import deliver, send_delivery
 from command.reminders.planner import plan_reminders
-from command.services import calldown_confirm, level_request_act, level_request_submit
+from command.response.calldowns import calldown_confirm
 from incidents.models import Incident, TimelineEvent
 from incidents.services import follow_up_add
 

@@ -10,6 +10,14 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.utils import timezone
 
+from command.approvals.selectors import pending_for, phone_decisions_to_confirm
+from command.approvals.services import (
+    level_request_act,
+    level_request_submit,
+    level_request_withdraw,
+    phone_decision_confirm,
+)
+from command.common import CommandError
 from command.models import (
     ActivatedGroup,
     ChecklistItem,
@@ -17,14 +25,6 @@ from command.models import (
     LevelRequestStep,
     Notification,
     OnsiteHQ,
-)
-from command.selectors import pending_for, phone_decisions_to_confirm
-from command.services import (
-    CommandError,
-    level_request_act,
-    level_request_submit,
-    level_request_withdraw,
-    phone_decision_confirm,
 )
 from incidents.models import Incident, TimelineEvent
 
@@ -340,7 +340,7 @@ def test_the_second_approver_is_told_who_decided_as_information(firm_two, fresh,
     "这件请示已由XX批准，无需再办理。" (no doubled 已, nothing changed)."""
     from django.contrib.messages import constants, get_messages
 
-    from command.services import AlreadyDecided, person_name
+    from command.common import AlreadyDecided, person_name
 
     incident = firm_two()
     r = level_request_submit(incident_id=incident.pk, actor=fresh("office"), to_level=2)

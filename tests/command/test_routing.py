@@ -10,9 +10,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from command.approvals.chain import route
+from command.approvals.services import level_request_submit
 from command.models import LevelRequest
-from command.routing import route
-from command.services import level_request_submit
 from incidents.models import Incident
 from orgchart.models import Absence
 

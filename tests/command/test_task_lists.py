@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from lxml import html
 
+from command.assignments.selectors import TASK_ROWS
 from command.models import Assignment
-from command.selectors import TASK_ROWS
 from orgchart.models import Unit, WorkingGroup
 
 from .test_tasks import at_two  # noqa: F401  (the fixture)

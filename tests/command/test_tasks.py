@@ -12,9 +12,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from command import tasking
+from command.approvals.services import level_request_act, level_request_submit
+from command.assignments import services as tasking
+from command.assignments.ending import response_end
+from command.common import CommandError
 from command.models import Assignment, LevelRequest, Notification, TaskFile
-from command.services import CommandError, level_request_act, level_request_submit
 from incidents.models import Incident, TimelineEvent
 from orgchart.models import Unit
 
@@ -273,7 +275,7 @@ def test_ending_is_refused_for_each_failing_condition(at_two, fresh, field, valu
     Incident.objects.filter(pk=at_two.pk).update(**{field: value})
     decisions = {t.pk: "carry" for t in Assignment.objects.filter(incident=at_two)}
     with pytest.raises(CommandError, match=says):
-        tasking.response_end(incident_id=at_two.pk, user=fresh("commander"), decisions=decisions)
+        response_end(incident_id=at_two.pk, user=fresh("commander"), decisions=decisions)
     incident = Incident.objects.get(pk=at_two.pk)
     assert incident.state == "responding"
     assert not Assignment.objects.filter(incident=at_two, carried_to_aftermath=True).exists()
@@ -287,15 +289,13 @@ def test_ending_decides_every_open_task_then_moves_to_aftermath(at_two, fresh):
     open_tasks = list(Assignment.objects.filter(incident=at_two, state__in=Assignment.OPEN_STATES))
     close_me = open_tasks[0]
     with pytest.raises(PermissionDenied):  # Ⅱ: the on-site commander ends it, not the office director
-        tasking.response_end(
+        response_end(
             incident_id=at_two.pk, user=fresh("director"), decisions={t.pk: "carry" for t in open_tasks}
         )
     with pytest.raises(CommandError, match="每项未完成"):
-        tasking.response_end(incident_id=at_two.pk, user=fresh("commander"), decisions={close_me.pk: "close"})
+        response_end(incident_id=at_two.pk, user=fresh("commander"), decisions={close_me.pk: "close"})
     decisions = {t.pk: "carry" for t in open_tasks} | {close_me.pk: "close"}
-    tasking.response_end(
-        incident_id=at_two.pk, user=fresh("commander"), decisions=decisions, reason="已全部恢复供热"
-    )
+    response_end(incident_id=at_two.pk, user=fresh("commander"), decisions=decisions, reason="已全部恢复供热")
     incident = Incident.objects.get(pk=at_two.pk)
     assert incident.state == "aftermath"
     close_me.refresh_from_db()
@@ -438,7 +438,7 @@ def test_units_and_group_leaders_are_told_of_their_assignments(at_two):
     assert Notification.objects.filter(
         recipient__username="demo-public_security-deputy", url=f"/command/tasks/{order.pk}/"
     ).exists()
-    from command.tasking import notify_new_assignments
+    from command.assignments.notices import notify_new_assignments
 
     before = Notification.objects.count()
     notify_new_assignments(at_two.pk)  # again: exactly once

@@ -9,8 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from command.approvals.services import level_request_act, level_request_submit
 from command.models import CallDown, ChecklistItem, Instruction, LevelRequest
-from command.services import instruction_add, level_request_act, level_request_submit
+from command.response.services import instruction_add
 from incidents.models import Incident
 
 HX = {"HX-Request": "true"}
@@ -235,7 +236,7 @@ def test_pages_cost_a_constant_number_of_queries(
             text="批示",
         )
     for cd in CallDown.objects.filter(incident=at_two)[:6]:
-        from command.services import calldown_confirm
+        from command.response.calldowns import calldown_confirm
 
         calldown_confirm(calldown_id=cd.pk, what="arrived", recorded_by=office)
     for _ in range(3):

@@ -102,9 +102,10 @@ def build_full_incident(make, fresh, capture, *, is_drill=False, archive=True, t
     aftermath items closed → investigation and office summary submitted, one improvement measure →
     archived. Returns the incident."""
     from aftermath import services as aftermath
-    from command import services as command
+    from command.approvals import services as approvals
+    from command.assignments.ending import response_end
     from command.models import Assignment
-    from command.tasking import response_end
+    from command.response import services as response
     from incidents import services as incidents
     from orgchart.models import Unit
 
@@ -153,13 +154,13 @@ def build_full_incident(make, fresh, capture, *, is_drill=False, archive=True, t
     )
     incident.start_assessment(office)
     with capture(execute=True):  # response_setup (groups, assignments) runs on commit
-        request = command.level_request_submit(
+        request = approvals.level_request_submit(
             incident_id=incident.pk,
             actor=office,
             to_level=3,
             reason="附件4 Ⅲ(1)：停热面积超过四分之一且已满24小时",
         )
-        command.level_request_act(
+        approvals.level_request_act(
             request_id=request.pk,
             actor=fresh("office"),
             expected_stage=request.stage,
@@ -177,16 +178,16 @@ def build_full_incident(make, fresh, capture, *, is_drill=False, archive=True, t
         },
     )
     with capture(execute=True):
-        request = command.level_request_submit(
+        request = approvals.level_request_submit(
             incident_id=incident.pk,
             actor=fresh("director"),
             to_level=2,
             reason="续报核定为较大事故（附件5），附件4 Ⅱ(2)",
         )
-        command.level_request_act(
+        approvals.level_request_act(
             request_id=request.pk, actor=fresh("commander"), expected_stage=request.stage
         )
-    item = command.instruction_add(
+    item = response.instruction_add(
         incident_id=incident.pk,
         actor=office,
         source="city_leadership",
@@ -194,7 +195,7 @@ def build_full_incident(make, fresh, capture, *, is_drill=False, archive=True, t
         given_at=timezone.now() - timedelta(minutes=1),
         text=INSTRUCTION,
     )
-    command.instruction_update(
+    response.instruction_update(
         instruction_id=item.pk,
         actor=office,
         action_taken="已传达至现场指挥部，抢修和安抚工作已落实。",
@@ -253,8 +254,8 @@ def walk_demo_to_archive(fresh):
     services, as tests/aftermath/test_browser_walk.py does in the browser. Returns the incident."""
     from aftermath import services as aftermath
     from aftermath.demo import DEMO_INVESTIGATION, DEMO_SUMMARY, load_demo_incidents
+    from command.assignments.ending import response_end
     from command.models import Assignment
-    from command.tasking import response_end
     from incidents.models import Incident
     from orgchart.models import Unit
 

@@ -252,7 +252,8 @@ def test_a_drill_is_marked_on_every_page(make_incident, fresh, django_capture_on
 
 
 def test_builders_read_a_constant_number_of_times(full_incident, people):
-    from command.services import instruction_add, timeline_add
+    from command.common import timeline_add
+    from command.response.services import instruction_add
 
     def count(kind, item=None):
         with CaptureQueriesContext(connection) as ctx:

@@ -207,7 +207,7 @@ def test_a_stored_drill_is_marked_on_every_page(make_incident):
 
 
 def test_the_status_partial_reads_a_constant_number_of_times(client, people, incident_in):
-    from command.services import timeline_add
+    from command.common import timeline_add
 
     incident = incident_in("responding", level=3)
     client.force_login(people.office)

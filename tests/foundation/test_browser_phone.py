@@ -31,8 +31,8 @@ def sample_pages(ended):
     from django.utils import timezone
 
     from aftermath.demo import MARK, load_demo_incidents
+    from command.assignments.services import task_issue
     from command.models import Assignment
-    from command.tasking import task_issue
     from incidents.models import Incident
     from orgchart.models import Expert, Person, ServiceArea, Unit, WorkingGroup
 

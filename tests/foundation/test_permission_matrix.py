@@ -191,8 +191,8 @@ def outcome(response):
 def _sample_objects(user_of):
     """The demo incidents and one object of each kind a URL names."""
     from aftermath.demo import load_demo_incidents
+    from command.approvals.services import level_request_submit
     from command.models import Assignment, LevelRequest
-    from command.services import level_request_submit
     from incidents.models import Incident
     from orgchart.models import Expert, ServiceArea
 

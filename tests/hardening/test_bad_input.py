@@ -24,9 +24,12 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from command import services, tasking
+from command.approvals.services import level_request_submit
+from command.assignments import services as tasking
 from command.models import Assignment, CallDown, LevelRequest
 from command.reminders import schedule
+from command.response.calldowns import calldown_add
+from command.response.services import instruction_add
 from incidents.services import upward_report_log
 from orgchart.models import Person, Unit
 
@@ -102,13 +105,13 @@ def scenario(incident_in, firm_two, make_incident, people, django_capture_on_com
             incident_id=responding.pk, user=office, title="疏导交通", text="绕行", unit_id=police.pk,
             due_at=timezone.now() + timedelta(hours=2),
         )  # fmt: skip
-    services.instruction_add(
+    instruction_add(
         incident_id=responding.pk, actor=office, source="other", given_by="张三",
         given_at=timezone.now() - timedelta(minutes=5), text="全力抢修",
     )  # fmt: skip
     upward_report_log(actor=office, incident=responding, sender="city", recipient="commander")
     assessing = firm_two()
-    services.level_request_submit(incident_id=assessing.pk, actor=office, to_level=2)
+    level_request_submit(incident_id=assessing.pk, actor=office, to_level=2)
     from aftermath import services as aftermath_services
 
     aftermath_services.measure_add(
@@ -116,7 +119,7 @@ def scenario(incident_in, firm_two, make_incident, people, django_capture_on_com
         due_on=timezone.localdate() + timedelta(days=30),
     )  # fmt: skip
     person = Person.objects.filter(user__username="police").first()
-    services.calldown_add(incident_id=responding.pk, actor=office, person_ids=[person.pk])
+    calldown_add(incident_id=responding.pk, actor=office, person_ids=[person.pk])
     assert Assignment.objects.filter(incident=responding).exists()
     assert CallDown.objects.filter(incident=responding).exists()
     assert LevelRequest.objects.filter(status="open").exists()

@@ -7,9 +7,9 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from command.approvals.services import level_request_submit
 from command.models import Instruction, Reminder
 from command.reminders import kinds, planner
-from command.services import level_request_submit
 from config.inputs import FIELDS, check_window, window_error
 from incidents.models import FollowUpReport, Incident, TimelineEvent, UpwardReport
 from orgchart.models import Absence, Person

@@ -11,8 +11,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from command.approvals.services import level_request_act, level_request_submit
 from command.models import LevelRequest, OnsiteHQ
-from command.services import level_request_act, level_request_submit
 from incidents import lifecycle
 from incidents.lifecycle import TransitionError
 from incidents.models import TimelineEvent
@@ -197,7 +197,7 @@ def test_the_deviation_is_in_the_documents(make_incident):
 
 
 def test_an_approval_waits_for_the_named_authority_not_every_higher_one(incident_in):
-    from command.services import users_who_can
+    from command.common import users_who_can
 
     incident = incident_in("assessing")
     assert {u.username for u in users_who_can("level.activate.4", incident)} == {"director"}

@@ -5,8 +5,8 @@ the overview's latest events; the office and the command keep seeing everything.
 
 import pytest
 
+from command.common import timeline_add
 from command.models import Assignment
-from command.services import timeline_add
 from incidents.models import Incident
 from orgchart.models import County, Unit
 from orgchart.permissions import may_view_incident, visible_incidents

@@ -3,17 +3,14 @@ idempotent: running it again, or raising Ⅲ → Ⅱ, adds only what is missing 
 row it writes has a unique constraint and is written with ``ignore_conflicts``).
 
     Ⅳ/Ⅲ  the checklist of §5.3.1 / §5.3.2. The office picks the groups (``groups_activate``) and sends
-         a working team, HQ leaders and experts to the scene (``services.calldown_add``), 附件1.
+         a working team, HQ leaders and experts to the scene (``calldowns.calldown_add``), 附件1.
     Ⅱ/Ⅰ  the on-site HQ (§2.2) with the commander and deputies; the eight groups (附件3) with their
          leaders and member units, 事发地县级政府 resolved from the incident; §5.3.3's eight duties
          (Ⅰ adds §5.3.4); one assignment per group (附件3 duties) and per unit concerned (附件2 duties);
          the call to the scene (§5.3.3(1)) for the commander, the deputies and the heads of those units.
 """
 
-import logging
-
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -21,7 +18,6 @@ from django.utils.translation import gettext_lazy
 
 from incidents.choices import ResponseLevel, State
 from orgchart.models import Appointment, CompanyType, Unit, UnitKind
-from orgchart.permissions import can
 from orgchart.selectors import (
     away_ids,
     current_group_leaders,
@@ -30,9 +26,19 @@ from orgchart.selectors import (
     present_or_acting,
 )
 
+from ..assignments.models import Assignment
+from ..assignments.notices import notify_new_assignments
+from ..common import CommandError, lock_incident, require_authority, timeline_add
+from .calldowns import calldowns_notify, new_token
+from .emergency_plan import (
+    CALLDOWN_CLAUSE,
+    CHECKLISTS,
+    COUNTY_GOVERNMENT_CLAUSE,
+    ONSITE_DEPUTY_POSITIONS,
+    county_government_duties,
+)
 from .models import (
     ActivatedGroup,
-    Assignment,
     CallDown,
     ChecklistItem,
     GroupUnit,
@@ -40,22 +46,8 @@ from .models import (
     OnsiteHQ,
     OnsiteMember,
 )
-from .plan import (
-    CALLDOWN_CLAUSE,
-    CHECKLISTS,
-    COUNTY_GOVERNMENT_CLAUSE,
-    ONSITE_DEPUTY_POSITIONS,
-    county_government_duties,
-)
-from .services import CommandError, _lock_incident, calldowns_notify, new_token, timeline_add
 
-log = logging.getLogger(__name__)
 HOLDER = Appointment.Role.HOLDER
-
-
-# Holders of a post, or — every holder away — the deputies (AB角) who act for them (orgchart.selectors).
-_present = present_or_acting
-_away_ids = away_ids
 
 
 def resolve_units(group_memberships, incident, include_county, water=None):
@@ -226,7 +218,7 @@ def response_setup(incident_id, *, now=None):
     LevelSetup row, or None when the incident is not responding (nothing to do)."""
     now = now or timezone.now()
     with transaction.atomic():
-        incident = _lock_incident(incident_id)
+        incident = lock_incident(incident_id)
         if incident.state != State.RESPONDING or not incident.level:
             return None
         level = int(incident.level)
@@ -247,70 +239,84 @@ def response_setup(incident_id, *, now=None):
                         clause=CALLDOWN_CLAUSE[level],
                     )
             return setup
-
-        posts, away = holders_by_post(), _away_ids(now)
-        OnsiteHQ.objects.get_or_create(incident=incident, defaults={"established_at": now})
-        members = []
-        for a in _present(posts.get(("commander", None, None), []), away):
-            members.append((a.person, OnsiteMember.Role.COMMANDER, _("指挥长"), CallDown.Role.COMMANDER))
-        for code in ONSITE_DEPUTY_POSITIONS:
-            for key, appts in posts.items():
-                if key[0] == code:
-                    for a in _present(appts, away):
-                        post = a.position.holder_definition
-                        members.append((a.person, OnsiteMember.Role.DEPUTY, post, CallDown.Role.DEPUTY))
-        OnsiteMember.objects.bulk_create(
-            [
-                OnsiteMember(incident=incident, person=p, role=role, post=post, clause="§2.2", added_at=now)
-                for p, role, post, _cd in members
-            ],
-            ignore_conflicts=True,
-        )
-        groups = list(groups_qs().order_by("order"))
-        new_assignments, units = _setup_groups(incident, groups, level=level, now=now, posts=posts, away=away)
-        called = {p.pk: (p, cd_role, post) for p, _r, post, cd_role in members}
-        for u in units:
-            for a in _present(posts.get(("unit_head", u.pk, None), []), away):
-                called.setdefault(
-                    a.person_id,
-                    (a.person, CallDown.Role.UNIT_HEAD, _("%(unit)s负责人") % {"unit": u.display_name}),
-                )
-        existing = set(
-            CallDown.objects.filter(incident=incident, person__isnull=False).values_list(
-                "person_id", flat=True
-            )
-        )
-        rows = _calldown_rows(incident, level, now, [v for k, v in called.items() if k not in existing])
-        CallDown.objects.bulk_create(rows, ignore_conflicts=True)
-        new_ids = list(
-            CallDown.objects.filter(incident=incident, token__in=[r.token for r in rows]).values_list(
-                "pk", flat=True
-            )
-        )
-        calldowns_notify(new_ids)
-        _notify_assignments(incident.pk)
+        counts = _setup_high(incident, level, now)
         if created:
-            with translation.override(settings.LANGUAGE_CODE):
-                summary = _(
-                    "%(level)s响应：成立现场指挥部，启用%(groups)s个工作组，下达%(assignments)s项任务分工，"
-                    "通知%(people)s人赶赴现场"
-                ) % {
-                    "level": ResponseLevel(level).label,
-                    "groups": len(groups),
-                    "assignments": new_assignments,
-                    "people": len(new_ids),
-                }
-                if level == 1:
-                    summary += _("；按§5.3.4加强现场指挥部力量")
-                setup.summary = summary
-                setup.save(update_fields=["summary"])
-                timeline_add(incident, actor=None, at=now, summary=summary, clause=CALLDOWN_CLAUSE[level])
+            _record_setup_high(setup, incident, level, now, counts)
         return setup
 
 
-def _notify_assignments(incident_id):
-    from .tasking import notify_new_assignments
+def _setup_high(incident, level, now):
+    """Ⅱ/Ⅰ: the on-site HQ with its commander and deputies, the eight groups with their units and
+    assignments, and the call to the scene. Returns (groups, new assignments, people called)."""
+    posts, away = holders_by_post(), away_ids(now)
+    OnsiteHQ.objects.get_or_create(incident=incident, defaults={"established_at": now})
+    members = _onsite_members(posts, away)
+    OnsiteMember.objects.bulk_create(
+        [
+            OnsiteMember(incident=incident, person=p, role=role, post=post, clause="§2.2", added_at=now)
+            for p, role, post, _cd in members
+        ],
+        ignore_conflicts=True,
+    )
+    groups = list(groups_qs().order_by("order"))
+    new_assignments, units = _setup_groups(incident, groups, level=level, now=now, posts=posts, away=away)
+    called = {p.pk: (p, cd_role, post) for p, _r, post, cd_role in members}
+    for u in units:
+        for a in present_or_acting(posts.get(("unit_head", u.pk, None), []), away):
+            called.setdefault(
+                a.person_id,
+                (a.person, CallDown.Role.UNIT_HEAD, _("%(unit)s负责人") % {"unit": u.display_name}),
+            )
+    existing = set(
+        CallDown.objects.filter(incident=incident, person__isnull=False).values_list("person_id", flat=True)
+    )
+    rows = _calldown_rows(incident, level, now, [v for k, v in called.items() if k not in existing])
+    CallDown.objects.bulk_create(rows, ignore_conflicts=True)
+    new_ids = list(
+        CallDown.objects.filter(incident=incident, token__in=[r.token for r in rows]).values_list(
+            "pk", flat=True
+        )
+    )
+    calldowns_notify(new_ids)
+    _notify_assignments(incident.pk)
+    return len(groups), new_assignments, len(new_ids)
 
+
+def _onsite_members(posts, away):
+    """[(person, on-site role, post, call-down role)]: the commander and the deputies of §2.2 — holders
+    present, or the deputies (AB角) acting for them (``orgchart.selectors.present_or_acting``)."""
+    members = []
+    for a in present_or_acting(posts.get(("commander", None, None), []), away):
+        members.append((a.person, OnsiteMember.Role.COMMANDER, _("指挥长"), CallDown.Role.COMMANDER))
+    for code in ONSITE_DEPUTY_POSITIONS:
+        for key, appts in posts.items():
+            if key[0] == code:
+                for a in present_or_acting(appts, away):
+                    post = a.position.holder_definition
+                    members.append((a.person, OnsiteMember.Role.DEPUTY, post, CallDown.Role.DEPUTY))
+    return members
+
+
+def _record_setup_high(setup, incident, level, now, counts):
+    groups, new_assignments, people = counts
+    with translation.override(settings.LANGUAGE_CODE):
+        summary = _(
+            "%(level)s响应：成立现场指挥部，启用%(groups)s个工作组，下达%(assignments)s项任务分工，"
+            "通知%(people)s人赶赴现场"
+        ) % {
+            "level": ResponseLevel(level).label,
+            "groups": groups,
+            "assignments": new_assignments,
+            "people": people,
+        }
+        if level == 1:
+            summary += _("；按§5.3.4加强现场指挥部力量")
+        setup.summary = summary
+        setup.save(update_fields=["summary"])
+        timeline_add(incident, actor=None, at=now, summary=summary, clause=CALLDOWN_CLAUSE[level])
+
+
+def _notify_assignments(incident_id):
     transaction.on_commit(lambda: notify_new_assignments(incident_id), robust=True)
 
 
@@ -325,10 +331,8 @@ def groups_activate(*, incident_id, actor, group_codes, now=None):
     """Ⅳ/Ⅲ: the office activates the groups it picks (附件1; at Ⅱ/Ⅰ all eight are already active)."""
     now = now or timezone.now()
     with transaction.atomic():
-        incident = _lock_incident(incident_id)
-        decision = can(actor, "command.record", incident)
-        if not decision:
-            raise PermissionDenied(decision.reason)
+        incident = lock_incident(incident_id)
+        require_authority(actor, "command.record", incident)
         if incident.state != State.RESPONDING:
             raise CommandError(_("只有响应中的事件才能启用工作组。"))
         codes = set(group_codes)
@@ -339,7 +343,7 @@ def groups_activate(*, incident_id, actor, group_codes, now=None):
         groups = [g for g in groups if g.pk not in already]
         if not groups:
             raise CommandError(_("所选工作组均已启用。"))
-        posts, away = holders_by_post(), _away_ids(now)
+        posts, away = holders_by_post(), away_ids(now)
         _setup_groups(incident, groups, level=int(incident.level), now=now, posts=posts, away=away)
         _notify_assignments(incident.pk)
         with translation.override(settings.LANGUAGE_CODE):
@@ -358,10 +362,8 @@ def group_unit_add(*, incident_id, actor, group_code, unit_id, now=None):
     调整工作组组成单位及职责); the unit gets its assignment."""
     now = now or timezone.now()
     with transaction.atomic():
-        incident = _lock_incident(incident_id)
-        decision = can(actor, "onsite.adjust_groups", incident)
-        if not decision:
-            raise PermissionDenied(decision.reason)
+        incident = lock_incident(incident_id)
+        require_authority(actor, "onsite.adjust_groups", incident)
         if incident.state != State.RESPONDING:
             raise CommandError(_("事件已不在响应中，不能再调整工作组。"))
         ag = (
@@ -389,24 +391,6 @@ def group_unit_add(*, incident_id, actor, group_code, unit_id, now=None):
             clause="附件3",
         )
     return link
-
-
-def after_commit_setup(incident_id):
-    """Run ``response_setup`` once the transition has committed; should it fail (a database hiccup),
-    a Celery task retries it — the setup is idempotent, so a retry can only add what is missing."""
-
-    def run():
-        try:
-            response_setup(incident_id)
-        except Exception:
-            log.exception("response setup for incident %s failed; retrying in Celery", incident_id)
-            from .tasks import response_setup_task
-
-            response_setup_task.apply_async(
-                args=[incident_id], countdown=getattr(settings, "COMMAND_SETUP_RETRY_SECONDS", 10)
-            )
-
-    transaction.on_commit(run)
 
 
 def assign_unit(incident, unit, *, actor, now, summary, clause, group=""):

@@ -1,21 +1,21 @@
 """应急保障组's "各供水企业、各供热企业等有关单位" (附件3; DOMAIN §6 reading). At activation the incident's own
-heating company and the water company serving its county are assigned (``activation._resolve_units``);
+heating company and the water company serving its county are assigned (``activation.resolve_units``);
 every other registered water or heating company is offered to the office, one click each
 (``company_add``), never assigned to all by default."""
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from incidents.choices import State
+from incidents.models import Incident
 from orgchart.models import CompanyType, Unit, UnitKind
-from orgchart.permissions import can
 
+from ..assignments.notices import notify_new_assignments
+from ..common import CommandError, require_authority
 from .activation import assign_unit
 from .models import ActivatedGroup, GroupUnit
-from .services import CommandError
 
 LOGISTICS = "logistics"  # 应急保障组 (附件3)
 COMPANY_TYPES = (CompanyType.HEATING, CompanyType.HEAT_SOURCE, CompanyType.WATER)
@@ -27,8 +27,6 @@ READING = gettext_lazy(
 
 
 def _locked(incident_id):
-    from incidents.models import Incident
-
     try:
         return (
             Incident.objects.select_for_update(of=("self",))
@@ -55,14 +53,10 @@ def company_offers(incident):
 def company_add(*, incident_id, actor, unit_id, now=None):
     """The office adds one offered company to 应急保障组; it gets its assignment (附件2 duties of its
     category). Refused: not responding, the group not activated, not an offered company."""
-    from .tasking import notify_new_assignments
-
     now = now or timezone.now()
     with transaction.atomic():
         incident = _locked(incident_id)
-        decision = can(actor, "command.record", incident)
-        if not decision:
-            raise PermissionDenied(decision.reason)
+        require_authority(actor, "command.record", incident)
         if incident.state != State.RESPONDING:
             raise CommandError(_("事件已不在响应中，不能再调整工作组。"))
         ag = ActivatedGroup.objects.filter(incident=incident, group__code=LOGISTICS).first()

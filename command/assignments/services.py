@@ -19,7 +19,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,21 +27,28 @@ from config.inputs import FIELDS, window_error
 from incidents.choices import State
 from orgchart.models import Person, Unit, UnitKind, WorkingGroup
 from orgchart.permissions import authority_for, can
-from orgchart.selectors import current_group_leaders, leader_posts_by_group
+from orgchart.selectors import leader_posts_by_group
 
-from .models import ActivatedGroup, Assignment, TaskFile, TaskNote
-from .services import CommandError, _drill, _lock_incident, notify, person_name, timeline_add
+from ..common import CommandError, lock_incident, person_name, timeline_add
+from ..response.models import ActivatedGroup
+from .models import Assignment, TaskFile, TaskNote
+from .notices import notify_new_task, notify_return
 
-S = Assignment.State
+TaskState = Assignment.State
 UNIT_POSTS = ("unit_liaison", "unit_head", "unit_deputy_head")
 
 MOVES = {
     # name: (label, from states, to state, who: "doer" | "command" | "both")
-    "sign": (gettext_lazy("签收"), (S.PENDING,), S.SIGNED, "doer"),
-    "start": (gettext_lazy("开始处理"), (S.SIGNED,), S.IN_PROGRESS, "both"),
-    "done": (gettext_lazy("报告完成"), (S.SIGNED, S.IN_PROGRESS), S.DONE, "both"),
-    "return": (gettext_lazy("退回"), (S.PENDING, S.SIGNED), S.RETURNED, "doer"),
-    "close": (gettext_lazy("关闭"), (S.PENDING, S.SIGNED, S.IN_PROGRESS, S.RETURNED), S.CLOSED, "command"),
+    "sign": (gettext_lazy("签收"), (TaskState.PENDING,), TaskState.SIGNED, "doer"),
+    "start": (gettext_lazy("开始处理"), (TaskState.SIGNED,), TaskState.IN_PROGRESS, "both"),
+    "done": (gettext_lazy("报告完成"), (TaskState.SIGNED, TaskState.IN_PROGRESS), TaskState.DONE, "both"),
+    "return": (gettext_lazy("退回"), (TaskState.PENDING, TaskState.SIGNED), TaskState.RETURNED, "doer"),
+    "close": (
+        gettext_lazy("关闭"),
+        (TaskState.PENDING, TaskState.SIGNED, TaskState.IN_PROGRESS, TaskState.RETURNED),
+        TaskState.CLOSED,
+        "command",
+    ),
 }
 MAX_FILE_BYTES = 15 * 1024 * 1024
 MAX_FILES = 6
@@ -155,7 +161,8 @@ def _post(user):
     return f"{person.organisation_name} {person.title}".strip()
 
 
-def _record(task, user, *, action, text="", from_state="", now):
+def task_note_add(task, user, *, action, text="", from_state="", now):
+    """A task's note: a move's record (from → to), a progress report, or the issue's text."""
     return TaskNote.objects.create(
         task=task,
         at=now,
@@ -232,10 +239,10 @@ def task_move(*, task_id, user, move, expected_state=None, reason="", now=None):
             task.returned_reason = reason
             fields.append("returned_reason")
         task.save(update_fields=fields)
-        _record(task, user, action=move, text=reason, from_state=old, now=now)
+        task_note_add(task, user, action=move, text=reason, from_state=old, now=now)
         _timeline(task, user, str(label), now=now, reason=reason)
         if move == "return":
-            _notify_return(task)
+            notify_return(task)
     return task
 
 
@@ -257,19 +264,19 @@ def task_progress(*, task_id, user, text, files=(), now=None):
             raise PermissionDenied(_("只有任务所属单位、工作组组长或指挥部可以报告进展。"))
         if not task.is_open:
             raise CommandError(_("任务已“%(state)s”，不能再报告进展。") % {"state": task.get_state_display()})
-        if task.state == S.RETURNED:
+        if task.state == TaskState.RETURNED:
             raise CommandError(_("任务已退回，待指挥部改派后再报告进展。"))
         old = task.state
         fields = []
-        if task.state == S.PENDING and scope.is_doer(task):
+        if task.state == TaskState.PENDING and scope.is_doer(task):
             task.signed_at, task.signed_by_name = now, person_name(user)
             fields += ["signed_at", "signed_by_name"]
-        if task.state in (S.PENDING, S.SIGNED) and scope.is_doer(task):
-            task.state = S.IN_PROGRESS
+        if task.state in (TaskState.PENDING, TaskState.SIGNED) and scope.is_doer(task):
+            task.state = TaskState.IN_PROGRESS
             fields.append("state")
         if fields:
             task.save(update_fields=[*fields, "updated_at"])
-        note = _record(
+        note = task_note_add(
             task, user, action="progress", text=text, from_state=old if old != task.state else "", now=now
         )
         for upload, content_type in checked:
@@ -299,6 +306,22 @@ def _check_file(upload):
     return upload, content_type
 
 
+def task_create(*, incident, actor, note_text, author_post="", **fields):
+    """A task's row and its "issue" note, in the caller's transaction (the incident locked; its timeline
+    and the notification are the caller's): ``task_issue``'s, and the §7.1 items of the aftermath."""
+    task = Assignment.objects.create(incident=incident, kind=Assignment.Kind.TASK, created_by=actor, **fields)
+    TaskNote.objects.create(
+        task=task,
+        at=task.created_at,
+        author=actor,
+        author_name=person_name(actor),
+        author_post=author_post,
+        action="issue",
+        text=note_text,
+    )
+    return task
+
+
 def task_issue(
     *,
     incident_id,
@@ -316,7 +339,7 @@ def task_issue(
     now = now or timezone.now()
     title, text = (title or "").strip(), (text or "").strip()
     with transaction.atomic():
-        incident = _lock_incident(incident_id)
+        incident = lock_incident(incident_id)
         decision = can(user, "task.issue", incident)
         if not decision:
             raise PermissionDenied(decision.reason)
@@ -332,9 +355,11 @@ def task_issue(
         if message := window_error(due_at, FIELDS["command.Assignment"]["due_at"], _("完成时限"), now):
             raise CommandError(message)
         group, unit, person = _target(incident, group_code, unit_id, person_id)
-        task = Assignment.objects.create(
+        task = task_create(
             incident=incident,
-            kind=Assignment.Kind.TASK,
+            actor=user,
+            note_text=text,
+            author_post=_post(user)[:100],
             group=group,
             unit=unit,
             person=person,
@@ -346,11 +371,9 @@ def task_issue(
             priority=priority,
             due_at=due_at,
             created_at=now,
-            created_by=user,
         )
-        _record(task, user, action="issue", text=text, now=now)
         _timeline(task, user, _("下达任务"), now=now, reason=text)
-        _notify_new(task)
+        notify_new_task(task)
     return task
 
 
@@ -397,7 +420,12 @@ def task_reassign(*, task_id, user, group_code="", unit_id=None, person_id=None,
         before = task.target
         old = task.state
         task.group, task.unit, task.person = group, unit, person
-        task.state, task.signed_at, task.signed_by_name, task.returned_reason = S.PENDING, None, "", ""
+        task.state, task.signed_at, task.signed_by_name, task.returned_reason = (
+            TaskState.PENDING,
+            None,
+            "",
+            "",
+        )
         task.save(
             update_fields=[
                 "group",
@@ -410,7 +438,7 @@ def task_reassign(*, task_id, user, group_code="", unit_id=None, person_id=None,
                 "updated_at",
             ]
         )
-        _record(
+        task_note_add(
             task,
             user,
             action="reassign",
@@ -419,229 +447,8 @@ def task_reassign(*, task_id, user, group_code="", unit_id=None, person_id=None,
             now=now,
         )
         _timeline(task, user, _("改派任务"), now=now, reason=reason)
-        _notify_new(task)
+        notify_new_task(task)
     return task
-
-
-def _doers(task):
-    """Users to tell about a task: the unit's liaison and head (or acting deputies), or the group's leaders."""
-    from django.contrib.auth import get_user_model
-
-    from orgchart.models import Appointment
-
-    users = []
-    if task.unit_id:
-        user_ids = Appointment.objects.filter(
-            unit_id=task.unit_id, position__code__in=("unit_liaison", "unit_head"), person__active=True
-        ).values_list("person__user", flat=True)
-        users += list(get_user_model().objects.filter(pk__in=[u for u in user_ids if u]))
-    elif task.group_id:
-        person_ids = group_leader_person_ids([(task.incident_id, task.group_id)]).get(
-            (task.incident_id, task.group_id), set()
-        )
-        users += list(get_user_model().objects.filter(person__pk__in=person_ids))
-    if task.person_id:
-        users += list(get_user_model().objects.filter(person__pk=task.person_id))
-    return users
-
-
-def group_leader_person_ids(pairs, at=None):
-    """{(incident id, group id): {person ids}} of whoever leads each activated group now — holders
-    present, or acting deputies (AB角) for the whole absence (``orgchart.selectors.current_group_leaders``).
-    Four queries whatever the number of groups."""
-    pairs = list(pairs)
-    if not pairs:
-        return {}
-    from incidents.models import Incident
-
-    gov = dict(
-        Incident.objects.filter(pk__in={i for i, _g in pairs}).values_list("pk", "county__government_id")
-    )
-    leaders = current_group_leaders([(i, g, gov.get(i)) for i, g in pairs], at=at)
-    return {key: {a.person_id for a in appts} for key, appts in leaders.items()}
-
-
-def _notify_new(task):
-    task_id = task.pk
-
-    def send():
-        t = Assignment.objects.select_related("incident", "group", "unit").get(pk=task_id)
-        notify(
-            _doers(t),
-            key=f"task:{task_id}:{t.updated_at.timestamp():.0f}",
-            kind="task",
-            title=_drill(t.incident, _("新任务，请签收：%(title)s") % {"title": t.title}),
-            body=t.incident.title,
-            url=reverse("command:task", args=[task_id]),
-            incident=t.incident,
-        )
-
-    transaction.on_commit(send, robust=True)
-
-
-def notify_new_assignments(incident_id):
-    """After an activation: each unit's liaison and head, and each group's leaders, are told of their
-    assignments (in-app, exactly once per assignment and person). Three queries whatever the size."""
-    from django.contrib.auth import get_user_model
-
-    from orgchart.models import Appointment
-
-    tasks = list(
-        Assignment.objects.filter(incident_id=incident_id, kind=Assignment.Kind.ASSIGNMENT).select_related(
-            "incident"
-        )
-    )
-    if not tasks:
-        return
-    incident = tasks[0].incident
-    by_unit = {}
-    for unit_id, user_id in Appointment.objects.filter(
-        unit_id__in=[t.unit_id for t in tasks if t.unit_id],
-        position__code__in=("unit_liaison", "unit_head"),
-        person__active=True,
-        person__user__isnull=False,
-    ).values_list("unit_id", "person__user"):
-        by_unit.setdefault(unit_id, set()).add(user_id)
-    leaders = {
-        g: people
-        for (_i, g), people in group_leader_person_ids(
-            [
-                (incident_id, g)
-                for g in ActivatedGroup.objects.filter(incident_id=incident_id).values_list(
-                    "group_id", flat=True
-                )
-            ]
-        ).items()
-    }
-    users = {u.pk: u for u in get_user_model().objects.filter(person__isnull=False).select_related("person")}
-    by_person = {u.person.pk: u for u in users.values()}
-    for t in tasks:
-        targets = [users[u] for u in by_unit.get(t.unit_id, ()) if u in users] if t.unit_id else []
-        if t.group_id and not t.unit_id:
-            targets = [by_person[p] for p in leaders.get(t.group_id, ()) if p in by_person]
-        notify(
-            targets,
-            key=f"task:{t.pk}:assigned",
-            kind="task",
-            title=_drill(incident, _("新任务，请签收：%(title)s") % {"title": t.title}),
-            body=incident.title,
-            url=reverse("command:task", args=[t.pk]),
-            incident=incident,
-        )
-
-
-def _notify_return(task):
-    task_id = task.pk
-
-    def send():
-        from .services import users_who_can
-
-        t = Assignment.objects.select_related("incident").get(pk=task_id)
-        users = [
-            u for u in users_who_can("task.issue", t.incident) if u.pk != getattr(t.created_by, "pk", None)
-        ]
-        if t.created_by_id:
-            users.append(t.created_by)
-        notify(
-            users,
-            key=f"task-returned:{task_id}:{t.updated_at.timestamp():.0f}",
-            kind="task_returned",
-            title=_drill(
-                t.incident,
-                _("任务被退回：%(title)s。理由：%(why)s") % {"title": t.title, "why": t.returned_reason},
-            ),
-            body=t.incident.title,
-            url=reverse("command:task", args=[task_id]),
-            incident=t.incident,
-        )
-
-    transaction.on_commit(send, robust=True)
-
-
-# ---------------------------------------------------------------------------------------------------
-# Ending a response (§5.3.6) with a decision on each open task
-# ---------------------------------------------------------------------------------------------------
-
-
-def response_end(*, incident_id, user, decisions, reason="", expected_level=None, now=None, context=None):
-    """End the response (§5.3.6) as the person the plan names, with a decision on every open task:
-    "close" (已关闭) or "carry" (转入后期处置, §7). The incident then moves to aftermath (§7). Refused,
-    changing nothing, when a §5.3.6 condition fails (the message says which) or a decision is missing."""
-    from incidents import lifecycle
-
-    now = now or timezone.now()
-    reason = (reason or "").strip()
-    with transaction.atomic():
-        incident = _lock_incident(incident_id)
-        open_tasks = list(
-            Assignment.objects.select_for_update().filter(incident=incident, state__in=Assignment.OPEN_STATES)
-        )
-        missing = [t.title for t in open_tasks if decisions.get(t.pk) not in ("close", "carry")]
-        if missing:
-            raise CommandError(
-                _("请对每项未完成的任务作出处理（关闭，或转入后期处置）：%(tasks)s。")
-                % {"tasks": "、".join(missing[:5])}
-            )
-        closed = [t for t in open_tasks if decisions[t.pk] == "close"]
-        carried = [t for t in open_tasks if decisions[t.pk] == "carry"]
-        try:
-            lifecycle.perform(
-                incident.pk,
-                move="end_response",
-                actor=user,
-                reason=reason,
-                expected_state=State.RESPONDING,
-                expected_level=expected_level if expected_level is not None else incident.level,
-                now=now,
-                context={"tasks_settled": True, **(context or {})},
-            )
-        except lifecycle.TransitionError as e:
-            raise CommandError(str(e)) from None
-        _settle_tasks(incident, user, closed, carried, now)
-        lifecycle.perform(
-            incident.pk,
-            move="begin_aftermath",
-            actor=user,
-            now=now,
-            system=True,
-            context={"follows": "end_response"},
-        )
-    return incident
-
-
-def _settle_tasks(incident, user, closed, carried, now):
-    for t in closed:
-        old = t.state
-        t.state = S.CLOSED
-        t.save(update_fields=["state", "updated_at"])
-        _record(t, user, action="close", text=_("响应结束时关闭"), from_state=old, now=now)
-    if carried:
-        Assignment.objects.filter(pk__in=[t.pk for t in carried]).update(
-            carried_to_aftermath=True, updated_at=now
-        )
-    if closed or carried:
-        with translation.override(settings.LANGUAGE_CODE):
-            timeline_add(
-                incident,
-                actor=user,
-                at=now,
-                summary=_("响应结束时未完成的任务：关闭%(closed)s项，转入后期处置%(carried)s项")
-                % {"closed": len(closed), "carried": len(carried)},
-                clause="§5.3.6、§7",
-                data={"closed_tasks": [t.pk for t in closed], "carried_tasks": [t.pk for t in carried]},
-            )
-
-
-def carry_open_tasks(incident, user, now):
-    """When a response ends by another path (an approved end request, the incident page): nothing is
-    lost — every open task is carried into the aftermath (§7)."""
-    open_tasks = list(
-        Assignment.objects.filter(
-            incident=incident, state__in=Assignment.OPEN_STATES, carried_to_aftermath=False
-        )
-    )
-    if open_tasks:
-        _settle_tasks(incident, user, [], open_tasks, now)
 
 
 def groups_for_select(incident):

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from orgchart.permissions import DEVIATION_CLAUSE, deviation_action
+
 
 class Kind:
     ACTIVATE = "activate"
@@ -124,8 +126,6 @@ def route(kind, from_level, to_level, firm_level=None):
 
 
 def deviation_route(from_level, to_level, firm_level):
-    from orgchart.permissions import DEVIATION_CLAUSE, deviation_action
-
     steps = {1: ("report", "propose", "decide"), 2: ("report", "decide")}.get(firm_level, ("decide",))
     clause = {1: "§5.3.4", 2: "§5.3.3", 3: "§5.3.2", 4: "§5.3.1"}[to_level]
     return Route(

@@ -2,9 +2,8 @@
 page, the files from the scene (served only after a permission check), the command's task board (live),
 and the end-of-response form (§5.3.6).
 
-Every task URL looks the task up through ``tasking.visible``: another unit's task is a 404."""
+Every task URL looks the task up through ``assignments.services.visible``: another unit's task is a 404."""
 
-import hashlib
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -26,10 +25,10 @@ from incidents.models import Incident
 from orgchart.models import Person, Unit, UnitKind
 from orgchart.permissions import can
 
-from . import selectors, tasking
+from ..common import CommandError
+from ..web import parse_local, sig, unchanged
+from . import ending, selectors, services
 from .models import Assignment, TaskFile, TaskNote
-from .services import CommandError
-from .views import _parse_local as parse_local
 
 OPEN = Assignment.OPEN_STATES
 
@@ -63,7 +62,7 @@ def _more_urls(base, params, next_offset):
 def _get_task(request, pk):
     try:
         return (
-            tasking.visible(request.user, _tasks_qs())
+            services.visible(request.user, _tasks_qs())
             .prefetch_related(
                 Prefetch("notes", queryset=TaskNote.objects.order_by("at", "id").prefetch_related("files"))
             )
@@ -76,7 +75,7 @@ def _get_task(request, pk):
 def _actions(scope, task):
     return [
         {"name": name, "label": label, "needs_reason": name == "return"}
-        for name, (label, sources, _target, _who) in tasking.MOVES.items()
+        for name, (label, sources, _target, _who) in services.MOVES.items()
         if task.state in sources and scope.may(name, task) and task.incident.state != State.ARCHIVED
     ]
 
@@ -86,7 +85,7 @@ def _actions(scope, task):
 def my_tasks(request):
     """The tasks of this person's units and groups, open first; TASK_ROWS (20) at a time ("更多任务")."""
     now = timezone.now()
-    scope = tasking.Scope(request.user)
+    scope = services.Scope(request.user)
     qs = scope.filter(_tasks_qs()).filter(
         incident__state__in=(State.RESPONDING, State.RESPONSE_ENDED, State.AFTERMATH)
     )
@@ -114,7 +113,7 @@ def my_tasks(request):
 @login_required
 def task_detail(request, pk):
     task = _get_task(request, pk)
-    scope = tasking.Scope(request.user)
+    scope = services.Scope(request.user)
     context = {
         "task": task,
         "incident": task.incident,
@@ -124,10 +123,10 @@ def task_detail(request, pk):
         and (scope.is_doer(task) or scope.command),
         "may_reassign": scope.command and task.is_open and task.kind == Assignment.Kind.TASK,
         "overdue": task.is_overdue(),
-        "max_files": tasking.MAX_FILES,
+        "max_files": services.MAX_FILES,
     }
     if context["may_reassign"]:
-        context["groups"] = tasking.groups_for_select(task.incident)
+        context["groups"] = services.groups_for_select(task.incident)
         context["units"] = list(
             Unit.objects.filter(active=True)
             .exclude(kind=UnitKind.ENTERPRISE_CATEGORY)
@@ -148,10 +147,10 @@ def _back_to(request, task_id):
 @login_required
 @require_POST
 def task_move(request, pk, move):
-    if move not in tasking.MOVES:
+    if move not in services.MOVES:
         raise Http404
     try:
-        task = tasking.task_move(
+        task = services.task_move(
             task_id=pk,
             user=request.user,
             move=move,
@@ -166,7 +165,7 @@ def task_move(request, pk, move):
         messages.success(
             request,
             _("%(move)s：%(title)s（%(state)s）。")
-            % {"move": tasking.MOVES[move][0], "title": task.title, "state": task.get_state_display()},
+            % {"move": services.MOVES[move][0], "title": task.title, "state": task.get_state_display()},
         )
     return _back_to(request, pk)
 
@@ -175,7 +174,7 @@ def task_move(request, pk, move):
 @require_POST
 def task_progress(request, pk):
     try:
-        tasking.task_progress(
+        services.task_progress(
             task_id=pk,
             user=request.user,
             text=request.POST.get("text", ""),
@@ -194,7 +193,7 @@ def task_progress(request, pk):
 @require_POST
 def task_reassign(request, pk):
     try:
-        tasking.task_reassign(
+        services.task_reassign(
             task_id=pk,
             user=request.user,
             group_code=request.POST.get("group", ""),
@@ -217,7 +216,7 @@ def task_file(request, pk):
         f = TaskFile.objects.select_related("note").get(pk=pk)
     except TaskFile.DoesNotExist:
         raise Http404 from None
-    if not tasking.visible(request.user, Assignment.objects.filter(pk=f.note.task_id)).exists():
+    if not services.visible(request.user, Assignment.objects.filter(pk=f.note.task_id)).exists():
         raise Http404(_("没有这个文件。"))
     response = FileResponse(
         f.file.open("rb"), content_type=f.content_type, as_attachment=not f.is_image, filename=f.name
@@ -235,12 +234,12 @@ def task_file(request, pk):
 def _board_context(request, incident):
     """The board without its rows (figures counted in SQL); a section's rows load when it is opened."""
     now = timezone.now()
-    scope = tasking.Scope(request.user)
+    scope = services.Scope(request.user)
     summary = selectors.board_summary(scope.filter(Assignment.objects.filter(incident=incident)), now)
     return {
         "incident": incident,
         **summary,
-        "sig": hashlib.sha1(summary["sig"].encode()).hexdigest()[:12],
+        "sig": sig([summary["sig"]]),
         "scope": scope,
         "now": now,
         "board_next": f"board:{incident.pk}",
@@ -272,26 +271,31 @@ def _incident_or_404(pk):
         raise Http404(_("没有这个事件。")) from None
 
 
+def _issue_form(request, incident):
+    """The 下达任务 form alone (htmx, when it is opened); 403 for someone who may not issue."""
+    if not (services.Scope(request.user).command and incident.state == State.RESPONDING):
+        raise PermissionDenied(_("只有现场指挥部或办公室在响应中下达任务。"))
+    return render(
+        request, "command/board.html#issue_form", {"incident": incident, **_issue_choices(incident)}
+    )
+
+
 @login_required
 @cached_page()
 def board(request, pk):
     incident = _incident_or_404(pk)
     part = request.GET.get("part") if request.htmx else None
     if part == "rows":  # a section opened, or its "更多"
-        scope, now = tasking.Scope(request.user), timezone.now()
+        scope, now = services.Scope(request.user), timezone.now()
         rows = _section_rows(request, incident, request.GET.get("section", ""), scope, now)
         if rows is None:
             raise Http404(_("没有这一栏。"))
         return render(request, "command/_task_rows.html", rows)
     if part == "issue_form":  # the 下达任务 form, loaded when it is opened
-        if not (tasking.Scope(request.user).command and incident.state == State.RESPONDING):
-            raise PermissionDenied(_("只有现场指挥部或办公室在响应中下达任务。"))
-        return render(
-            request, "command/board.html#issue_form", {"incident": incident, **_issue_choices(incident)}
-        )
+        return _issue_form(request, incident)
     context = _board_context(request, incident)
     if part == "board":
-        if request.GET.get("sig") == context["sig"]:
+        if unchanged(request, context["sig"]):
             return HttpResponse(status=204)
         return render(request, "command/board.html#board", context)
     if request.GET.get("section"):  # without JavaScript: the page with this section open
@@ -309,7 +313,7 @@ def board(request, pk):
 
 def _issue_choices(incident):
     return {
-        "groups": tasking.groups_for_select(incident),
+        "groups": services.groups_for_select(incident),
         "units": list(
             Unit.objects.filter(active=True)
             .exclude(kind=UnitKind.ENTERPRISE_CATEGORY)
@@ -326,7 +330,7 @@ def _issue_choices(incident):
 @require_POST
 def task_issue(request, pk):
     try:
-        task = tasking.task_issue(
+        task = services.task_issue(
             incident_id=pk,
             user=request.user,
             title=request.POST.get("title", ""),
@@ -389,7 +393,7 @@ def end_response(request, pk):
     if request.method == "POST":
         decisions = {t.pk: request.POST.get(f"task-{t.pk}", "") for t in context["open_tasks"]}
         try:
-            tasking.response_end(
+            ending.response_end(
                 incident_id=pk,
                 user=request.user,
                 decisions=decisions,

@@ -22,9 +22,7 @@ CHECKLISTS[1] = CHECKLISTS[2] + (
     ("5.3.4-2", "§5.3.4", "落实省工作组指导意见"),
     ("5.3.4-3", "§5.3.4", "必要时请求省有关部门给予支持"),
 )
-CHECKLIST_SPLIT_READING = (
-    "§5.3.1、§5.3.2、§5.3.4各为一段文字，此处按句拆分为清单项（解读）；§5.3.3按原文八项。"
-)
+# Reading: §5.3.1、§5.3.2、§5.3.4各为一段文字，此处按句拆分为清单项（解读）；§5.3.3按原文八项。
 
 # 事发地县级政府's own assignment (DOMAIN §6, reading): the plan's words for the government where it
 # happens, exactly as printed (checked against the seed text by tests/command/test_plan_data.py).
