@@ -8,7 +8,7 @@ from django.utils import timezone
 from .reminders.delivery import send_delivery as send_one_delivery
 from .reminders.models import Heartbeat
 from .reminders.schedule import dispatch, reschedule, sweep
-from .response.activation import response_setup
+from .response import activation
 
 
 @shared_task(name="command.tasks.heartbeat", bind=True, acks_late=True, max_retries=3)
@@ -36,7 +36,7 @@ def heartbeat(self, source="beat"):
 )
 def response_setup_task(self, incident_id):
     """Retry of the after-commit activation setup (idempotent: adds only what is missing)."""
-    setup = response_setup(incident_id)
+    setup = activation.response_setup(incident_id)
     return setup.pk if setup else None
 
 
