@@ -398,33 +398,7 @@ def changes(request):
     if model:
         qs = qs.filter(model=model)
     page = Paginator(qs, CHANGES_PER_PAGE).get_page(request.GET.get("page"))
-    entries = []
-    for c in page.object_list:
-        try:
-            m = apps.get_model(c.model)
-        except (LookupError, ValueError):
-            m = None
-        diff = [
-            (
-                _field_label(m, k),
-                _value(v[0] if isinstance(v, list) and len(v) == 2 else None),
-                _value(v[1] if isinstance(v, list) and len(v) == 2 else v),
-            )
-            for k, v in (c.changes or {}).items()
-        ]
-        entries.append(
-            {
-                "change": c,
-                "diff": diff[:DIFF_SHOWN],
-                "more": diff[DIFF_SHOWN:],
-                "model_name": m._meta.verbose_name if m else c.model,
-                "action": ACTIONS.get(c.action, c.action),
-                "actor": (c.actor.get_full_name() or c.actor.username) if c.actor else _("系统"),
-                "link": reverse("orgchart:person", args=[c.object_id])
-                if c.model == "orgchart.Person" and c.action != "delete" and c.object_id.isdigit()
-                else "",
-            }
-        )
+    entries = [_change_entry(c) for c in page.object_list]
     query = f"model={model}&" if model else ""
     return _page(
         request,
@@ -432,3 +406,30 @@ def changes(request):
         "log",
         {"page": page, "entries": entries, "filters": filters, "model": model, "query": query},
     )
+
+
+def _change_entry(c):
+    """One change of the log as the page shows it: the diff with field names, the first few unfolded."""
+    try:
+        m = apps.get_model(c.model)
+    except (LookupError, ValueError):
+        m = None
+    diff = [
+        (
+            _field_label(m, k),
+            _value(v[0] if isinstance(v, list) and len(v) == 2 else None),
+            _value(v[1] if isinstance(v, list) and len(v) == 2 else v),
+        )
+        for k, v in (c.changes or {}).items()
+    ]
+    return {
+        "change": c,
+        "diff": diff[:DIFF_SHOWN],
+        "more": diff[DIFF_SHOWN:],
+        "model_name": m._meta.verbose_name if m else c.model,
+        "action": ACTIONS.get(c.action, c.action),
+        "actor": (c.actor.get_full_name() or c.actor.username) if c.actor else _("系统"),
+        "link": reverse("orgchart:person", args=[c.object_id])
+        if c.model == "orgchart.Person" and c.action != "delete" and c.object_id.isdigit()
+        else "",
+    }

@@ -54,23 +54,8 @@ def roster_edit(request, year, month):
     first = date(year, month, 1)
     if request.method == "POST":
         form = _roster_form(request, year, month, data=request.POST)
-        if form.is_valid():
-            try:
-                created, updated = services.roster_month_save(
-                    actor=request.user, year=year, month=month, rows=form.service_rows()
-                )
-            except ValidationError as e:
-                form.add_service_error(e)
-            else:
-                if created or updated:
-                    messages.success(
-                        request,
-                        _("已保存%(y)s年%(m)s月值班表：新建%(c)s个班次，修改%(u)s个班次。")
-                        % {"y": year, "m": month, "c": created, "u": updated},
-                    )
-                else:
-                    messages.info(request, _("值班表没有修改。"))
-                return redirect(reverse("orgchart:duty") + f"?month={year:04d}-{month:02d}")
+        if form.is_valid() and _roster_saved(request, form, year, month):
+            return redirect(reverse("orgchart:duty") + f"?month={year:04d}-{month:02d}")
         copied = False
     else:
         copied = request.GET.get("copy") == "prev"
@@ -93,6 +78,26 @@ def roster_edit(request, year, month):
         },
         status=INVALID if form.errors else 200,
     )
+
+
+def _roster_saved(request, form, year, month):
+    """Save the month through the audited service; True with a message, False with the form's errors."""
+    try:
+        created, updated = services.roster_month_save(
+            actor=request.user, year=year, month=month, rows=form.service_rows()
+        )
+    except ValidationError as e:
+        form.add_service_error(e)
+        return False
+    if created or updated:
+        messages.success(
+            request,
+            _("已保存%(y)s年%(m)s月值班表：新建%(c)s个班次，修改%(u)s个班次。")
+            % {"y": year, "m": month, "c": created, "u": updated},
+        )
+    else:
+        messages.info(request, _("值班表没有修改。"))
+    return True
 
 
 def _shift_times():
