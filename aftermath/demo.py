@@ -16,6 +16,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from command.response.activation import response_setup
+from incidents import services as incident_services
 from incidents.choices import State
 from incidents.models import Incident
 from orgchart.models import County, ServiceArea
@@ -46,8 +48,6 @@ DEMO_SUMMARY = {
 
 
 def _report(office, *, title, county, hours_ago, **fields):
-    from incidents import services
-
     now = timezone.now()
     # the service area covering the county (附件4(1), reading): the built-up area or the county's own
     area = ServiceArea.objects.filter(counties__code=county).order_by("-is_default", "name").first()
@@ -70,81 +70,92 @@ def _report(office, *, title, county, hours_ago, **fields):
         "reporter_unit": "",
         **fields,
     }
-    return services.incident_report(actor=office, data=data)
+    return incident_services.incident_report(actor=office, data=data)
 
 
 def load_demo_incidents():
     """Returns the number of incidents created (0 when the demo incidents exist already)."""
-    from command.response.activation import response_setup
-
     if Incident.objects.filter(title__endswith=MARK).exists():
         return 0
     User = get_user_model()
     office, director = User.objects.get(username="office"), User.objects.get(username="director")
     now = timezone.now()
-    made = []
     with transaction.atomic():
-        a = _report(
-            office,
-            title="盐湖区解放路热力站一次网管线破裂" + MARK,
-            county="yanhu",
-            hours_ago=5,
-            outage_started_at=now - timedelta(hours=4, minutes=50),
-            estimated_restoration_at=now + timedelta(hours=14),
-            affected_area_m2=Decimal("1800000"),
-            affected_households=21000,
-            facility="heat_station",
-            lon=Decimal("111.0074"),
-            lat=Decimal("35.0263"),
-        )
-        a.start_assessment(office, now=now - timedelta(hours=4, minutes=40))
-        a.activate(
-            director,
-            level=3,
-            reason="演示：停热面积较大、预计停热超过24小时（附件4）",
-            now=now - timedelta(hours=4, minutes=20),
-        )
-        made.append(a)
-
-        b = _report(
-            office,
-            title="永济市城北换热站爆管致一名检修工人死亡" + MARK,
-            county="yongji",
-            hours_ago=30,
-            outage_started_at=now - timedelta(hours=29, minutes=50),
-            restored_at=now - timedelta(hours=3),
-            affected_area_m2=Decimal("240000"),
-            affected_households=3100,
-            facility="heat_station",
-            deaths=1,
-            serious_injuries=0,
-            direct_loss_yuan=Decimal("860000"),
-            people_at_risk_peak=2,
-            lon=Decimal("110.4477"),
-            lat=Decimal("34.8671"),
-        )
-        b.start_assessment(office, now=now - timedelta(hours=29, minutes=40))
-        b.activate(
-            director,
-            level=4,
-            reason="演示：一般事故（附件5），启动Ⅳ级响应",
-            now=now - timedelta(hours=29, minutes=20),
-        )
-        Incident.objects.filter(pk=b.pk).update(hazards_controlled=True)
-        made.append(b)
-
-        drill = _report(
-            office,
-            title="河津市热源厂停运演练" + MARK,
-            county="hejin",
-            hours_ago=1,
-            is_drill=True,
-            outage_started_at=now - timedelta(minutes=50),
-            affected_area_m2=Decimal("500000"),
-            affected_households=6000,
-        )
-        made.append(drill)
+        made = [
+            _demo_responding(office, director, now),
+            _demo_accident(office, director, now),
+            _demo_drill(office, now),
+        ]
     for incident in made:
         if Incident.objects.filter(pk=incident.pk, state=State.RESPONDING).exists():
             response_setup(incident.pk)  # the groups, assignments and checklists of its level
     return len(made)
+
+
+def _demo_responding(office, director, now):
+    """1. 盐湖区: a pipe burst at Ⅲ, responding."""
+    a = _report(
+        office,
+        title="盐湖区解放路热力站一次网管线破裂" + MARK,
+        county="yanhu",
+        hours_ago=5,
+        outage_started_at=now - timedelta(hours=4, minutes=50),
+        estimated_restoration_at=now + timedelta(hours=14),
+        affected_area_m2=Decimal("1800000"),
+        affected_households=21000,
+        facility="heat_station",
+        lon=Decimal("111.0074"),
+        lat=Decimal("35.0263"),
+    )
+    a.start_assessment(office, now=now - timedelta(hours=4, minutes=40))
+    a.activate(
+        director,
+        level=3,
+        reason="演示：停热面积较大、预计停热超过24小时（附件4）",
+        now=now - timedelta(hours=4, minutes=20),
+    )
+    return a
+
+
+def _demo_accident(office, director, now):
+    """2. 永济市: a burst that killed one worker (一般事故, 附件5), at Ⅳ, hazards controlled."""
+    b = _report(
+        office,
+        title="永济市城北换热站爆管致一名检修工人死亡" + MARK,
+        county="yongji",
+        hours_ago=30,
+        outage_started_at=now - timedelta(hours=29, minutes=50),
+        restored_at=now - timedelta(hours=3),
+        affected_area_m2=Decimal("240000"),
+        affected_households=3100,
+        facility="heat_station",
+        deaths=1,
+        serious_injuries=0,
+        direct_loss_yuan=Decimal("860000"),
+        people_at_risk_peak=2,
+        lon=Decimal("110.4477"),
+        lat=Decimal("34.8671"),
+    )
+    b.start_assessment(office, now=now - timedelta(hours=29, minutes=40))
+    b.activate(
+        director,
+        level=4,
+        reason="演示：一般事故（附件5），启动Ⅳ级响应",
+        now=now - timedelta(hours=29, minutes=20),
+    )
+    Incident.objects.filter(pk=b.pk).update(hazards_controlled=True)
+    return b
+
+
+def _demo_drill(office, now):
+    """3. 【演练】 a drill at 河津市, reported."""
+    return _report(
+        office,
+        title="河津市热源厂停运演练" + MARK,
+        county="hejin",
+        hours_ago=1,
+        is_drill=True,
+        outage_started_at=now - timedelta(minutes=50),
+        affected_area_m2=Decimal("500000"),
+        affected_households=6000,
+    )

@@ -95,14 +95,9 @@ def _record_block(kind, record, revisions, posted=None, errors=None, team=""):
     }
 
 
-def _context(request, incident, posted_kind=None, posted=None, errors=None):
-    user = request.user
-    tasks = list(
-        Assignment.objects.filter(incident=incident)
-        .filter(Q(phase=Assignment.Phase.AFTERMATH) | Q(carried_to_aftermath=True))
-        .select_related("group", "unit", "person")
-        .order_by("phase", "created_at", "id")
-    )
+def _record_blocks(incident, posted_kind, posted, errors):
+    """(grade, team, the record blocks, the team mismatch) of the §7.2 records: the investigation where the
+    incident has an accident grade (附件5) or a record already, and the office summary."""
     records = {r.kind: r for r in Record.objects.filter(incident=incident)}
     revisions = {}
     for rev in Revision.objects.filter(record__incident=incident).select_related("record").order_by("number"):
@@ -116,19 +111,30 @@ def _context(request, incident, posted_kind=None, posted=None, errors=None):
         if investigation is not None and Kind.INVESTIGATION in submitted_kinds
         else ""
     )
-    blocks = []
     kinds = ([Kind.INVESTIGATION] if grade or Kind.INVESTIGATION in records else []) + [Kind.SUMMARY]
-    for kind in kinds:
-        blocks.append(
-            _record_block(
-                kind,
-                records.get(kind),
-                revisions.get(kind, []),
-                posted=posted if kind == posted_kind else None,
-                errors=errors if kind == posted_kind else None,
-                team=team,
-            )
+    blocks = [
+        _record_block(
+            kind,
+            records.get(kind),
+            revisions.get(kind, []),
+            posted=posted if kind == posted_kind else None,
+            errors=errors if kind == posted_kind else None,
+            team=team,
         )
+        for kind in kinds
+    ]
+    return grade, team, blocks, team_mismatch
+
+
+def _context(request, incident, posted_kind=None, posted=None, errors=None):
+    user = request.user
+    tasks = list(
+        Assignment.objects.filter(incident=incident)
+        .filter(Q(phase=Assignment.Phase.AFTERMATH) | Q(carried_to_aftermath=True))
+        .select_related("group", "unit", "person")
+        .order_by("phase", "created_at", "id")
+    )
+    grade, team, blocks, team_mismatch = _record_blocks(incident, posted_kind, posted, errors)
     measures = list(
         Measure.objects.filter(incident=incident).select_related("owner_unit").order_by("due_on", "id")
     )

@@ -9,7 +9,7 @@ from .models import IdempotencyRecord
 KEEP_IDEMPOTENCY = timedelta(days=7)  # a client retries within minutes; a week is ample
 
 
-@shared_task(name="api.tasks.deliver", acks_late=True)
+@shared_task(name=webhooks.DELIVER_TASK, acks_late=True)
 def deliver(delivery_id):
     """One attempt of a webhook delivery; the next is scheduled by ``webhooks.attempt`` (bounded)."""
     return webhooks.attempt(delivery_id)

@@ -15,6 +15,7 @@ import urllib.request
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+from celery import current_app
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
@@ -22,6 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import Delivery, Webhook
+
+DELIVER_TASK = "api.tasks.deliver"  # the Celery task's registered name (api/tasks.py)
 
 
 def backoff():
@@ -85,10 +88,10 @@ def emit(unit_ids, event, key, payload):
 
 
 def _enqueue(ids, countdown=0):
-    from .tasks import deliver
-
+    """Queue an attempt of each delivery by the task's registered name: ``api.tasks`` calls back into this
+    module, so the import goes one way (tasks → webhooks)."""
     for pk in ids:
-        deliver.apply_async((str(pk),), countdown=countdown)
+        current_app.send_task(DELIVER_TASK, args=(str(pk),), countdown=countdown)
 
 
 def attempt(delivery_id):

@@ -23,6 +23,8 @@ import logging
 import uuid
 from datetime import timedelta
 
+from celery import current_app
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, Max, OuterRef, Subquery
@@ -43,6 +45,7 @@ logger = logging.getLogger("documents")
 # then stale and is rendered again on request. (A change of the documents' settings, conf.py, does so
 # by itself: they are part of the fingerprint.)
 RENDER_VERSION = "1"
+RENDER_TASK = "documents.tasks.render_document"  # the Celery task's registered name (documents/tasks.py)
 
 CONTENT_TYPES = {
     "pdf": "application/pdf",
@@ -193,9 +196,9 @@ def request(incident_id, kind, item, fmt, *, user=None, retry=False, now=None):
 
 
 def enqueue(pk, job):
-    from .tasks import render_document
-
-    render_document.delay(pk, job)
+    """Queue the render by the task's registered name: ``documents.tasks`` calls back into this module, so
+    the import goes one way (tasks → stored)."""
+    current_app.send_task(RENDER_TASK, args=(pk, job))
 
 
 # ---- the worker's side ------------------------------------------------------------------------------
@@ -210,8 +213,6 @@ def _render(row):
 
 def explain(error):
     """(code, detail) of a failed render, for the page (``_slot.html`` says it in the UI's language)."""
-    from celery.exceptions import SoftTimeLimitExceeded
-
     if isinstance(error, renderer.RendererUnavailable):
         return "renderer", str(error)
     if isinstance(error, builders.NotAvailable):

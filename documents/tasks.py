@@ -10,10 +10,11 @@ failure is shown on the page with a 重试 button.
 from celery import shared_task
 
 from . import conf
+from .stored import RENDER_TASK, perform
 
 
 @shared_task(
-    name="documents.tasks.render_document",
+    name=RENDER_TASK,
     acks_late=True,
     max_retries=0,
     ignore_result=True,
@@ -21,6 +22,4 @@ from . import conf
     time_limit=conf.RENDER_HARD_LIMIT,
 )
 def render_document(stored_id, job):
-    from .stored import perform
-
     return perform(stored_id, job)

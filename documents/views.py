@@ -33,6 +33,7 @@ from incidents.models import Incident
 from orgchart.permissions import can
 
 from . import builders, conf, numbers, stored
+from .models import DocumentNumber, DownloadRecord, record_download
 
 FORMATS = ("pdf", "docx")
 MISSING = '<span class="doc-slot small text-danger" role="alert" data-state="missing">{why}</span>'
@@ -192,8 +193,6 @@ def status(request, pk, kind, fmt, item=None):
 
 def _record(request, pk, kind, fmt, item):
     """The download record (issue 16: an auditor asks who downloaded which document)."""
-    from .models import DocumentNumber, DownloadRecord, record_download
-
     number = DocumentNumber.objects.filter(incident_id=pk, kind=kind).order_by("-assigned_at").first()
     record_download(
         request,
@@ -244,8 +243,6 @@ DOWNLOADS_PAGE = 100
 @login_required
 def downloads(request):
     """The download record for the office (issue 16): newest first, 100 a page (keyset on id)."""
-    from .models import DownloadRecord
-
     decision = can(request.user, "audit.downloads")
     if not decision:
         raise PermissionDenied(decision.reason)

@@ -80,16 +80,27 @@ def _sync(model, lookup, plan_fields, create_only=None):
 @transaction.atomic
 def load_plan():
     """Returns the number of rows created or changed (0 on a second run)."""
-    touched = 0
-    units = {}
+    units, touched = _load_units()
+    touched += _load_counties()
+    bodies, t = _load_bodies(units)
+    touched += t
+    touched += _load_positions(units, bodies)
+    touched += _load_groups(units)
+    touched += _load_default_service_area()
+    touched += county_networks()
+    return touched
+
+
+def _load_units():
+    """The member units of 附件2: ({code: Unit}, rows touched)."""
+    touched, units = 0, {}
     for order, u in enumerate(plan.UNITS, start=1):
-        kind = u["kind"]
         units[u["code"]], t = _sync(
             Unit,
             {"code": u["code"]},
             {
                 "name": u["name"],
-                "kind": kind,
+                "kind": u["kind"],
                 "duties": u["duties"],
                 "duties_clause": u["clause"],
                 "in_section_2_1": u["in_section_2_1"],
@@ -98,6 +109,12 @@ def load_plan():
             create_only={"current_name": u["current_name"]},
         )
         touched += t
+    return units, touched
+
+
+def _load_counties():
+    """Each county and its government (事发地县级政府)."""
+    touched = 0
     for order, c in enumerate(plan.COUNTIES, start=1):
         gov, t = _sync(
             Unit,
@@ -122,8 +139,12 @@ def load_plan():
             },
         )
         touched += t
+    return touched
 
-    bodies = {}
+
+def _load_bodies(units):
+    """The command bodies of §2: ({code: CommandBody}, rows touched)."""
+    touched, bodies = 0, {}
     for order, (code, data) in enumerate(
         (
             ("general_hq", plan.GENERAL_HQ),
@@ -144,7 +165,12 @@ def load_plan():
         }
         bodies[code], t = _sync(CommandBody, {"code": code}, fields)
         touched += t
+    return bodies, touched
 
+
+def _load_positions(units, bodies):
+    """The posts the plan names and those the software needs (EXTRA_POSITIONS)."""
+    touched = 0
     for order, p in enumerate((*plan.POSITIONS, *EXTRA_POSITIONS), start=1):
         scope = (
             "unit"
@@ -164,7 +190,12 @@ def load_plan():
         }
         _p, t = _sync(Position, {"code": p["code"]}, fields)
         touched += t
+    return touched
 
+
+def _load_groups(units):
+    """The eight working groups of 附件3, their leaders and standing member units."""
+    touched = 0
     for order, g in enumerate(plan.GROUPS, start=1):
         group, t = _sync(
             WorkingGroup,
@@ -190,7 +221,11 @@ def load_plan():
                 GroupMembership, {"group": group, "unit": units[unit_code]}, {"order": i, "from_plan": True}
             )
             touched += t
+    return touched
 
+
+def _load_default_service_area():
+    """The city's built-up area (§1.4), created once; its counties set when it has none."""
     area = ServiceArea.objects.filter(code=DEFAULT_SERVICE_AREA["code"]).first()
     if area is None:
         area = ServiceArea.objects.create(
@@ -200,12 +235,11 @@ def load_plan():
             is_default=True,
         )
         area.counties.set(County.objects.filter(code__in=DEFAULT_SERVICE_AREA["counties"]))
-        touched += 1
-    elif not area.counties.exists():
+        return 1
+    if not area.counties.exists():
         area.counties.set(County.objects.filter(code__in=DEFAULT_SERVICE_AREA["counties"]))
-        touched += 1
-    touched += county_networks()
-    return touched
+        return 1
+    return 0
 
 
 def county_networks():

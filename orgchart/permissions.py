@@ -12,10 +12,14 @@ and is cached on the user object for the request, so a page asking a hundred tim
 
 from dataclasses import dataclass, field
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from .grants import Grant, grants_of, position_names
 
 
 @dataclass(frozen=True)
@@ -245,15 +249,6 @@ class Decision:
         return self.rule.clause
 
 
-@dataclass(frozen=True)
-class Grant:
-    position: str
-    position_name: str
-    unit_id: int | None
-    group_id: int | None
-    acting_for: tuple = ()
-
-
 class Authority:
     """What one person may do now: their own posts plus the posts they act in as a deputy."""
 
@@ -282,7 +277,7 @@ class Authority:
             if unit_ids is not None and g.unit_id not in unit_ids:
                 continue
             return Decision(True, rule, "", via=g.position_name, acting_for=g.acting_for)
-        who = "、".join(_position_names(rule.positions))
+        who = "、".join(position_names(rule.positions))
         reason = _("按预案%(clause)s，“%(label)s”须由%(who)s进行。") % {
             "clause": rule.clause,
             "label": rule.label,
@@ -313,18 +308,6 @@ def _recorded_onsite_commander(obj):
     return getter() if getter is not None else None
 
 
-_POSITION_NAMES = {}
-
-
-def _position_names(codes):
-    from .models import Position
-
-    missing = [c for c in codes if c not in _POSITION_NAMES]
-    if missing:
-        _POSITION_NAMES.update(Position.objects.filter(code__in=missing).values_list("code", "name"))
-    return [_POSITION_NAMES.get(c, c) for c in codes]
-
-
 def phone_authority(user):
     """The Authority for a decision taken by telephone and recorded by the office (电话请示): an absent
     holder keeps their own posts, since absence (leave, travel) is exactly when 电话请示 is used (DOMAIN §6
@@ -345,65 +328,9 @@ def authority_for(user, *, at=None):
 
 
 def _authority(user, at, *, by_phone=False):
-    from .models import Absence, Appointment
-
-    person = getattr(user, "person", None) if getattr(user, "is_authenticated", False) else None
-    grants = []
-    if person is not None and person.active:
-        # one query: the posts, each with whether the person is away now (no post, no grant either way)
-        absent = Absence.objects.filter(person=OuterRef("person"), starts_at__lte=at, ends_at__gt=at)
-        mine = list(
-            Appointment.objects.filter(person=person).select_related("position").annotate(away=Exists(absent))
-        )
-        away = any(a.away for a in mine)
-        deputy_posts = [a for a in mine if a.role == Appointment.Role.DEPUTY]
-        if not away or by_phone:
-            grants += [
-                Grant(a.position.code, a.position.name, a.unit_id, a.group_id)
-                for a in mine
-                if a.role == Appointment.Role.HOLDER
-            ]
-        if deputy_posts and not away:
-            grants += _acting_grants(deputy_posts, at)
-    else:
-        away = False
-    return Authority(person, tuple(grants), at), away
-
-
-def _acting_grants(deputy_posts, at):
-    """A deputy acts for a post when none of its holders is present (all away, or the post vacant)."""
-    from .models import Absence, Appointment
-
-    post = Q()
-    for a in deputy_posts:
-        post |= Q(position_id=a.position_id, unit_id=a.unit_id, group_id=a.group_id)
-    holders = Appointment.objects.filter(post, role=Appointment.Role.HOLDER, person__active=True).values_list(
-        "position_id", "unit_id", "group_id", "person__name", "person_id"
-    )
-    absent = set(
-        Absence.objects.filter(
-            starts_at__lte=at,
-            ends_at__gt=at,
-            person__appointments__in=Appointment.objects.filter(post, role=Appointment.Role.HOLDER),
-        ).values_list("person_id", flat=True)
-    )
-    by_post = {}
-    for pos, unit, group, name, pid in holders:
-        by_post.setdefault((pos, unit, group), []).append((name, pid in absent))
-    grants = []
-    for a in deputy_posts:
-        entries = by_post.get((a.position_id, a.unit_id, a.group_id), [])
-        if all(is_away for _n, is_away in entries):
-            grants.append(
-                Grant(
-                    a.position.code,
-                    a.position.name,
-                    a.unit_id,
-                    a.group_id,
-                    acting_for=tuple(n for n, _a in entries),
-                )
-            )
-    return grants
+    """(Authority, away now) of ``user`` at ``at`` (``by_phone``: an absent holder keeps their posts)."""
+    person, grants, away = grants_of(user, at, by_phone=by_phone)
+    return Authority(person, grants, at), away
 
 
 def act_in_post(user, *, position, position_name, unit_id=None, group_id=None):
@@ -475,8 +402,6 @@ def scoped_incidents(qs, scope, prefix=""):
         return qs
     if not scope:
         return qs.none()
-    from django.apps import apps
-
     return qs.filter(unit_scope_q(apps.get_model("incidents", "Incident"), scope, prefix))
 
 
@@ -490,15 +415,11 @@ def scoped_timeline(qs, scope):
     command.assignments.services) shows only when the task is the unit's own (``VIEW_CLAUSE``)."""
     if scope is None:
         return qs
-    from django.apps import apps
-
     mine = apps.get_model("command", "Assignment").objects.filter(unit_id__in=scope)
     return qs.exclude(Q(data__has_key="task") & ~Q(data__task__in=list(mine.values_list("pk", flat=True))))
 
 
 def require_view_incident(user, incident):
     """404 unless ``user`` may read ``incident`` (its existence is not revealed)."""
-    from django.http import Http404
-
     if not may_view_incident(user, incident):
         raise Http404(_("没有找到该事件，或按%(clause)s您无权查看。") % {"clause": VIEW_CLAUSE})

@@ -5,6 +5,7 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from .models import (
+    Absence,
     Appointment,
     CommandBody,
     County,
@@ -75,8 +76,6 @@ def group_leaders(groups, posts):
 
 def away_ids(at=None):
     """Ids of the people recorded absent at ``at`` (one query)."""
-    from .models import Absence
-
     at = at or timezone.now()
     return set(Absence.objects.filter(starts_at__lte=at, ends_at__gt=at).values_list("person_id", flat=True))
 
@@ -218,7 +217,3 @@ def search(query, limit=20):
         "groups": list(WorkingGroup.objects.filter(name__icontains=q)[:limit]),
         "experts": list(Expert.objects.filter(Q(name__icontains=q) | Q(field__icontains=q))[:limit]),
     }
-
-
-def default_service_area():
-    return ServiceArea.objects.filter(is_default=True).prefetch_related("counties").first()

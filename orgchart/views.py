@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import selectors
-from .models import Appointment, DutyShift, Person, Position, Unit
+from .models import Appointment, DutyShift, Person, Position, Unit, WorkingGroup
 from .permissions import RULES, can
 
 
@@ -69,8 +69,6 @@ def unit(request, code):
 
 @login_required
 def group(request, code):
-    from .models import WorkingGroup
-
     try:
         data = selectors.group_detail(code)
     except WorkingGroup.DoesNotExist:

@@ -6,14 +6,13 @@ Chinese message or re-render with the errors. An invalid POST answers 422 (htmx 
 ``templates/orgchart/edit/_htmx_config.html``); htmx requests get the page's partial.
 """
 
-from datetime import date
+from dataclasses import dataclass
 
 from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,33 +27,28 @@ from .forms import (
     AppointmentForm,
     ChangeFilterForm,
     CompanyForm,
-    ExpertForm,
     GroupMemberForm,
     PersonForm,
-    RosterMonthForm,
-    ServiceAreaForm,
     UnitForm,
 )
 from .models import (
     Absence,
     Appointment,
-    DutyShift,
-    Expert,
     GroupMembership,
     OrgChange,
     Person,
-    ServiceArea,
     Unit,
     WorkingGroup,
 )
-from .permissions import can, require
+from .permissions import require
 
 INVALID = 422
 CHANGES_PER_PAGE = 50
 DIFF_SHOWN = 8  # a month's roster changes up to 124 cells: the rest fold away
 
 
-def _edit(request):
+def require_edit(request):
+    """``orgchart.edit`` (附件2: the office maintains the org chart), or 403 with the plan's reason."""
     return require(request.user, "orgchart.edit")
 
 
@@ -70,7 +64,7 @@ def _page(request, template, partial, context, status=200):
 
 @login_required
 def unit_edit(request, code):
-    _edit(request)
+    require_edit(request)
     unit = get_object_or_404(Unit.objects.select_related("parent"), code=code)
     plan_name, plan_current_name = unit.name, unit.current_name
     form = UnitForm(request.POST if request.method == "POST" else None, instance=unit)
@@ -96,7 +90,7 @@ def unit_edit(request, code):
 
 @login_required
 def company_add(request, code):
-    _edit(request)
+    require_edit(request)
     category = get_object_or_404(Unit, code=code)
     if not category.is_category or category.code not in services.CATEGORY_COMPANY_TYPES:
         raise Http404(_("只能在“各供热企业”或“各供水企业”下添加企业。"))
@@ -129,7 +123,7 @@ def company_add(request, code):
 
 @login_required
 def person_add(request):
-    _edit(request)
+    require_edit(request)
     form = PersonForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if form.is_valid():
@@ -171,7 +165,7 @@ def _get_person(pk):
 
 @login_required
 def person_edit(request, pk):
-    _edit(request)
+    require_edit(request)
     person = _get_person(pk)
     form = PersonForm(request.POST if request.method == "POST" else None, instance=person)
     if request.method == "POST":
@@ -218,7 +212,7 @@ def _person_section(request, person, partial, *, ok, notice="", **extra):
 @login_required
 @require_POST
 def appointment_add(request, pk):
-    _edit(request)
+    require_edit(request)
     person = _get_person(pk)
     form = AppointmentForm(request.POST)
     if form.is_valid():
@@ -240,7 +234,7 @@ def appointment_add(request, pk):
 @login_required
 @require_POST
 def appointment_remove(request, pk, appointment_id):
-    _edit(request)
+    require_edit(request)
     person = _get_person(pk)
     appointment = get_object_or_404(
         Appointment.objects.select_related("position", "unit", "group"), pk=appointment_id, person=person
@@ -260,7 +254,7 @@ def appointment_remove(request, pk, appointment_id):
 @login_required
 @require_POST
 def absence_add(request, pk):
-    _edit(request)
+    require_edit(request)
     person = _get_person(pk)
     form = AbsenceForm(request.POST)
     if form.is_valid():
@@ -276,7 +270,7 @@ def absence_add(request, pk):
 @login_required
 @require_POST
 def absence_remove(request, pk, absence_id):
-    _edit(request)
+    require_edit(request)
     person = _get_person(pk)
     absence = get_object_or_404(Absence, pk=absence_id, person=person)
     try:
@@ -293,43 +287,19 @@ def absence_remove(request, pk, absence_id):
 
 @login_required
 def group_members(request, code):
-    _edit(request)
+    require_edit(request)
     group = get_object_or_404(WorkingGroup, code=code)
-    form, error, notice, ok = None, "", "", True
+    outcome = _GroupOutcome()
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "remove":
-            membership = get_object_or_404(
-                GroupMembership.objects.select_related("unit"),
-                pk=request.POST.get("membership") or 0,
-                group=group,
-            )
-            try:
-                services.group_member_remove(actor=request.user, membership=membership)
-            except ValidationError as e:
-                error, ok = " ".join(e.messages), False
-            else:
-                notice = _("已从%(g)s删除成员单位“%(u)s”。") % {"g": group.name, "u": membership.unit}
+            outcome = _group_member_remove(request, group)
         elif action == "add":
-            form = GroupMemberForm(request.POST, group=group)
-            if form.is_valid():
-                try:
-                    services.group_member_add(actor=request.user, group=group, unit=form.cleaned_data["unit"])
-                except ValidationError as e:
-                    form.add_service_error(e)
-                    ok = False
-                else:
-                    notice, form = (
-                        _("已为%(g)s增加成员单位“%(u)s”。")
-                        % {"g": group.name, "u": form.cleaned_data["unit"]},
-                        None,
-                    )
-            else:
-                ok = False
+            outcome = _group_member_add(request, group)
         else:
             raise Http404(_("未知的操作。"))
-        if ok and not request.htmx:
-            messages.success(request, notice)
+        if outcome.ok and not request.htmx:
+            messages.success(request, outcome.notice)
             return redirect("orgchart:group_members", group.code)
     context = {
         "group": group,
@@ -338,106 +308,50 @@ def group_members(request, code):
             .select_related("unit")
             .order_by("-from_plan", "order", "unit__order")
         ),
-        "form": form or GroupMemberForm(group=group),
-        "error": error,
-        "notice": notice,
+        "form": outcome.form or GroupMemberForm(group=group),
+        "error": outcome.error,
+        "notice": outcome.notice,
     }
     return _page(
-        request, "orgchart/edit/group_members.html", "members", context, status=200 if ok else INVALID
+        request, "orgchart/edit/group_members.html", "members", context, status=200 if outcome.ok else INVALID
     )
 
 
-# ------------------------------------------------------------------------------------------------
-# Duty roster (值班表, DOMAIN.md §4)
-# ------------------------------------------------------------------------------------------------
+@dataclass
+class _GroupOutcome:
+    """What a working-group member action leaves for the page: the form to show again, a message."""
+
+    form: GroupMemberForm | None = None
+    error: str = ""
+    notice: str = ""
+    ok: bool = True
 
 
-def _roster_form(request, year, month, *, data=None, pattern=None):
-    days = services.month_days(year, month)
-    shifts = {(s.date, s.kind): s for s in DutyShift.objects.filter(date__gte=days[0], date__lte=days[-1])}
-    eligible = services.roster_eligible_ids()
-    used = {pk for s in shifts.values() for pk in (s.duty_officer_id, s.duty_leader_id) if pk}
-    people = list(
-        Person.objects.filter(
-            Q(pk__in=eligible["duty_officer"] | eligible["duty_leader"]) | Q(pk__in=used)
-        ).order_by("name")
+def _group_member_remove(request, group):
+    membership = get_object_or_404(
+        GroupMembership.objects.select_related("unit"),
+        pk=request.POST.get("membership") or 0,
+        group=group,
     )
-    if pattern:
-        pattern = {
-            key: tuple(
-                pk if pk in eligible[role] else None
-                for pk, role in zip(pair, RosterMonthForm.ROLES, strict=True)
-            )
-            for key, pair in pattern.items()
-        }
-    return RosterMonthForm(
-        data, year=year, month=month, shifts=shifts, people=people, eligible=eligible, pattern=pattern
+    try:
+        services.group_member_remove(actor=request.user, membership=membership)
+    except ValidationError as e:
+        return _GroupOutcome(error=" ".join(e.messages), ok=False)
+    return _GroupOutcome(notice=_("已从%(g)s删除成员单位“%(u)s”。") % {"g": group.name, "u": membership.unit})
+
+
+def _group_member_add(request, group):
+    form = GroupMemberForm(request.POST, group=group)
+    if not form.is_valid():
+        return _GroupOutcome(form=form, ok=False)
+    try:
+        services.group_member_add(actor=request.user, group=group, unit=form.cleaned_data["unit"])
+    except ValidationError as e:
+        form.add_service_error(e)
+        return _GroupOutcome(form=form, ok=False)
+    return _GroupOutcome(
+        notice=_("已为%(g)s增加成员单位“%(u)s”。") % {"g": group.name, "u": form.cleaned_data["unit"]}
     )
-
-
-@login_required
-def roster_edit(request, year, month):
-    require(request.user, "roster.edit")
-    if not (1 <= month <= 12 and 2000 <= year <= 2100):
-        raise Http404(_("没有这个月份。"))
-    first = date(year, month, 1)
-    if request.method == "POST":
-        form = _roster_form(request, year, month, data=request.POST)
-        if form.is_valid():
-            try:
-                created, updated = services.roster_month_save(
-                    actor=request.user, year=year, month=month, rows=form.service_rows()
-                )
-            except ValidationError as e:
-                form.add_service_error(e)
-            else:
-                if created or updated:
-                    messages.success(
-                        request,
-                        _("已保存%(y)s年%(m)s月值班表：新建%(c)s个班次，修改%(u)s个班次。")
-                        % {"y": year, "m": month, "c": created, "u": updated},
-                    )
-                else:
-                    messages.info(request, _("值班表没有修改。"))
-                return redirect(reverse("orgchart:duty") + f"?month={year:04d}-{month:02d}")
-        copied = False
-    else:
-        copied = request.GET.get("copy") == "prev"
-        pattern = services.roster_copy_pattern(year=year, month=month) if copied else None
-        form = _roster_form(request, year, month, pattern=pattern)
-    prev_month = date(year - 1, 12, 1) if month == 1 else date(year, month - 1, 1)
-    next_month = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
-    return render(
-        request,
-        "orgchart/edit/roster.html",
-        {
-            "form": form,
-            "first": first,
-            "rows": form.rows(),
-            "copied": copied,
-            "today": timezone.localdate(),
-            "prev_month": prev_month,
-            "next_month": next_month,
-            "shift_times": _shift_times(),
-        },
-        status=INVALID if form.errors else 200,
-    )
-
-
-def _shift_times():
-    out = []
-    for kind, label in DutyShift.Kind.choices:
-        start, length = DutyShift.SHIFT_TIMES[kind]
-        end_hour = (start.hour + int(length.total_seconds() // 3600)) % 24
-        out.append(
-            {
-                "label": label,
-                "start": f"{start:%H:%M}",
-                "end": f"{end_hour:02d}:{start:%M}",
-                "next_day": start.hour + length.total_seconds() / 3600 >= 24,
-            }
-        )
-    return out
 
 
 # ------------------------------------------------------------------------------------------------
@@ -477,40 +391,14 @@ ACTIONS = {"create": gettext_lazy("新建"), "update": gettext_lazy("修改"), "
 
 @login_required
 def changes(request):
-    _edit(request)
+    require_edit(request)
     filters = ChangeFilterForm(request.GET)
     model = filters.cleaned_data.get("model") if filters.is_valid() else ""
     qs = OrgChange.objects.select_related("actor").order_by("-at", "-id")
     if model:
         qs = qs.filter(model=model)
     page = Paginator(qs, CHANGES_PER_PAGE).get_page(request.GET.get("page"))
-    entries = []
-    for c in page.object_list:
-        try:
-            m = apps.get_model(c.model)
-        except (LookupError, ValueError):
-            m = None
-        diff = [
-            (
-                _field_label(m, k),
-                _value(v[0] if isinstance(v, list) and len(v) == 2 else None),
-                _value(v[1] if isinstance(v, list) and len(v) == 2 else v),
-            )
-            for k, v in (c.changes or {}).items()
-        ]
-        entries.append(
-            {
-                "change": c,
-                "diff": diff[:DIFF_SHOWN],
-                "more": diff[DIFF_SHOWN:],
-                "model_name": m._meta.verbose_name if m else c.model,
-                "action": ACTIONS.get(c.action, c.action),
-                "actor": (c.actor.get_full_name() or c.actor.username) if c.actor else _("系统"),
-                "link": reverse("orgchart:person", args=[c.object_id])
-                if c.model == "orgchart.Person" and c.action != "delete" and c.object_id.isdigit()
-                else "",
-            }
-        )
+    entries = [_change_entry(c) for c in page.object_list]
     query = f"model={model}&" if model else ""
     return _page(
         request,
@@ -520,74 +408,28 @@ def changes(request):
     )
 
 
-# ------------------------------------------------------------------------------------------------
-# Service areas and the expert directory
-# ------------------------------------------------------------------------------------------------
-
-
-def _simple_edit(request, *, form_class, obj, save, title, back, intro=""):
-    """Add or edit one row with a ModelForm and an audited service; the same page for both."""
-    _edit(request)
-    form = form_class(request.POST if request.method == "POST" else None, instance=obj)
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = save(actor=request.user, obj=obj, data=form.cleaned_data)
-        except ValidationError as e:
-            form.add_service_error(e)
-        else:
-            messages.success(request, _("已保存“%(n)s”，已记入变更记录。") % {"n": saved})
-            return redirect(back)
-    return render(
-        request,
-        "orgchart/edit/simple_form.html",
-        {"form": form, "title": title, "back": back, "intro": intro, "obj": obj},
-        status=INVALID if form.errors else 200,
-    )
-
-
-@login_required
-def service_areas(request):
-    areas = ServiceArea.objects.prefetch_related("counties").order_by("-is_default", "name")
-    return render(
-        request,
-        "orgchart/edit/service_areas.html",
-        {"areas": areas, "can_edit": bool(can(request.user, "orgchart.edit"))},
-    )
-
-
-@login_required
-def service_area_edit(request, pk=None):
-    area = get_object_or_404(ServiceArea, pk=pk) if pk else None
-    return _simple_edit(
-        request,
-        form_class=ServiceAreaForm,
-        obj=area,
-        save=lambda actor, obj, data: services.service_area_save(actor=actor, area=obj, data=data),
-        title=_("编辑供热服务区域") if area else _("新增供热服务区域"),
-        back=reverse("orgchart:service_areas"),
-        intro=_("停热比例 = 停热面积 ÷ 事件所在服务区域的供热面积（§1.4、附件4(1)，解读）。"),
-    )
-
-
-@login_required
-def experts(request):
-    rows = Expert.objects.order_by("-active", "field", "name")
-    return render(
-        request,
-        "orgchart/edit/experts.html",
-        {"experts": rows, "can_edit": bool(can(request.user, "orgchart.edit"))},
-    )
-
-
-@login_required
-def expert_edit(request, pk=None):
-    expert = get_object_or_404(Expert, pk=pk) if pk else None
-    return _simple_edit(
-        request,
-        form_class=ExpertForm,
-        obj=expert,
-        save=lambda actor, obj, data: services.expert_save(actor=actor, expert=obj, data=data),
-        title=_("编辑专家") if expert else _("新增专家"),
-        back=reverse("orgchart:experts"),
-        intro=_("技术专家组：研判灾情，研究论证救援技术措施，为救援决策提出意见和建议（附件3）。"),
-    )
+def _change_entry(c):
+    """One change of the log as the page shows it: the diff with field names, the first few unfolded."""
+    try:
+        m = apps.get_model(c.model)
+    except (LookupError, ValueError):
+        m = None
+    diff = [
+        (
+            _field_label(m, k),
+            _value(v[0] if isinstance(v, list) and len(v) == 2 else None),
+            _value(v[1] if isinstance(v, list) and len(v) == 2 else v),
+        )
+        for k, v in (c.changes or {}).items()
+    ]
+    return {
+        "change": c,
+        "diff": diff[:DIFF_SHOWN],
+        "more": diff[DIFF_SHOWN:],
+        "model_name": m._meta.verbose_name if m else c.model,
+        "action": ACTIONS.get(c.action, c.action),
+        "actor": (c.actor.get_full_name() or c.actor.username) if c.actor else _("系统"),
+        "link": reverse("orgchart:person", args=[c.object_id])
+        if c.model == "orgchart.Person" and c.action != "delete" and c.object_id.isdigit()
+        else "",
+    }
