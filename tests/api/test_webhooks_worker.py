@@ -12,9 +12,9 @@ from api import webhooks
 from api.models import Delivery, Webhook
 from config.celery import app
 from orgchart.models import Unit
-from tests.command.test_reminders_worker import Worker
+from tests.support.api import COMPANY
+from tests.support.workers import Worker
 
-from .conftest import COMPANY
 from .receiver import Receiver
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]

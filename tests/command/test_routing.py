@@ -15,8 +15,7 @@ from command.routing import route
 from command.services import level_request_submit
 from incidents.models import Incident
 from orgchart.models import Absence
-
-from .conftest import REASON
+from tests.support.incidents import REASON
 
 # (kind, from level, to level) — every change the plan knows.
 CHANGES = (

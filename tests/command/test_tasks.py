@@ -17,8 +17,7 @@ from command.models import Assignment, LevelRequest, Notification, TaskFile
 from command.services import CommandError, level_request_act, level_request_submit
 from incidents.models import Incident, TimelineEvent
 from orgchart.models import Unit
-
-from .conftest import REASON
+from tests.support.incidents import REASON
 
 HX = {"HX-Request": "true"}
 PNG = bytes.fromhex(

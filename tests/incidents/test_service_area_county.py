@@ -15,8 +15,8 @@ from incidents.models import Incident
 from incidents.services import incident_report
 from orgchart.loader import load_plan
 from orgchart.models import County, ServiceArea
+from tests.support.incidents import report_data as service_data
 
-from .conftest import report_data as service_data
 from .test_forms import NEW, office, refused, report_data  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
