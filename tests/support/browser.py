@@ -24,7 +24,7 @@ CHROMIUM_ARGS = [
 ]
 
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
 # Viewports we look at: a phone, a desktop, the command hall's wall screen.

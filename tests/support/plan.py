@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 PLAN_DOC_NO = "运政办发〔2021〕68"
