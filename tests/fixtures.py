@@ -38,6 +38,7 @@ from incidents.models import PlanVersion
 from incidents.services import incident_report
 from orgchart.demo import DEMO_PASSWORD
 from orgchart.models import Person
+from tests.support import snapshot
 from tests.support.aftermath import GRADE_FIGURES
 from tests.support.browser import CHROMIUM_ARGS, SCREENSHOTS, SIZES, VIEWPORTS
 from tests.support.documents import build_full_incident
@@ -153,22 +154,28 @@ def demo_accounts(demo):
 # ---- data: the plan's org chart and the demo set, loaded once per test database ------------------
 # Loading takes seconds, so it happens once in django_db_setup; each `db` test rolls back on top of it.
 # Transactional tests (browser, real worker) run last and flush the database afterwards, so the `demo`
-# fixture reloads when it finds the tables empty.
+# fixture puts the data back when it finds the tables empty: from a copy taken right after loading
+# (tests/support/snapshot.py), not by loading again.
+
+_LOADED = {}
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-
     with django_db_blocker.unblock():
         call_command("load_plan", demo=True, verbosity=0)
+        _LOADED["copies"] = snapshot.take()
+    snapshot.fast_flush()
 
 
 @pytest.fixture
 def demo(db):
     """The plan's org chart plus the demo set (the demo accounts attached to their posts)."""
-
     if not Person.objects.filter(user__username="director").exists():
-        call_command("load_plan", demo=True, verbosity=0)
+        if "copies" in _LOADED:
+            snapshot.restore(_LOADED["copies"])
+        else:  # a database kept from an earlier run (--reuse-db … without django_db_setup's copy)
+            call_command("load_plan", demo=True, verbosity=0)
     PlanVersion.ensure_2021()  # a flushed database (after transactional tests) loses the migration's row
 
 
