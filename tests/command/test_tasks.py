@@ -26,13 +26,6 @@ PNG = bytes.fromhex(
 )
 
 
-@pytest.fixture
-def at_two(incident_in, django_capture_on_commit_callbacks, settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    with django_capture_on_commit_callbacks(execute=True):
-        return incident_in("responding", level=2)
-
-
 def unit_task(incident, code):
     return Assignment.objects.get(incident=incident, unit__code=code, kind="assignment")
 

@@ -14,12 +14,6 @@ from tests.support.forms import NEW, VALIDATE, at, refused, report_data
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def office(client, demo, user_of):
-    client.force_login(user_of("office"))
-    return client
-
-
 # ---- a valid report ------------------------------------------------------------------------------
 
 
