@@ -44,10 +44,16 @@ fi
 [ -x "$CHROMIUM_PATH" ] || die "找不到 Chromium（浏览器测试需要）。安装：sudo apt-get install chromium fonts-noto-cjk
        Chromium is missing (browser tests need it): apt-get install chromium fonts-noto-cjk, or set CHROMIUM_PATH."
 
-say "运行测试 / running the suite (PostgreSQL: $DATABASE_URL, Redis: $REDIS_URL) …"
+# Two processes by default (pytest-xdist; TEST_WORKERS=0 runs in this one process): each has its own test
+# database (test_<name>_gw0, _gw1) and its own Redis database, REDIS_URL's number plus its index
+# (tests/_env.py), so with REDIS_URL …/0 the suite uses Redis databases 0 and 1.
+workers=${TEST_WORKERS:-2}
+xdist=()
+[ "$workers" != 0 ] && xdist=(-n "$workers" --dist worksteal)
+say "运行测试 / running the suite (PostgreSQL: $DATABASE_URL, Redis: $REDIS_URL, workers: $workers) …"
 start=$(date +%s)
 set +e
-python -m pytest "$@"
+python -m pytest "${xdist[@]}" "$@"
 rc=$?
 set -e
 say "用时 / took $(( $(date +%s) - start )) s"

@@ -23,9 +23,8 @@ from incidents.archive import ArchivedError, allow_archive_write
 from incidents.lifecycle import TransitionError
 from incidents.models import FirstMeasure, FollowUpReport, Incident, TimelineEvent, UpwardReport
 from orgchart.models import Unit
-from tests.incidents.test_views import follow_up_data
-
-from .conftest import close_items, full_raw, submit_record, tomorrow
+from tests.support.aftermath import GRADE_FIGURES, close_items, full_raw, submit_record, tomorrow
+from tests.support.incidents import follow_up_data
 
 pytestmark = pytest.mark.django_db
 
@@ -170,7 +169,6 @@ def test_a_returned_task_blocks_too(in_aftermath, fresh):
 @pytest.mark.parametrize("state", ["handled_without_response", "dismissed"])
 @pytest.mark.parametrize("grade", [None, "general"])
 def test_without_a_response_the_reason_alone_suffices(state, grade, incident_in, fresh):
-    from .conftest import GRADE_FIGURES
 
     incident = incident_in(state, **GRADE_FIGURES[grade])
     assert lifecycle.archive_blockers(incident) == []

@@ -17,7 +17,7 @@ from command.models import ActivatedGroup, Assignment, Notification, Reminder, T
 from command.reminders import delivery, planner
 from incidents.models import Incident, TimelineEvent
 from orgchart.models import County, Unit
-from tests.aftermath.conftest import close_items, submit_record, unit_user
+from tests.support.aftermath import close_items, submit_record, unit_user
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from aftermath import services
 from aftermath.models import Measure, Revision
 from incidents import lifecycle
 from incidents.models import TimelineEvent
-from tests.aftermath.conftest import close_items, submit_record, tomorrow
+from tests.support.aftermath import close_items, submit_record, tomorrow
 
 pytestmark = pytest.mark.django_db
 

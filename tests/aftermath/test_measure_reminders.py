@@ -11,7 +11,7 @@ from aftermath import services
 from command.models import Notification, Reminder
 from command.reminders import delivery, planner
 from incidents.models import TimelineEvent
-from tests.aftermath.conftest import close_items, submit_record, tomorrow
+from tests.support.aftermath import close_items, submit_record, tomorrow
 
 pytestmark = pytest.mark.django_db
 LIAISON = "demo-gov-yanhu-liaison"  # 盐湖区人民政府's liaison (the demo set)

@@ -12,8 +12,7 @@ from aftermath.models import Measure
 from command.common import CommandError
 from incidents.models import TimelineEvent
 from orgchart.models import Unit, UnitKind
-
-from .conftest import tomorrow
+from tests.support.aftermath import tomorrow
 
 pytestmark = pytest.mark.django_db
 

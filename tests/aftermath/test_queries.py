@@ -6,8 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from aftermath import services
-
-from .conftest import close_items, submit_record, tomorrow
+from tests.support.aftermath import close_items, submit_record, tomorrow
 
 pytestmark = pytest.mark.django_db
 

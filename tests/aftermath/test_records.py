@@ -14,8 +14,7 @@ from aftermath import plan, services
 from aftermath.models import Record, RecordLocked, Revision
 from command.common import CommandError
 from incidents.models import TimelineEvent
-
-from .conftest import full_raw
+from tests.support.aftermath import full_raw
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,7 @@ from incidents import lifecycle
 from incidents import services as incident_services
 from incidents.lifecycle import TransitionError
 from incidents.models import TimelineEvent
-
-from .conftest import close_items, full_raw, submit_record
+from tests.support.aftermath import close_items, full_raw, submit_record
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,7 @@ from aftermath import plan
 from aftermath.models import Record, Revision
 from command.models import Assignment
 from incidents.models import Incident, TimelineEvent
-
-from .conftest import full_raw
+from tests.support.aftermath import full_raw
 
 pytestmark = pytest.mark.django_db
 

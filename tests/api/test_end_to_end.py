@@ -6,8 +6,7 @@ from command.assignments import services as tasking
 from command.models import Assignment
 from incidents.models import Incident, TimelineEvent
 from orgchart.models import County, Unit
-
-from .conftest import COMPANY, report_body
+from tests.support.api import COMPANY, report_body
 
 
 def test_a_company_reports_follows_up_and_does_its_task(

@@ -3,8 +3,7 @@ key with a different body is refused; keys are per token."""
 
 from incidents.models import FollowUpReport, Incident
 from orgchart.models import County
-
-from .conftest import COMPANY, report_body
+from tests.support.api import COMPANY, report_body
 
 
 def test_a_retried_report_returns_the_first_result(api):

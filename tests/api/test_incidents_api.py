@@ -7,8 +7,7 @@ from django.utils import timezone
 
 from incidents.models import Incident
 from orgchart.models import County, Unit
-
-from .conftest import COMPANY, report_body
+from tests.support.api import COMPANY, report_body
 
 
 def _errors(r):

@@ -11,8 +11,7 @@ from api.models import ApiToken, Delivery, Webhook
 from api.services import token_revoke
 from command.assignments import services as tasking
 from orgchart.models import County, Unit
-
-from .conftest import ALL_SCOPES, COMPANY, report_body
+from tests.support.api import ALL_SCOPES, COMPANY, report_body
 
 ENDPOINTS = [
     ("get", "/api/v1/incidents/", "incidents:read", None),

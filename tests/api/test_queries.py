@@ -6,8 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from api.models import Delivery, Webhook
 from command.assignments import services as tasking
 from orgchart.models import Unit
-
-from .conftest import COMPANY
+from tests.support.api import COMPANY
 
 
 def urls(hook):

@@ -11,8 +11,7 @@ from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from config.wsgi import application
-
-from .conftest import COMPANY
+from tests.support.api import COMPANY
 
 MAX_EXAMPLES = 6
 

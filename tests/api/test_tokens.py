@@ -6,8 +6,7 @@ import re
 
 from api.models import ApiToken
 from orgchart.models import OrgChange, Unit
-
-from .conftest import COMPANY
+from tests.support.api import COMPANY
 
 
 def test_the_office_issues_a_token_shown_once_and_revokes_it(as_user):

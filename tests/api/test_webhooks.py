@@ -13,8 +13,8 @@ from api.models import Delivery, Webhook
 from command.assignments import services as tasking
 from command.models import Reminder
 from orgchart.models import Unit
+from tests.support.api import COMPANY
 
-from .conftest import COMPANY
 from .receiver import Receiver
 
 

@@ -3,7 +3,6 @@ retried by the worker after the backoff, then delivered — the same delivery id
 
 import hashlib
 import hmac
-import time
 
 import pytest
 from django.db import transaction
@@ -12,21 +11,12 @@ from api import webhooks
 from api.models import Delivery, Webhook
 from config.celery import app
 from orgchart.models import Unit
-from tests.command.test_reminders_worker import Worker
+from tests.support.api import COMPANY
+from tests.support.workers import Worker, wait_for
 
-from .conftest import COMPANY
 from .receiver import Receiver
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
-
-
-def wait_for(predicate, timeout, what, log):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}\n--- worker log ---\n{log.read_text()[-4000:]}")
 
 
 def test_the_worker_retries_with_backoff_then_delivers(demo, user_of, tmp_path, monkeypatch):

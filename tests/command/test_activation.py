@@ -21,8 +21,7 @@ from command.response.activation import group_unit_add, groups_activate, respons
 from incidents.models import TimelineEvent
 from orgchart.models import County, Unit
 from orgchart.plan_2021 import GROUP_BY_CODE, UNIT_BY_CODE
-
-from .conftest import REASON
+from tests.support.incidents import REASON
 
 ROWS = (LevelSetup, OnsiteHQ, OnsiteMember, ActivatedGroup, Assignment, ChecklistItem, CallDown)
 

@@ -11,14 +11,12 @@ Screenshots at phone and desktop size land in var/screenshots/.
 """
 
 import re
-from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.incidents.conftest import ensure_plan_version, report_data
+from tests.support.browser import activate_level_2, assessing_incident, shoot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,45 +31,6 @@ GROUP_CODES = (
     "aftermath",
 )
 COMMANDER_NAME = "张振华（演示）"
-
-
-def shoot(screenshot, page, name):
-    page.evaluate("window.scrollTo(0, 0)")  # sticky panels at their place in a full-page picture
-    return screenshot(page, name)
-
-
-def assessing_incident(user_of, title="测试：供热主管网破裂"):
-    """An incident under assessment whose 附件4 recommendation is a firm Ⅱ: 20,000,000 m² of the default
-    service area's 32,000,000 m² (62.5%) without heat for 30 hours."""
-    from incidents.services import incident_report
-
-    ensure_plan_version()
-    now = timezone.now()
-    office = user_of("office")
-    incident = incident_report(
-        actor=office,
-        data=report_data(
-            title=title,
-            occurred_at=now - timedelta(hours=30),
-            reported_at=now - timedelta(hours=30),
-            outage_started_at=now - timedelta(hours=30),
-            affected_area_m2=Decimal("20000000"),
-        ),
-    )
-    incident.start_assessment(office)
-    rec = incident.recommendation()
-    assert rec.level == 2 and rec.firm, rec
-    return incident
-
-
-def activate_level_2(user_of, incident):
-    """The commander decides Ⅱ directly (he holds the decision); the setup runs on commit."""
-    from command.approvals.services import level_request_submit
-    from command.models import LevelSetup
-
-    request = level_request_submit(incident_id=incident.pk, actor=user_of("commander"), to_level=2)
-    assert LevelSetup.objects.filter(incident=incident, level=2).exists()
-    return request
 
 
 def test_clerk_director_commander_activate_level_2(live_server, new_page, login, demo, screenshot, user_of):

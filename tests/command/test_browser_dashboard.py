@@ -14,20 +14,17 @@ Screenshots at desktop 1440×900, phone 390×844 and wall 1920×1080 land in var
 
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.conftest import SCREENSHOTS
+from tests.support.browser import SCREENSHOTS, axe_violations, describe
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ROLES = ("office", "director", "commander", "general")
 PANELS = ("panel-waiting", "panel-totals", "panel-incidents", "panel-map", "panel-tasks", "panel-events")
-AXE = Path(settings.BASE_DIR) / "static" / "vendor" / "axe-core-4.14.1" / "axe.min.js"
 LEVEL_COLORS = {1: "#d0021b", 2: "#f28705", 3: "#f2c200", 4: "#1d6fd1"}  # app.css --level-1…4
 COUNTY_COUNT = 13  # the 13 counties and districts of 运城 (运城开发区 is drawn within 盐湖区)
 
@@ -255,30 +252,6 @@ def test_overview_map_and_wall_for_each_role(
 
 
 # ---- accessibility: axe-core on the main pages ------------------------------------------------------
-
-
-# Moderate rules that still fail the check on the main pages: a skipped heading level confuses the
-# screen-reader user who moves by headings.
-ALSO_FAIL = {"heading-order"}
-
-
-def axe_violations(page):
-    """Runs the vendored axe-core on the page; returns the serious and critical violations and those of
-    the rules in ALSO_FAIL."""
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [v for v in result["violations"] if v["impact"] in ("serious", "critical") or v["id"] in ALSO_FAIL]
-
-
-def describe(url, violations):
-    lines = []
-    for v in violations:
-        targets = [n["target"] for n in v["nodes"][:3]]
-        summary = v["nodes"][0].get("failureSummary", "").replace("\n", " ")[:300] if v["nodes"] else ""
-        lines.append(
-            f"{url}: {v['id']} ({v['impact']}, {len(v['nodes'])} nodes) {v['help']} — {targets} — {summary}"
-        )
-    return lines
 
 
 def test_no_serious_accessibility_violations(

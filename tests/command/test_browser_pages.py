@@ -7,7 +7,7 @@ plain pages."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.command.test_browser_tasks import activated_incident
+from tests.support.browser import activated_incident
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

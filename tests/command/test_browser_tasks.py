@@ -17,7 +17,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.command.test_browser import activate_level_2, assessing_incident, shoot
+from tests.support.browser import activated_incident, shoot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,18 +26,6 @@ POLICE_UNIT = "public_security"  # 市公安局, the demo liaison `police`
 PNG_1x1 = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg=="
 )
-
-
-def activated_incident(user_of, title="测试：供热主管网破裂"):
-    """An incident at Ⅱ级响应 with its assignments (one per activated group and per unit concerned)."""
-    from command.models import Assignment
-
-    incident = assessing_incident(user_of, title=title)
-    activate_level_2(user_of, incident)
-    incident.refresh_from_db()
-    assert (incident.state, incident.level) == ("responding", 2)
-    assert Assignment.objects.filter(incident=incident, kind="assignment").exists()
-    return incident
 
 
 def task_rows(page):

@@ -13,112 +13,28 @@ and, after the kill, repeatedly (as beat does every few seconds) — or, in the 
 new worker, which schedules the ETA dispatches again when it starts (``worker_ready``).
 """
 
-import os
-import signal
-import subprocess
 import time
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from command.models import CallDown, Delivery, Heartbeat, Notification, Reminder
 from command.reminders import kinds, planner, schedule
 from command.tasks import heartbeat, reminders_dispatch, reminders_sweep
 from config.celery import app
+from tests.support.workers import Worker, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
-
-
-def _test_database_url():
-    s = connection.settings_dict
-    auth = quote(s["USER"] or "", safe="")
-    if s.get("PASSWORD"):
-        auth += ":" + quote(s["PASSWORD"], safe="")
-    host = s.get("HOST") or "127.0.0.1"
-    port = f":{s['PORT']}" if s.get("PORT") else ""
-    return f"postgres://{auth + '@' if auth else ''}{host}{port}/{s['NAME']}"
-
-
-def _wait(predicate, timeout, what, log=None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    tail = log.read_text()[-4000:] if log and log.exists() else ""
-    pytest.fail(f"timed out after {timeout}s waiting for {what}\n--- worker log ---\n{tail}")
-
-
-class Worker:
-    """One `celery -A config worker` process (its own session, so it and any child die together)."""
-
-    def __init__(self, tmp_path, name):
-        self.log = tmp_path / f"{name}.log"
-        env = dict(os.environ, DATABASE_URL=_test_database_url(), PYTHONUNBUFFERED="1")
-        # Same broker as this process: settings build CELERY_BROKER_URL from REDIS_URL, which is copied.
-        assert env["REDIS_URL"] == app.conf.broker_url
-        self._out = open(self.log, "w")
-        self.proc = subprocess.Popen(
-            [
-                str(ROOT / ".venv/bin/celery"),
-                "-A",
-                "config",
-                "worker",
-                "--pool=solo",
-                "--concurrency=1",
-                "-Q",
-                app.conf.task_default_queue,
-                "--without-gossip",
-                "--without-mingle",
-                "--loglevel=INFO",
-                "-n",
-                f"{name}-{os.getpid()}@%h",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=self._out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def wait_ready(self, timeout=30):
-        """The worker_ready signal sends a heartbeat task; once it has run, the worker is consuming."""
-        before = Heartbeat.objects.filter(source="worker_ready").values_list("count", flat=True).first() or 0
-
-        def ready():
-            assert self.proc.poll() is None, self.log.read_text()[-4000:]
-            now = Heartbeat.objects.filter(source="worker_ready").values_list("count", flat=True).first()
-            return (now or 0) > before
-
-        _wait(ready, timeout, "the worker to be ready", self.log)
-
-    def kill(self):
-        """SIGKILL: no warm shutdown, its reserved (ETA) messages stay unacknowledged in Redis."""
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)  # warm shutdown
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
-        self._out.close()
 
 
 def _drain(marker, log=None, timeout=20):
     """Enqueue a heartbeat behind whatever is queued and wait for it: a solo worker with prefetch 1
     takes messages in order, so once it has run, every sweep enqueued before it has run too."""
     heartbeat.apply_async(kwargs={"source": marker})
-    _wait(lambda: Heartbeat.objects.filter(source=marker).exists(), timeout, "the queue to drain", log)
+    wait_for(lambda: Heartbeat.objects.filter(source=marker).exists(), timeout, "the queue to drain", log)
 
 
 def _calldown_reminders(incident, count, first_in, spacing):
@@ -192,7 +108,7 @@ def test_a_due_reminder_arrives_in_app_exactly_once(demo, incident_in, tmp_path)
         assert any(timedelta(0) <= eta - reminder.due_at < timedelta(seconds=1) for eta in soon)  # bucketed
         reminders_dispatch.apply_async(eta=soon[0], expires=soon[0] + timedelta(minutes=5))
 
-        _wait(
+        wait_for(
             lambda: Delivery.objects.filter(reminder=reminder, channel="in_app").exists(),
             25,
             "the in-app delivery",
@@ -234,7 +150,7 @@ def test_a_worker_killed_mid_way_loses_and_duplicates_nothing(demo, incident_in,
         def delivered():
             return Delivery.objects.filter(reminder_id__in=ids, channel="in_app").count()
 
-        _wait(lambda: delivered() >= 1, 20, "the first in-app delivery", workers[0].log)
+        wait_for(lambda: delivered() >= 1, 20, "the first in-app delivery", workers[0].log)
         workers[0].kill()  # holding the later ETA sweeps, unacknowledged
         at_kill = delivered()
         assert 1 <= at_kill < len(ids), "the kill should come mid-way"
@@ -283,12 +199,12 @@ def test_a_new_worker_schedules_again_what_the_killed_one_held(demo, incident_in
         def delivered():
             return Delivery.objects.filter(reminder_id__in=ids, channel="in_app").count()
 
-        _wait(lambda: delivered() >= 1, 20, "the first in-app delivery", workers[0].log)
+        wait_for(lambda: delivered() >= 1, 20, "the first in-app delivery", workers[0].log)
         workers[0].kill()
         assert delivered() < len(ids), "the kill should come before the later reminders are due"
         workers.append(Worker(tmp_path, "reminders-c2"))
         workers[1].wait_ready()
-        _wait(
+        wait_for(
             lambda: delivered() == len(ids), 40, "the rest, from the rescheduled dispatches", workers[1].log
         )
         assert "reminders_reschedule" in workers[1].log.read_text()

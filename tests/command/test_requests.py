@@ -27,8 +27,7 @@ from command.models import (
     OnsiteHQ,
 )
 from incidents.models import Incident, TimelineEvent
-
-from .conftest import REASON
+from tests.support.incidents import REASON
 
 
 def _reload(obj):

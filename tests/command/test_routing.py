@@ -15,8 +15,7 @@ from command.approvals.services import level_request_submit
 from command.models import LevelRequest
 from incidents.models import Incident
 from orgchart.models import Absence
-
-from .conftest import REASON
+from tests.support.incidents import REASON
 
 # (kind, from level, to level) — every change the plan knows.
 CHANGES = (

@@ -15,8 +15,6 @@ from command.assignments.selectors import TASK_ROWS
 from command.models import Assignment
 from orgchart.models import Unit, WorkingGroup
 
-from .test_tasks import at_two  # noqa: F401  (the fixture)
-
 pytestmark = pytest.mark.django_db
 HX = {"HX-Request": "true"}
 
@@ -68,7 +66,7 @@ def section_rows(client, incident, key):
     return ids
 
 
-def test_the_board_lists_each_task_once_and_counts_in_sql(as_user, at_two):  # noqa: F811
+def test_the_board_lists_each_task_once_and_counts_in_sql(as_user, at_two):
     police = Unit.objects.get(code="public_security")
     rescue = WorkingGroup.objects.get(code="rescue")
     add_tasks(at_two, 3, group=rescue, unit=police)  # a group's task for a unit: once, under the group
@@ -94,7 +92,7 @@ def test_the_board_lists_each_task_once_and_counts_in_sql(as_user, at_two):  # n
     assert section_rows(client, at_two, f"u{police.pk}")[:2] == sorted(overdue.values_list("pk", flat=True))
 
 
-def test_a_long_section_pages_and_works_without_javascript(as_user, at_two):  # noqa: F811
+def test_a_long_section_pages_and_works_without_javascript(as_user, at_two):
     police = Unit.objects.get(code="public_security")
     add_tasks(at_two, 2 * TASK_ROWS + 7, unit=police)
     client = as_user("office")
@@ -114,7 +112,7 @@ def test_a_long_section_pages_and_works_without_javascript(as_user, at_two):  # 
     )
 
 
-def test_a_unit_sees_only_its_own_sections(as_user, at_two):  # noqa: F811
+def test_a_unit_sees_only_its_own_sections(as_user, at_two):
     page = as_user("police").get(f"/command/incidents/{at_two.pk}/tasks/").content.decode()
     assert (
         'data-testid="board-unit-public_security"' in page and 'data-testid="board-unit-health"' not in page
@@ -126,7 +124,7 @@ def test_a_unit_sees_only_its_own_sections(as_user, at_two):  # noqa: F811
     assert part.status_code == 200 and task_ids(part.content) == []
 
 
-def test_my_tasks_shows_a_page_and_more_loads_the_rest(as_user, at_two):  # noqa: F811
+def test_my_tasks_shows_a_page_and_more_loads_the_rest(as_user, at_two):
     police = Unit.objects.get(code="public_security")
     add_tasks(at_two, TASK_ROWS + 5, unit=police)  # and its assignment: TASK_ROWS + 6
     client = as_user("police")
@@ -142,7 +140,7 @@ def test_my_tasks_shows_a_page_and_more_loads_the_rest(as_user, at_two):  # noqa
 
 
 @pytest.mark.parametrize("role", ["office", "police"])
-def test_task_pages_cost_the_same_queries_at_10_and_300_tasks(as_user, at_two, role):  # noqa: F811
+def test_task_pages_cost_the_same_queries_at_10_and_300_tasks(as_user, at_two, role):
     police = Unit.objects.get(code="public_security")
     rescue = WorkingGroup.objects.get(code="rescue")
     client = as_user(role)
@@ -166,7 +164,7 @@ def test_task_pages_cost_the_same_queries_at_10_and_300_tasks(as_user, at_two, r
     assert all(a <= b for a, b in zip(after, before, strict=True)), (before, after)
 
 
-def test_forms_with_long_lists_load_when_opened(as_user, at_two):  # noqa: F811
+def test_forms_with_long_lists_load_when_opened(as_user, at_two):
     """下达任务 (board), 到岗通知 and 增加成员单位 (command page): the page carries the closed form only; htmx
     loads it when opened; without JavaScript "?form=" opens the page with the form in place."""
     board = f"/command/incidents/{at_two.pk}/tasks/"

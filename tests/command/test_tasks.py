@@ -19,21 +19,13 @@ from command.common import CommandError
 from command.models import Assignment, LevelRequest, Notification, TaskFile
 from incidents.models import Incident, TimelineEvent
 from orgchart.models import Unit
-
-from .conftest import REASON
+from tests.support.incidents import REASON
 
 HX = {"HX-Request": "true"}
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c63f8ffff3f0005fe02fe0def46b80000000049454e44ae426082"
 )
-
-
-@pytest.fixture
-def at_two(incident_in, django_capture_on_commit_callbacks, settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    with django_capture_on_commit_callbacks(execute=True):
-        return incident_in("responding", level=2)
 
 
 def unit_task(incident, code):

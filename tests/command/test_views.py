@@ -13,6 +13,7 @@ from command.approvals.services import level_request_act, level_request_submit
 from command.models import CallDown, ChecklistItem, Instruction, LevelRequest
 from command.response.services import instruction_add
 from incidents.models import Incident
+from tests.support.incidents import assign_unit
 
 HX = {"HX-Request": "true"}
 
@@ -54,7 +55,6 @@ def test_refusals_are_messages_that_change_nothing(as_user, firm_two):
     resp = as_user("police").post(f"/command/incidents/{incident.pk}/requests/", {"level": "2"}, follow=True)
     # a unit not on the incident does not learn of it (issue 16, finding 7)
     assert resp.status_code == 404 and not LevelRequest.objects.exists()
-    from tests.incidents.test_visibility import assign_unit
 
     assign_unit(incident, "public_security")
     resp = as_user("police").post(f"/command/incidents/{incident.pk}/requests/", {"level": "2"}, follow=True)

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import walk_demo_to_archive
+from tests.support.documents import walk_demo_to_archive
 
 pytestmark = [
     pytest.mark.browser,

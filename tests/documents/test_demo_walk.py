@@ -6,7 +6,8 @@ a person to look at (pypdfium2, a dev dependency), next to the PDF and the DOCX 
 
 import pytest
 
-from .conftest import (
+from tests.support.browser import SCREENSHOTS
+from tests.support.documents import (
     assert_in_order,
     docx_chronicle,
     page_timeline,
@@ -55,7 +56,6 @@ def test_the_demo_incident_walked_to_the_archive_yields_its_investigation_report
         import pypdfium2
     except ImportError:  # the PNGs are for a person to look at; the checks above stand without them
         return
-    from tests.conftest import SCREENSHOTS
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for suffix, data in (("pdf", pdf), ("docx", docx)):

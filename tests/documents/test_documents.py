@@ -13,8 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from documents import builders, numbers, render
-
-from .conftest import (
+from tests.support.documents import (
     INSTRUCTION,
     INVESTIGATION,
     MEASURE,

@@ -5,8 +5,7 @@ shown to the office at /documents/downloads/ and in the admin; nobody else reads
 import pytest
 
 from documents.models import DownloadRecord
-
-from .conftest import download
+from tests.support.documents import download
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import pdf_text, squash
+from tests.support.documents import pdf_text, squash
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow

@@ -17,8 +17,7 @@ from django.utils import timezone
 from documents import render, stored
 from documents.models import StoredDocument
 from documents.tasks import render_document
-
-from .conftest import download, pdf_pages, pdf_text, run_queued_renders, squash
+from tests.support.documents import download, pdf_pages, pdf_text, run_queued_renders, squash
 
 pytestmark = [pytest.mark.django_db]
 

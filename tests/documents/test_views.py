@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from .conftest import docx_text, download, pdf_text, run_queued_renders, squash
+from tests.support.documents import docx_text, download, pdf_text, run_queued_renders, squash
+from tests.support.incidents import assign_unit
 
 pytestmark = [pytest.mark.django_db]
 
@@ -68,7 +69,6 @@ def test_a_member_unit_downloads_the_reports_but_not_the_notices(client, people,
     client.force_login(people.police)
     # not on the incident: nothing, not even that it exists (issue 16, finding 7)
     assert client.get(f"/documents/incidents/{incident.pk}/first-report/pdf/").status_code == 404
-    from tests.incidents.test_visibility import assign_unit
 
     assign_unit(incident, "public_security")
     assert download(client, f"/documents/incidents/{incident.pk}/first-report/pdf/").status_code == 200

@@ -6,8 +6,8 @@ status partial swaps in the link, and the download streams the finished PDF."""
 import pytest
 
 from documents.models import StoredDocument
-
-from .conftest import pdf_text, squash, wait_for
+from tests.support.documents import pdf_text, squash
+from tests.support.workers import wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 

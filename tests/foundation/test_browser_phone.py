@@ -9,16 +9,6 @@ reused for all its pages. Screenshots of the director's pages land in var/screen
 
 import pytest
 
-from tests.aftermath.conftest import (  # noqa: F401  (fixtures, requested by name)
-    authorised,
-    in_aftermath,
-    incident_in,
-    make_incident,
-    people,
-    settle_aftermath,
-    walk,
-)
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 360, "height": 740}
@@ -116,7 +106,7 @@ def too_wide(page):
 
 
 @pytest.mark.parametrize("role", ["director", "police"])
-def test_every_page_fits_a_360_px_phone(role, live_server, browser, login, demo, screenshot, in_aftermath):  # noqa: F811
+def test_every_page_fits_a_360_px_phone(role, live_server, browser, login, demo, screenshot, in_aftermath):
     pages = sample_pages(
         in_aftermath("general", level=4, title="测试：永济市换热站爆管一名工人死亡，响应已结束")
     )

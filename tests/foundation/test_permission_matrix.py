@@ -19,6 +19,8 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from tests.support.incidents import assign_unit
+
 pytestmark = pytest.mark.django_db
 
 ROLES = ("anonymous", "office", "director", "commander", "general", "police", "county")
@@ -295,7 +297,6 @@ READ_ON_INCIDENT = (
 def test_member_units_read_the_incidents_they_are_on(demo, user_of):
     """police on an incident with a 市公安局 assignment, county on the 永济 one: O where the matrix (the
     盐湖区 incident, not theirs) says N."""
-    from tests.incidents.test_visibility import assign_unit
 
     objects = _sample_objects(user_of)
     routes = dict((name, route) for route, name in url_patterns())

@@ -12,8 +12,8 @@ from django.db import connection, transaction
 from incidents import services
 from incidents.models import Incident
 from orgchart.models import CompanyType, Unit, UnitKind
-from tests.incidents.conftest import ensure_plan_version, report_data
-from tests.incidents.test_forms import report_data as form_data
+from tests.support.forms import report_data as form_data
+from tests.support.incidents import ensure_plan_version, report_data
 
 NEW = "/incidents/new/"
 

@@ -16,9 +16,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from incidents.models import YUNCHENG_BOUNDS, Incident
-from tests.command.test_browser_dashboard import axe_violations, describe
-from tests.conftest import SCREENSHOTS
-from tests.incidents.conftest import ensure_plan_version
+from tests.support.browser import SCREENSHOTS, axe_violations, describe
+from tests.support.incidents import ensure_plan_version
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

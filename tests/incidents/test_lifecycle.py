@@ -16,7 +16,7 @@ from incidents.choices import State
 from incidents.lifecycle import MOVES, TransitionError
 from incidents.models import FollowUpReport, Incident, TimelineEvent
 from orgchart.models import Absence
-from tests.incidents.conftest import settle_aftermath
+from tests.support.incidents import settle_aftermath
 
 pytestmark = pytest.mark.django_db
 

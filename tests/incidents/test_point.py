@@ -13,7 +13,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from incidents.models import Incident
-from tests.incidents.test_forms import NEW, VALIDATE, refused, report_data
+from tests.support.forms import NEW, VALIDATE, refused, report_data
 
 pytestmark = pytest.mark.django_db
 

@@ -15,9 +15,8 @@ from incidents.models import Incident
 from incidents.services import incident_report
 from orgchart.loader import load_plan
 from orgchart.models import County, ServiceArea
-
-from .conftest import report_data as service_data
-from .test_forms import NEW, office, refused, report_data  # noqa: F401  (fixture)
+from tests.support.forms import NEW, refused, report_data
+from tests.support.incidents import report_data as service_data
 
 pytestmark = pytest.mark.django_db
 
@@ -64,12 +63,12 @@ def test_the_form_lists_each_areas_counties(demo):
     assert "解读" in str(form.fields["service_area"].help_text)
 
 
-def test_a_yongji_incident_against_the_built_up_area_is_refused(office):  # noqa: F811
+def test_a_yongji_incident_against_the_built_up_area_is_refused(office):
     data = report_data(county=County.objects.get(code="yongji").pk, affected_area_m2="1500000")
     refused(office, data, "service_area", "不包括永济市", "可选：永济市供热管网", "附件4(1)，解读")
 
 
-def test_a_yongji_incident_against_its_own_network(office):  # noqa: F811
+def test_a_yongji_incident_against_its_own_network(office):
     area = ServiceArea.objects.get(code="county-yongji")
     data = report_data(
         county=County.objects.get(code="yongji").pk, service_area=area.pk, affected_area_m2="1500000"

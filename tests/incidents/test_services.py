@@ -19,8 +19,7 @@ from incidents.services import (
 )
 from orgchart.models import Unit
 from orgchart.permissions import RULES
-
-from .conftest import ensure_plan_version, report_data
+from tests.support.incidents import ensure_plan_version, report_data
 
 pytestmark = pytest.mark.django_db
 

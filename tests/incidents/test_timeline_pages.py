@@ -13,7 +13,8 @@ from lxml import html
 
 from incidents.models import TimelineEvent
 from incidents.selectors import TIMELINE_PAGE
-from tests.incidents.test_views import make_incident
+from tests.support.incidents import assign_unit
+from tests.support.incidents import report_incident as make_incident
 
 pytestmark = pytest.mark.django_db
 
@@ -140,8 +141,6 @@ def test_queries_do_not_grow_with_the_timeline(as_user, user_of, role):
     incident = make_incident(office, outage_started_at=timezone.now() - timedelta(hours=5))
     add_events(incident, office, 60)
     if role == "police":  # its unit on the incident (issue 16, finding 7)
-        from tests.incidents.test_visibility import assign_unit
-
         assign_unit(incident, "public_security")
     client = as_user(role)
     url = f"/incidents/{incident.pk}/"

@@ -12,32 +12,20 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from incidents import services
-from incidents.models import FirstMeasure, Incident, PlanVersion, TimelineEvent, UpwardReport
+from incidents.models import FirstMeasure, Incident, TimelineEvent, UpwardReport
 from orgchart.models import County, ServiceArea
-from tests.incidents.conftest import settle_aftermath
-from tests.incidents.test_visibility import assign_unit
+from tests.support.incidents import (
+    assign_unit,
+    ensure_plan_version,
+    follow_up_data,
+    report_data,
+    settle_aftermath,
+)
+from tests.support.incidents import report_incident as make_incident
 
 pytestmark = pytest.mark.django_db
 
 ROLES = ["office", "director", "commander", "general", "police"]
-
-
-def make_incident(actor, title="热力站爆管", **kw):
-    now = timezone.now()
-    values = {
-        "title": title,
-        "category": "heat_source_pipeline",
-        "facility": "heat_station",
-        "service_area": ServiceArea.objects.get(is_default=True),
-        "county": County.objects.get(name="盐湖区"),
-        "occurred_at": now - timedelta(hours=2),
-        "reported_at": now - timedelta(hours=1),
-        "description": "热力站一次网爆管。",
-        "plan_version": PlanVersion.current(),
-        "created_by": actor,
-    }
-    values.update(kw)
-    return Incident.objects.create(**values)
 
 
 def set_state(incident, state, level=None, **extra):
@@ -474,30 +462,6 @@ def test_unknown_move_is_404(as_user, user_of):
 # ---- follow-ups and the reporting log ----------------------------------------------------------------
 
 
-def follow_up_data(incident, **over):
-    def t(v):
-        return f"{timezone.localtime(v):%Y-%m-%dT%H:%M}" if v else ""
-
-    data = {
-        "note": "",
-        "outage_started_at": t(incident.outage_started_at),
-        "estimated_restoration_at": t(incident.estimated_restoration_at),
-        "restored_at": t(incident.restored_at),
-        "affected_area_m2": incident.affected_area_m2 if incident.affected_area_m2 is not None else "",
-        "affected_households": incident.affected_households or "",
-        "deaths": "" if incident.deaths is None else incident.deaths,
-        "serious_injuries": "" if incident.serious_injuries is None else incident.serious_injuries,
-        "direct_loss": "" if incident.direct_loss_yuan is None else incident.direct_loss_yuan,
-        "direct_loss_unit": "yuan",
-        "people_at_risk_peak": incident.people_at_risk_peak,
-        "still_trapped": incident.still_trapped,
-        "still_missing": incident.still_missing,
-        "dead_unrecovered": incident.dead_unrecovered,
-    }
-    data.update(over)
-    return data
-
-
 def test_follow_up_records_what_changed(as_user, user_of):
     area = ServiceArea.objects.get(is_default=True)
     start = timezone.now().replace(second=37) - timedelta(hours=30)  # seconds: an untouched time is no change
@@ -822,7 +786,6 @@ def test_measured_query_counts(as_user, user_of, capsys):
 
 def test_link_form_links_and_the_page_lists_the_other_incidents(client, demo, user_of):
     from incidents.services import incident_link, incident_report
-    from tests.incidents.conftest import ensure_plan_version, report_data
 
     ensure_plan_version()
     office = user_of("office")

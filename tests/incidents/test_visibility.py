@@ -8,28 +8,15 @@ import pytest
 from command.common import timeline_add
 from command.models import Assignment
 from incidents.models import Incident
-from orgchart.models import County, Unit
+from orgchart.models import County
 from orgchart.permissions import may_view_incident, visible_incidents
+from tests.support.incidents import assign_unit, report_incident
 
 pytestmark = pytest.mark.django_db
 
 
-def assign_unit(incident, unit_code, *, kind=Assignment.Kind.ASSIGNMENT, title="配合处置"):
-    return Assignment.objects.create(
-        incident=incident,
-        kind=kind,
-        unit=Unit.objects.get(code=unit_code),
-        title=title,
-        duties=title,
-        clause="附件2",
-        level=incident.level or 4,
-    )
-
-
 def _incident(user_of, title, county="盐湖区"):
-    from tests.incidents.test_views import make_incident
-
-    return make_incident(user_of("office"), title=title, county=County.objects.get(name=county))
+    return report_incident(user_of("office"), title=title, county=County.objects.get(name=county))
 
 
 def incident_urls(pk):

@@ -6,7 +6,7 @@ from django.db import models as dj
 
 from orgchart import models as m
 from orgchart.loader import load_plan
-from tests.orgchart.test_plan_transcription import _strip_ws
+from tests.support.plan import strip_ws
 
 pytestmark = pytest.mark.django_db
 
@@ -135,7 +135,7 @@ def test_the_renamed_regulator_keeps_the_plan_name_and_shows_the_current_one(pla
 
 
 def test_duties_match_the_seed_character_for_character(plan, plan_text):
-    seed = _strip_ws(plan_text)
+    seed = strip_ws(plan_text)
     for unit in m.Unit.objects.exclude(duties=""):
         assert "\n" not in unit.duties and " " not in unit.duties
         assert unit.name + unit.duties in seed, unit.name  # the duty text follows the unit's name in 附件2

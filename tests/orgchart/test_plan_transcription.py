@@ -12,13 +12,10 @@ from pathlib import Path
 import pytest
 
 from orgchart import plan_2021 as plan
+from tests.support.plan import strip_ws
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DOC_NO = "运政办发〔2021〕68"
-
-
-def _strip_ws(text):
-    return re.sub(r"\s+", "", text)
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +26,7 @@ def seed_raw(plan_text):
 @pytest.fixture(scope="module")
 def seed(seed_raw):
     """The seed with ALL whitespace removed."""
-    return _strip_ws(seed_raw)
+    return strip_ws(seed_raw)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -66,7 +63,7 @@ ALL_TEXTS = list(_all_texts())
 @pytest.mark.parametrize(("label", "text"), ALL_TEXTS, ids=[label for label, _ in ALL_TEXTS])
 def test_text_appears_in_seed(seed, label, text):
     assert text, f"{label} is empty"
-    assert _strip_ws(text) in seed, f"{label} not found in the seed: {text!r}"
+    assert strip_ws(text) in seed, f"{label} not found in the seed: {text!r}"
 
 
 @pytest.mark.parametrize(("label", "text"), ALL_TEXTS, ids=[label for label, _ in ALL_TEXTS])
