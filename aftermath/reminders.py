@@ -8,12 +8,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .models import Measure
+
 KIND = "measure_overdue"
 
 
 def plan_measures(p, c, now):
-    from .models import Measure
-
     for m in Measure.objects.filter(state=Measure.State.OPEN).select_related("incident", "owner_unit"):
         # Overdue from the start of the day after the due date (Asia/Shanghai).
         overdue_at = timezone.make_aware(datetime.combine(m.due_on + timedelta(days=1), time()))

@@ -7,4 +7,4 @@ class ApiConfig(AppConfig):
     verbose_name = _("接口")
 
     def ready(self):
-        from . import receivers  # noqa: F401, PLC0415 (connects the webhook events once the apps are loaded)
+        from . import receivers  # noqa: F401 (connects the webhook events once the apps are loaded)

@@ -2,14 +2,12 @@
 "command", through this module."""
 
 from .approvals.models import LevelRequest, LevelRequestStep
-from .assignments.models import Assignment, TaskFile, TaskNote, task_file_path
+from .assignments.models import ActivatedGroup, Assignment, GroupUnit, TaskFile, TaskNote, task_file_path
 from .notifications.models import Notification
 from .reminders.models import Delivery, Heartbeat, Reminder, ReminderPolicy
 from .response.models import (
-    ActivatedGroup,
     CallDown,
     ChecklistItem,
-    GroupUnit,
     Instruction,
     LevelSetup,
     OnsiteHQ,

@@ -8,11 +8,12 @@ from .notifications import views as notifications
 from .reminders import views as views_reminders
 from .response import views as response
 from .response import views_actions as response_actions
+from .response import views_inbox as response_inbox
 
 app_name = "command"
 
 urlpatterns = [
-    path("", approvals.inbox, name="inbox"),
+    path("", response_inbox.inbox, name="inbox"),
     path("charts/", views_dashboard.charts, name="charts"),
     path("notifications/", notifications.notifications, name="notifications"),
     path("incidents/<int:pk>/", response.incident_command, name="incident"),

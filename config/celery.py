@@ -6,6 +6,8 @@ from celery import Celery
 from celery.schedules import crontab  # noqa: F401  (kept for schedules that later issues add)
 from celery.signals import beat_init, worker_init, worker_ready
 
+from .startup import require_secret_key
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # Seconds between the reminders' safety-net dispatches (beat); the ETA dispatches are exact to the second.
 REMINDER_DISPATCH_SECONDS = max(2, int(os.environ.get("REMINDER_DISPATCH_SECONDS", "10")))
@@ -65,8 +67,6 @@ app.autodiscover_tasks()
 @worker_init.connect
 @beat_init.connect
 def _refuse_without_secret_key(**kwargs):
-    from .startup import require_secret_key
-
     require_secret_key()
 
 

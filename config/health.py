@@ -4,6 +4,9 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from command.models import Heartbeat
+from config.celery import app
+
 
 def check_database():
     try:
@@ -16,8 +19,6 @@ def check_database():
 
 
 def check_broker():
-    from config.celery import app
-
     transport = app.conf.broker_url.split("://", 1)[0]
     try:
         with app.connection_for_write() as conn:
@@ -28,8 +29,6 @@ def check_broker():
 
 
 def check_heartbeat():
-    from command.models import Heartbeat
-
     try:
         beat = Heartbeat.objects.order_by("-last_seen").first()
     except Exception as exc:

@@ -5,6 +5,7 @@ Known keys: the placeholder used when SECRET_KEY is unset, and the example in ``
 
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 ENV_EXAMPLE = Path(__file__).resolve().parent.parent / ".env.example"
@@ -20,8 +21,6 @@ def example_keys():
 
 
 def require_secret_key():
-    from django.conf import settings
-
     if settings.DEBUG:
         return
     if settings.SECRET_KEY == settings.INSECURE_PLACEHOLDER_KEY:

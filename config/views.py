@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
@@ -25,7 +26,5 @@ def favicon(request):
 
 def locked_out(request, credentials=None, *args, **kwargs):
     """django-axes calls this when a username/address pair has too many failed logins."""
-    from django.conf import settings
-
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return render(request, "registration/locked_out.html", {"minutes": minutes}, status=429)

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,8 +16,7 @@ from incidents.models import Incident
 from orgchart.permissions import can
 
 from ..common import CommandError
-from ..response.selectors import my_calldowns
-from ..web import back_to_incident, hidden_int, parse_local, refusal, sig, unchanged
+from ..web import back_to_incident, hidden_int, parse_local, refusal
 from . import selectors, services
 from .chain import STEP_LABELS
 from .models import LevelRequest
@@ -28,29 +27,6 @@ def _may_act(request, r):
     return lambda: (
         bool(r.current_step) and bool(can(request.user, r.route.action(r.current_step), r.incident))
     )
-
-
-@login_required
-def inbox(request):
-    user = request.user
-    cache = {}
-    pending = [request_card(r, user, cache) for r in selectors.pending_for(user)]
-    context = {
-        "pending": pending,
-        "phone_to_confirm": selectors.phone_decisions_to_confirm(user),
-        "my_calldowns": my_calldowns(user),
-        "open_requests": [
-            request_card(r, user)
-            for r in selectors.open_requests()
-            if r.pk not in {p["r"].pk for p in pending}
-        ],
-    }
-    context["pending_sig"] = sig((c["r"].pk, c["r"].stage, c["r"].status) for c in pending)
-    if request.htmx and request.GET.get("part") == "pending":
-        if unchanged(request, context["pending_sig"]):
-            return HttpResponse(status=204)
-        return render(request, "command/inbox.html#pending", context)
-    return render(request, "command/inbox.html", context)
 
 
 @login_required

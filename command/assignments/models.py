@@ -13,6 +13,45 @@ from config.inputs import window_constraint
 from orgchart.models import AppendOnlyModel
 
 
+class ActivatedGroup(models.Model):
+    """A working group (附件3) activated for an incident; ``leaders`` is a snapshot of who led it."""
+
+    incident = models.ForeignKey(
+        "incidents.Incident", on_delete=models.PROTECT, related_name="activated_groups"
+    )
+    group = models.ForeignKey("orgchart.WorkingGroup", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("启用时间"), default=timezone.now)
+    level = models.PositiveSmallIntegerField(_("启用时级别"))
+    leaders = models.JSONField(_("组长"), default=list)
+    clause = models.CharField(_("预案条款"), max_length=60, default="附件3")
+
+    class Meta:
+        verbose_name = _("启用的工作组")
+        verbose_name_plural = _("启用的工作组")
+        ordering = ["group__order", "id"]
+        constraints = [models.UniqueConstraint(fields=["incident", "group"], name="activated_group_once")]
+
+    def __str__(self):
+        return f"{self.incident_id} {self.group_id}"
+
+
+class GroupUnit(models.Model):
+    """A unit working in an activated group for this incident (附件3 成员单位, the county government
+    resolved from the incident; the on-site commander may add units, 附件3 last paragraph)."""
+
+    activated_group = models.ForeignKey(ActivatedGroup, on_delete=models.PROTECT, related_name="units")
+    unit = models.ForeignKey("orgchart.Unit", on_delete=models.PROTECT, related_name="+")
+    from_plan = models.BooleanField(_("预案规定"), default=True)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["activated_group", "unit"], name="group_unit_once")]
+
+    def __str__(self):
+        return f"{self.activated_group_id} {self.unit_id}"
+
+
 class Assignment(models.Model):
     """What a group or a unit has to do on an incident (DOMAIN.md §5; issue 6):
 

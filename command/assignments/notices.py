@@ -12,8 +12,7 @@ from orgchart.selectors import current_group_leaders
 
 from ..common import drill_mark, users_who_can
 from ..notifications.services import notify
-from ..response.models import ActivatedGroup
-from .models import Assignment
+from .models import ActivatedGroup, Assignment
 
 
 def doers(task):

@@ -30,8 +30,7 @@ from orgchart.permissions import authority_for, can
 from orgchart.selectors import leader_posts_by_group
 
 from ..common import CommandError, lock_incident, person_name, timeline_add
-from ..response.models import ActivatedGroup
-from .models import Assignment, TaskFile, TaskNote
+from .models import ActivatedGroup, Assignment, TaskFile, TaskNote
 from .notices import notify_new_task, notify_return
 
 TaskState = Assignment.State

@@ -29,7 +29,7 @@ from incidents.models import Incident, TimelineEvent
 from orgchart.models import County
 from orgchart.permissions import scoped_incidents, scoped_timeline
 
-from ..models import Assignment
+from ..assignments.models import Assignment
 
 LEVELS = (1, 2, 3, 4)
 

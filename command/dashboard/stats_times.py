@@ -8,7 +8,7 @@ from django.db.models import Case, F, Q, When
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Assignment
+from ..assignments.models import Assignment
 from .stats import HOUR_BUCKETS, MINUTE_BUCKETS, RESTORATION_LONG_H, TIME_MEASURES, in_period, months
 from .stats_sql import longest, mean, median, summarise
 

@@ -20,6 +20,7 @@ from orgchart.permissions import can
 from . import live
 from .charts import DASHBOARD_SCRIPTS, chart_period
 from .exports import about_lines, csv_text, filename, xlsx
+from .signals import statistics_exported
 from .statistics_tables import incident_table, statistics_tables
 from .stats import period
 
@@ -92,11 +93,9 @@ def statistics(request):
 
 def _record(request, kind, fmt, first, last, drills):
     """The download record (issue 16: an auditor asks who exported which statistics)."""
-    # documents sits above command in the layers: imported here, when a download is recorded
-    from documents.models import DownloadRecord, record_download
-
     period = f"{first:%Y-%m-%d}—{last:%Y-%m-%d}{'（含演练）' if drills else ''}"
-    record_download(request, what=DownloadRecord.What.STATISTICS, kind=kind, fmt=fmt, period=period)
+    # documents keeps the record (it sits above command: it listens, command does not import it)
+    statistics_exported.send(sender=None, request=request, kind=kind, fmt=fmt, period=period)
 
 
 def _attachment(content, content_type, name):

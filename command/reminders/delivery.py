@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from incidents.models import TimelineEvent
 
-from ..models import Notification
+from ..notifications.models import Notification
 from .channels import ChannelError, adapter_for
 from .kinds import KINDS, key_timestamp
 from .models import Delivery, Reminder

@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 from incidents.choices import State
 from incidents.models import FollowUpReport, Incident, UpwardReport
 
-from ..models import ActivatedGroup, Assignment, CallDown, GroupUnit, LevelRequest
+from ..approvals.models import LevelRequest
+from ..assignments.models import ActivatedGroup, Assignment, GroupUnit
+from ..response.models import CallDown
 from .kinds import key_timestamp, policy_minutes
 
 

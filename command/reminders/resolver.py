@@ -10,9 +10,9 @@ from orgchart.models import Absence, Appointment
 from orgchart.permissions import RULES
 from orgchart.selectors import away_ids, on_duty, present_or_acting
 
+from ..approvals.models import LevelRequest
 from ..assignments.notices import group_leader_person_ids
 from ..common import users_who_can
-from ..models import LevelRequest
 
 log = logging.getLogger(__name__)
 

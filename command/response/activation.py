@@ -26,7 +26,7 @@ from orgchart.selectors import (
     present_or_acting,
 )
 
-from ..assignments.models import Assignment
+from ..assignments.models import ActivatedGroup, Assignment, GroupUnit
 from ..assignments.notices import notify_new_assignments
 from ..common import CommandError, lock_incident, require_authority, timeline_add
 from .calldowns import calldowns_notify, new_token
@@ -38,10 +38,8 @@ from .emergency_plan import (
     county_government_duties,
 )
 from .models import (
-    ActivatedGroup,
     CallDown,
     ChecklistItem,
-    GroupUnit,
     LevelSetup,
     OnsiteHQ,
     OnsiteMember,

@@ -12,10 +12,10 @@ from incidents.choices import State
 from incidents.models import Incident
 from orgchart.models import CompanyType, Unit, UnitKind
 
+from ..assignments.models import ActivatedGroup, GroupUnit
 from ..assignments.notices import notify_new_assignments
 from ..common import CommandError, require_authority
 from .activation import assign_unit
-from .models import ActivatedGroup, GroupUnit
 
 LOGISTICS = "logistics"  # 应急保障组 (附件3)
 COMPANY_TYPES = (CompanyType.HEATING, CompanyType.HEAT_SOURCE, CompanyType.WATER)

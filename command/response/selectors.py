@@ -9,13 +9,11 @@ from incidents.models import Incident, TimelineEvent
 
 from ..approvals.models import LevelRequest
 from ..approvals.selectors import requests_qs
-from ..assignments.models import Assignment
+from ..assignments.models import ActivatedGroup, Assignment, GroupUnit
 from ..assignments.services import Scope
 from .models import (
-    ActivatedGroup,
     CallDown,
     ChecklistItem,
-    GroupUnit,
     Instruction,
     LevelSetup,
     OnsiteHQ,

@@ -18,10 +18,11 @@ from orgchart.models import Expert, Person, Unit, UnitKind, WorkingGroup
 from orgchart.permissions import can
 
 from ..approvals.presenters import level_options, request_card
+from ..assignments.models import ActivatedGroup
 from ..web import sig, unchanged
 from . import selectors
 from .companies import READING, company_offers
-from .models import ActivatedGroup, Instruction
+from .models import Instruction
 
 
 def command_context(request, incident):
