@@ -13,6 +13,16 @@ from orgchart.models import AppendOnlyModel
 from .chain import route
 
 
+class LevelRequestStatus(models.TextChoices):
+    """A request's status (``LevelRequest.Status``; the check constraint reads its values)."""
+
+    OPEN = "open", _("审批中")
+    APPROVED = "approved", _("已批准")
+    REJECTED = "rejected", _("已退回")
+    WITHDRAWN = "withdrawn", _("已撤回")
+    SUPERSEDED = "superseded", _("已失效")
+
+
 class LevelRequest(models.Model):
     """A request to activate, raise, lower or end a response, moving along the plan's chain.
 
@@ -26,12 +36,7 @@ class LevelRequest(models.Model):
         LOWER = "lower", _("降低响应级别")
         END = "end", _("结束响应")
 
-    class Status(models.TextChoices):
-        OPEN = "open", _("审批中")
-        APPROVED = "approved", _("已批准")
-        REJECTED = "rejected", _("已退回")
-        WITHDRAWN = "withdrawn", _("已撤回")
-        SUPERSEDED = "superseded", _("已失效")
+    Status = LevelRequestStatus
 
     incident = models.ForeignKey(
         "incidents.Incident", on_delete=models.PROTECT, related_name="level_requests", verbose_name=_("事件")
@@ -60,10 +65,12 @@ class LevelRequest(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["incident"], condition=Q(status="open"), name="one_open_level_request_per_incident"
+                fields=["incident"],
+                condition=Q(status=LevelRequestStatus.OPEN),
+                name="one_open_level_request_per_incident",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["open", "approved", "rejected", "withdrawn", "superseded"]),
+                condition=Q(status__in=LevelRequestStatus.values),
                 name="level_request_status_valid",
             ),
             models.CheckConstraint(
