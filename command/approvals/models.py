@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.inputs import window_constraint
 from incidents.choices import ResponseLevel
+from orgchart.approvals import LevelChange
 from orgchart.models import AppendOnlyModel
 
 from .chain import route
@@ -30,11 +31,7 @@ class LevelRequest(models.Model):
     refused by the database as well as by the service). ``stage`` indexes ``steps``; a decision sent
     with a stale stage is refused."""
 
-    class Kind(models.TextChoices):
-        ACTIVATE = "activate", _("启动响应")
-        RAISE = "raise", _("提高响应级别")
-        LOWER = "lower", _("降低响应级别")
-        END = "end", _("结束响应")
+    Kind = LevelChange  # the kinds of the approval table (``orgchart.approvals``)
 
     Status = LevelRequestStatus
 
@@ -73,9 +70,7 @@ class LevelRequest(models.Model):
                 condition=Q(status__in=LevelRequestStatus.values),
                 name="level_request_status_valid",
             ),
-            models.CheckConstraint(
-                condition=Q(kind__in=["activate", "raise", "lower", "end"]), name="level_request_kind_valid"
-            ),
+            models.CheckConstraint(condition=Q(kind__in=LevelChange.values), name="level_request_kind_valid"),
         ]
 
     def __str__(self):
