@@ -62,8 +62,11 @@ def deviates(firm_level, level):
     return level is None or int(level) > int(firm_level)
 
 
-# The steps before each decider's decision: the office director reports to the commander (§5.3.3); the
-# commander proposes Ⅰ to the general commander (§5.3.4). A deviation follows the recommended level's chain.
+# Who takes each step before the decision: the office drafts (§5.3), the office director reports a Ⅱ/Ⅰ
+# matter to the commander (§5.3.3), the commander proposes Ⅰ to the general commander (§5.3.4).
+STEP_ACTIONS = {"draft": "level.draft", "report": "level.report.2", "propose": "level.propose.1"}
+
+# The steps before each decider's decision; a deviation follows the recommended level's chain.
 STEPS_BEFORE = {
     ACTIVATE_ACTION[1]: ("report", "propose"),
     deviation_action(1): ("report", "propose"),

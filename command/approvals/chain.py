@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from orgchart.approvals import LEVELS, LevelChange, approval, deviates, deviation_approval
+from orgchart.approvals import LEVELS, STEP_ACTIONS, LevelChange, approval, deviates, deviation_approval
 
 STEP_LABELS = {
     "draft": _("起草"),
@@ -29,8 +29,6 @@ STEP_VERBS = {
     "propose": _("建议总指挥启动"),
     "decide": _("批准"),
 }
-
-STEP_ACTIONS = {"draft": "level.draft", "report": "level.report.2", "propose": "level.propose.1"}
 
 # The lifecycle move (``incidents.lifecycle.MOVES``) a decision of each kind performs.
 MOVE_OF = {
