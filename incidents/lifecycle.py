@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from orgchart.permissions import DEVIATION_CLAUSE, can, deviation_action
+from orgchart.approvals import DEVIATION_CLAUSE, LevelChange, approval, deviates, deviation_action
+from orgchart.permissions import can
 
 from .archive import allow_archive_write
 from .choices import ResponseLevel, State
@@ -100,10 +101,6 @@ MOVES = {
     )
 }
 
-# Who activates each level (§5.3.1–§5.3.4); raising is done by whoever activates the new level (§5.3.5).
-ACTIVATE_ACTION = {1: "level.activate.1", 2: "level.activate.2", 3: "level.activate.3", 4: "level.activate.4"}
-ACTIVATE_CLAUSE = {1: "§5.3.4", 2: "§5.3.3", 3: "§5.3.2", 4: "§5.3.1"}
-
 
 def _level(value):
     """A response level 1–4; anything else (2.5, "x", None, True) is refused, never truncated."""
@@ -113,20 +110,25 @@ def _level(value):
     return ResponseLevel(int(text))
 
 
-def authority(incident, move, kwargs):
-    """(action, clause) the actor needs for this move on this incident."""
+def level_approval(incident, move, level):
+    """The row of the approval table (``orgchart.approvals``: who decides, clause) for a level move:
+    activating (§5.3.1–§5.3.4), raising or lowering (§5.3.5), ending (§5.3.6)."""
     if move.name == "activate":
-        level = _level(kwargs.get("level"))
-        return ACTIVATE_ACTION[level], ACTIVATE_CLAUSE[level]
+        return approval(LevelChange.ACTIVATE, None, int(_level(level)))
     if move.name == "change_level":
-        new, old = _level(kwargs.get("level")), ResponseLevel(incident.level)
+        new, old = _level(level), ResponseLevel(incident.level)
         if new == old:
             raise TransitionError(_("新的响应级别与当前级别相同（%(level)s）。") % {"level": old.label})
-        if new < old:  # a smaller number is a higher level: raising
-            return ACTIVATE_ACTION[new], f"§5.3.5、{ACTIVATE_CLAUSE[new]}"
-        return ("level.lower.from_1_2" if old <= 2 else "level.lower.3_to_4"), "§5.3.5"
-    if move.name == "end_response":
-        return ("response.end.1_2" if incident.level <= 2 else "response.end.3_4"), "§5.3.6"
+        kind = LevelChange.RAISE if new < old else LevelChange.LOWER  # a smaller number is a higher level
+        return approval(kind, int(old), int(new))
+    return approval(LevelChange.END, incident.level, None)
+
+
+def authority(incident, move, kwargs):
+    """(action, clause) the actor needs for this move on this incident."""
+    if move.name in ("activate", "change_level", "end_response"):
+        row = level_approval(incident, move, kwargs.get("level"))
+        return row.decide_action, row.clause
     if move.name == "close_without_response":
         rec = deviation_from(incident, move.name, None, kwargs.get("now"))
         if rec is not None:  # declining a firm recommendation: its authority decides (附件4, reading)
@@ -150,6 +152,13 @@ def backed_levels(recommendation):
     return {recommendation.level, *(a.level for a in recommendation.alternatives)}
 
 
+def is_judgment(level, recommendation):
+    """Is activating (or raising to) ``level`` the command's own judgment, 附件4 condition (4), that needs a
+    written reason? Yes unless it is the firm recommendation or its alternative (DOMAIN.md §3). The one
+    rule: the lifecycle, the level request and its form read it."""
+    return level not in backed_levels(recommendation)
+
+
 def deviation_from(incident, move_name, level, now):
     """The firm 附件4 recommendation this move would deviate from, or None (DOMAIN §6 reading of 附件4):
     deciding not to respond (未启动响应（已处置）) or activating *below* a firm recommendation. Condition
@@ -160,9 +169,8 @@ def deviation_from(incident, move_name, level, now):
     rec = incident.recommendation(now)
     if not rec.firm or not rec.level:
         return None
-    if move_name == "activate" and int(_level(level)) <= int(rec.level):
-        return None
-    return rec
+    chosen = _level(level) if move_name == "activate" else None
+    return rec if deviates(rec.level, chosen) else None
 
 
 def _check_deviation(incident, spec, level, reason, actor, now, system):
@@ -198,7 +206,7 @@ def check_conditions(incident, move, kwargs, now):
         # is the command's judgment, 附件4 condition (4), and needs a written reason.
         rec = incident.recommendation(now)
         level = _level(kwargs["level"])
-        if level not in backed_levels(rec):
+        if is_judgment(level, rec):
             if not kwargs["reason"]:
                 raise TransitionError(
                     _(

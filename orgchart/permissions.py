@@ -19,6 +19,14 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .approvals import (
+    ACTIVATE_ACTION,
+    ACTIVATE_CLAUSE,
+    ADJUST_CLAUSE,
+    DEVIATION_CLAUSE,
+    END_CLAUSE,
+    deviation_action,
+)
 from .grants import Grant, grants_of, position_names
 
 
@@ -51,14 +59,8 @@ ABOVE = {
     "commander": ("general_commander",),
 }
 ABOVE_CLAUSE = "§2、§5.3（解读：上级可决定下级职权内事项）"
-# Deciding not to respond, or to respond below a FIRM 附件4 recommendation, is a deviation that only the
-# authority for the recommended level decides (reading of 附件4 and §5.3.1–§5.3.4), with a written reason.
-DEVIATION_CLAUSE = "附件4（解读：不启动或低于确定建议级别，须由建议级别的决定者决定）"
-
-
-def deviation_action(recommended_level):
-    """The action that decides a deviation from a firm recommendation of this level."""
-    return f"deviation.{int(recommended_level)}"
+# The clauses of the level decisions and of a deviation (DEVIATION_CLAUSE, deviation_action) are those of
+# the approval table, ``orgchart.approvals``: one place says who decides each level change.
 
 
 # Who sees every incident and every unit's work: the office, the duty staff and the command posts (§2,
@@ -89,52 +91,52 @@ RULES = {
         ),
         Rule("incident.assess", OFFICE, "§5.1、附件1", "启动研判"),
         Rule("level.draft", OFFICE, "§5.3、附件1", "起草响应级别请示"),
-        Rule("level.activate.4", ("office_director",), "§5.3.1", "启动Ⅳ级响应", decision=True),
-        Rule("level.activate.3", ("office_director",), "§5.3.2", "启动Ⅲ级响应", decision=True),
-        Rule("level.report.2", ("office_director",), "§5.3.3", "向指挥长报告（Ⅱ级）"),
-        Rule("level.activate.2", ("commander",), "§5.3.3", "启动Ⅱ级响应", decision=True),
-        Rule("level.propose.1", ("commander",), "§5.3.4", "建议总指挥启动Ⅰ级响应"),
-        Rule("level.activate.1", ("general_commander",), "§5.3.4", "启动Ⅰ级响应"),
-        Rule("level.lower.from_1_2", ("commander",), "§5.3.5", "降低Ⅰ级、Ⅱ级响应", decision=True),
-        Rule("level.lower.3_to_4", ("office_director",), "§5.3.5", "Ⅲ级降为Ⅳ级", decision=True),
+        Rule(ACTIVATE_ACTION[4], ("office_director",), ACTIVATE_CLAUSE[4], "启动Ⅳ级响应", decision=True),
+        Rule(ACTIVATE_ACTION[3], ("office_director",), ACTIVATE_CLAUSE[3], "启动Ⅲ级响应", decision=True),
+        Rule("level.report.2", ("office_director",), ACTIVATE_CLAUSE[2], "向指挥长报告（Ⅱ级）"),
+        Rule(ACTIVATE_ACTION[2], ("commander",), ACTIVATE_CLAUSE[2], "启动Ⅱ级响应", decision=True),
+        Rule("level.propose.1", ("commander",), ACTIVATE_CLAUSE[1], "建议总指挥启动Ⅰ级响应"),
+        Rule(ACTIVATE_ACTION[1], ("general_commander",), ACTIVATE_CLAUSE[1], "启动Ⅰ级响应"),
+        Rule("level.lower.from_1_2", ("commander",), ADJUST_CLAUSE, "降低Ⅰ级、Ⅱ级响应", decision=True),
+        Rule("level.lower.3_to_4", ("office_director",), ADJUST_CLAUSE, "Ⅲ级降为Ⅳ级", decision=True),
         # §5.3.6 (reading): the on-site commander recorded for the incident (§5.3.3(2)); none yet: the
         # commander. A standing appointment as on-site commander alone is not enough.
         Rule(
             "response.end.1_2",
             ("commander",),
-            "§5.3.6、§5.3.3(2)（解读）",
+            f"{END_CLAUSE}、§5.3.3(2)（解读）",
             "结束Ⅰ级、Ⅱ级响应（本事件现场指挥部指挥长；尚未记录的，由指挥长）",
             scope="onsite",
             reading=True,
         ),
-        Rule("response.end.3_4", ("office_director",), "§5.3.6", "结束Ⅲ级、Ⅳ级响应", decision=True),
+        Rule("response.end.3_4", ("office_director",), END_CLAUSE, "结束Ⅲ级、Ⅳ级响应", decision=True),
         Rule(
-            "deviation.1",
+            deviation_action(1),
             ("general_commander",),
-            DEVIATION_CLAUSE + "、§5.3.4",
+            f"{DEVIATION_CLAUSE}、{ACTIVATE_CLAUSE[1]}",
             "决定不启动响应或低于Ⅰ级确定建议启动",
             reading=True,
         ),
         Rule(
-            "deviation.2",
+            deviation_action(2),
             ("commander",),
-            DEVIATION_CLAUSE + "、§5.3.3",
+            f"{DEVIATION_CLAUSE}、{ACTIVATE_CLAUSE[2]}",
             "决定不启动响应或低于Ⅱ级确定建议启动",
             reading=True,
             decision=True,
         ),
         Rule(
-            "deviation.3",
+            deviation_action(3),
             ("office_director",),
-            DEVIATION_CLAUSE + "、§5.3.2",
+            f"{DEVIATION_CLAUSE}、{ACTIVATE_CLAUSE[3]}",
             "决定不启动响应或低于Ⅲ级确定建议启动",
             reading=True,
             decision=True,
         ),
         Rule(
-            "deviation.4",
+            deviation_action(4),
             ("office_director",),
-            DEVIATION_CLAUSE + "、§5.3.1",
+            f"{DEVIATION_CLAUSE}、{ACTIVATE_CLAUSE[4]}",
             "决定不启动Ⅳ级确定建议的响应",
             reading=True,
             decision=True,

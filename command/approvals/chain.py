@@ -1,42 +1,20 @@
 """The approval chain of a level change (DOMAIN.md §5; §5.3.1–§5.3.6), as data and pure functions.
 
-A request moves through steps; each step needs one action of ``orgchart.permissions.RULES``:
-
-    activate / raise to Ⅳ or Ⅲ      decide (办公室主任)                          §5.3.1、§5.3.2
-    activate / raise to Ⅱ           report (办公室主任) → decide (指挥长)            §5.3.3
-    activate / raise to Ⅰ           report (办公室主任) → propose (指挥长) → decide (总指挥)   §5.3.3、§5.3.4
-    lower from Ⅰ or Ⅱ               report (办公室主任) → decide (指挥长, 市指挥部)     §5.3.5
-    lower from Ⅲ to Ⅳ               decide (办公室主任)                          §5.3.5
-    end Ⅰ or Ⅱ                      decide (现场指挥部指挥长)                      §5.3.6
-    end Ⅲ or Ⅳ                      decide (办公室主任)                          §5.3.6
+A request moves through steps; each step needs one action of ``orgchart.permissions.RULES``. Who decides
+which change, under which clause, and the steps before the decision are the approval table
+``orgchart.approvals.APPROVALS`` (one place, read by the permission rules and the incident's lifecycle too);
+this module turns a row into a ``Route`` with the lifecycle move it performs.
 
 Office staff draft (``level.draft``). Whoever submits starts at the furthest step they hold themselves:
 the office director's Ⅱ request is already reported; the commander's Ⅰ request is already proposed (the
 plan: 指挥长向总指挥报告，建议启动Ⅰ级响应). Someone who holds the decision acts directly (no request).
-The "report" step before a commander's lowering is a reading: §5.3.5 names 市指挥部 (the commander)
-without saying who brings it to him; the plan's pattern (§5.3.3) is that the office director reports.
 """
 
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from orgchart.permissions import DEVIATION_CLAUSE, deviation_action
-
-
-class Kind:
-    ACTIVATE = "activate"
-    RAISE = "raise"
-    LOWER = "lower"
-    END = "end"
-
-
-KIND_LABELS = {
-    Kind.ACTIVATE: _("启动响应"),
-    Kind.RAISE: _("提高响应级别"),
-    Kind.LOWER: _("降低响应级别"),
-    Kind.END: _("结束响应"),
-}
+from orgchart.approvals import LEVELS, STEP_ACTIONS, LevelChange, approval, deviates, deviation_approval
 
 STEP_LABELS = {
     "draft": _("起草"),
@@ -52,7 +30,13 @@ STEP_VERBS = {
     "decide": _("批准"),
 }
 
-STEP_ACTIONS = {"draft": "level.draft", "report": "level.report.2", "propose": "level.propose.1"}
+# The lifecycle move (``incidents.lifecycle.MOVES``) a decision of each kind performs.
+MOVE_OF = {
+    LevelChange.ACTIVATE: "activate",
+    LevelChange.RAISE: "change_level",
+    LevelChange.LOWER: "change_level",
+    LevelChange.END: "end_response",
+}
 
 
 @dataclass(frozen=True)
@@ -77,66 +61,52 @@ class RouteError(ValueError):
 def kind_for(state, from_level, to_level, *, end=False):
     """The kind of a change from the incident's state/level to ``to_level`` (or the end)."""
     if end:
-        return Kind.END
+        return LevelChange.END
     if state == "assessing":
-        return Kind.ACTIVATE
+        return LevelChange.ACTIVATE
     if from_level is None or to_level is None or to_level == from_level:
         raise RouteError(_("新的响应级别与当前级别相同。"))
-    return Kind.RAISE if to_level < from_level else Kind.LOWER  # a smaller number is a higher level
+    return (
+        LevelChange.RAISE if to_level < from_level else LevelChange.LOWER
+    )  # a smaller number is a higher level
+
+
+def _check_change(kind, from_level, to_level):
+    """``RouteError`` (with the plan's words) unless the change is one the plan knows."""
+    if kind in (LevelChange.ACTIVATE, LevelChange.RAISE):
+        if to_level not in LEVELS:
+            raise RouteError(_("响应级别只能是Ⅰ级、Ⅱ级、Ⅲ级或Ⅳ级。"))
+        if kind == LevelChange.RAISE and (from_level not in LEVELS or to_level >= from_level):
+            raise RouteError(_("提高响应级别须高于当前级别。"))
+    elif kind == LevelChange.LOWER:
+        if from_level is None or to_level not in LEVELS or to_level <= from_level:
+            raise RouteError(_("降低响应级别须低于当前级别。"))
+    elif kind == LevelChange.END:
+        if from_level not in LEVELS:
+            raise RouteError(_("事件未在响应中，无需结束响应。"))
+    else:
+        raise RouteError(_("未知的请示类型。"))
 
 
 def route(kind, from_level, to_level, firm_level=None):
     """The chain for a change; ``RouteError`` if the change is not one the plan knows. ``firm_level``:
     the firm 附件4 recommendation when the request was made; activating below it is a deviation decided
     by the authority for the recommended level, along that level's chain (附件4, reading)."""
-    if kind == Kind.ACTIVATE and firm_level and to_level in (1, 2, 3, 4) and to_level > firm_level:
-        return deviation_route(from_level, to_level, firm_level)
-    if kind in (Kind.ACTIVATE, Kind.RAISE):
-        if to_level not in (1, 2, 3, 4):
-            raise RouteError(_("响应级别只能是Ⅰ级、Ⅱ级、Ⅲ级或Ⅳ级。"))
-        if kind == Kind.RAISE and (from_level is None or to_level >= from_level):
-            raise RouteError(_("提高响应级别须高于当前级别。"))
-        clause = {1: "§5.3.4", 2: "§5.3.3", 3: "§5.3.2", 4: "§5.3.1"}[to_level]
-        if kind == Kind.RAISE:
-            clause = f"§5.3.5、{clause}"
-        steps = {1: ("report", "propose", "decide"), 2: ("report", "decide")}.get(to_level, ("decide",))
-        move = "activate" if kind == Kind.ACTIVATE else "change_level"
-        return Route(kind, from_level, to_level, f"level.activate.{to_level}", clause, steps, move)
-    if kind == Kind.LOWER:
-        if from_level is None or to_level not in (1, 2, 3, 4) or to_level <= from_level:
-            raise RouteError(_("降低响应级别须低于当前级别。"))
-        if from_level <= 2:
-            return Route(
-                kind,
-                from_level,
-                to_level,
-                "level.lower.from_1_2",
-                "§5.3.5",
-                ("report", "decide"),
-                "change_level",
-                reading=True,
-            )
-        return Route(kind, from_level, to_level, "level.lower.3_to_4", "§5.3.5", ("decide",), "change_level")
-    if kind == Kind.END:
-        if from_level not in (1, 2, 3, 4):
-            raise RouteError(_("事件未在响应中，无需结束响应。"))
-        action = "response.end.1_2" if from_level <= 2 else "response.end.3_4"
-        return Route(kind, from_level, None, action, "§5.3.6", ("decide",), "end_response")
-    raise RouteError(_("未知的请示类型。"))
-
-
-def deviation_route(from_level, to_level, firm_level):
-    steps = {1: ("report", "propose", "decide"), 2: ("report", "decide")}.get(firm_level, ("decide",))
-    clause = {1: "§5.3.4", 2: "§5.3.3", 3: "§5.3.2", 4: "§5.3.1"}[to_level]
+    if kind == LevelChange.ACTIVATE and to_level in LEVELS and deviates(firm_level, to_level):
+        row = deviation_approval(to_level, firm_level)
+    else:
+        _check_change(kind, from_level, to_level)
+        row = approval(kind, from_level, to_level)
+    to_level = None if kind == LevelChange.END else to_level
     return Route(
-        Kind.ACTIVATE,
+        LevelChange(kind),
         from_level,
         to_level,
-        deviation_action(firm_level),
-        f"{DEVIATION_CLAUSE}、{clause}",
-        steps,
-        "activate",
-        reading=True,
+        row.decide_action,
+        row.clause,
+        row.steps,
+        MOVE_OF[kind],
+        row.reading,
     )
 
 

@@ -8,9 +8,20 @@ from django.utils.translation import gettext_lazy as _
 
 from config.inputs import window_constraint
 from incidents.choices import ResponseLevel
+from orgchart.approvals import LevelChange
 from orgchart.models import AppendOnlyModel
 
 from .chain import route
+
+
+class LevelRequestStatus(models.TextChoices):
+    """A request's status (``LevelRequest.Status``; the check constraint reads its values)."""
+
+    OPEN = "open", _("审批中")
+    APPROVED = "approved", _("已批准")
+    REJECTED = "rejected", _("已退回")
+    WITHDRAWN = "withdrawn", _("已撤回")
+    SUPERSEDED = "superseded", _("已失效")
 
 
 class LevelRequest(models.Model):
@@ -20,18 +31,9 @@ class LevelRequest(models.Model):
     refused by the database as well as by the service). ``stage`` indexes ``steps``; a decision sent
     with a stale stage is refused."""
 
-    class Kind(models.TextChoices):
-        ACTIVATE = "activate", _("启动响应")
-        RAISE = "raise", _("提高响应级别")
-        LOWER = "lower", _("降低响应级别")
-        END = "end", _("结束响应")
+    Kind = LevelChange  # the kinds of the approval table (``orgchart.approvals``)
 
-    class Status(models.TextChoices):
-        OPEN = "open", _("审批中")
-        APPROVED = "approved", _("已批准")
-        REJECTED = "rejected", _("已退回")
-        WITHDRAWN = "withdrawn", _("已撤回")
-        SUPERSEDED = "superseded", _("已失效")
+    Status = LevelRequestStatus
 
     incident = models.ForeignKey(
         "incidents.Incident", on_delete=models.PROTECT, related_name="level_requests", verbose_name=_("事件")
@@ -60,15 +62,15 @@ class LevelRequest(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["incident"], condition=Q(status="open"), name="one_open_level_request_per_incident"
+                fields=["incident"],
+                condition=Q(status=LevelRequestStatus.OPEN),
+                name="one_open_level_request_per_incident",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["open", "approved", "rejected", "withdrawn", "superseded"]),
+                condition=Q(status__in=LevelRequestStatus.values),
                 name="level_request_status_valid",
             ),
-            models.CheckConstraint(
-                condition=Q(kind__in=["activate", "raise", "lower", "end"]), name="level_request_kind_valid"
-            ),
+            models.CheckConstraint(condition=Q(kind__in=LevelChange.values), name="level_request_kind_valid"),
         ]
 
     def __str__(self):

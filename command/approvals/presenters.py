@@ -5,11 +5,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents.choices import ResponseLevel, State
-from incidents.lifecycle import backed_levels
+from incidents.lifecycle import backed_levels, is_judgment
+from orgchart.approvals import LevelChange
 from orgchart.models import Appointment
 from orgchart.permissions import RULES, can
 
-from .chain import KIND_LABELS, STEP_LABELS, STEP_VERBS, Kind, RouteError, kind_for, route, start_stage
+from .chain import STEP_LABELS, STEP_VERBS, RouteError, kind_for, route, start_stage
 from .models import LevelRequest
 
 
@@ -100,19 +101,19 @@ def level_options(incident, user):
             {
                 "level": int(lv),
                 "label": lv.label,
-                "kind": KIND_LABELS[kind],
+                "kind": LevelChange(kind).label,
                 "direct": entry == "decide",
                 "entry": STEP_LABELS[entry],
                 "chain": " → ".join(str(STEP_LABELS[s]) for s in r.steps),
                 "clause": r.clause,
-                "needs_reason": kind in (Kind.RAISE, Kind.LOWER) or lv not in backed,
+                "needs_reason": kind in (LevelChange.RAISE, LevelChange.LOWER) or is_judgment(lv, rec),
                 "backed": lv in backed,
                 "suggested": rec.level == lv,
             }
         )
     end = None
     if incident.state == State.RESPONDING:
-        r = route(Kind.END, incident.level, None)
+        r = route(LevelChange.END, incident.level, None)
         _stage, entry = start_stage(r, lambda a: bool(can(user, a, incident)))
         if entry != "draft" or drafter:
             end = {

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from incidents.choices import ResponseLevel, State
-from incidents.lifecycle import TransitionError, backed_levels
+from incidents.lifecycle import TransitionError, is_judgment
+from orgchart.approvals import LevelChange
 from orgchart.permissions import RULES, can
 
 from ..assignments.ending import response_end
@@ -91,7 +92,7 @@ def _refuse_if_open(incident):
 def _judgment(kind, to_level, rec, reason):
     """Whether the level is the office's own judgment (not backed by the firm 附件4 recommendation):
     then, and for any raise or lower, a reason must be written."""
-    judgment = kind in ("activate", "raise") and to_level not in backed_levels(rec)
+    judgment = kind in (LevelChange.ACTIVATE, LevelChange.RAISE) and is_judgment(to_level, rec)
     if judgment and not reason:
         raise CommandError(
             _(
@@ -100,7 +101,7 @@ def _judgment(kind, to_level, rec, reason):
             )
             % {"level": ResponseLevel(to_level).label}
         )
-    if kind in ("raise", "lower") and not reason:
+    if kind in (LevelChange.RAISE, LevelChange.LOWER) and not reason:
         raise CommandError(_("调整响应级别须写明理由（§5.3.5）。"))
     return judgment
 

@@ -52,6 +52,41 @@ class GroupUnit(models.Model):
         return f"{self.activated_group_id} {self.unit_id}"
 
 
+class AssignmentKind(models.TextChoices):
+    """An assignment's kind (``Assignment.Kind``; the check constraint reads its values)."""
+
+    ASSIGNMENT = "assignment", _("任务分工")
+    TASK = "task", _("具体任务")
+
+
+class AssignmentState(models.TextChoices):
+    """An assignment's state (``Assignment.State``; the check constraint reads its values)."""
+
+    PENDING = "pending", _("待签收")
+    SIGNED = "signed", _("已签收")
+    IN_PROGRESS = "in_progress", _("处理中")
+    DONE = "done", _("已完成")
+    RETURNED = "returned", _("退回")
+    CLOSED = "closed", _("已关闭")
+
+
+class AssignmentPriority(models.TextChoices):
+    """An assignment's priority (``Assignment.Priority``; the check constraint reads its values)."""
+
+    URGENT = "urgent", _("紧急")
+    HIGH = "high", _("重要")
+    NORMAL = "normal", _("一般")
+
+
+# The states of a task still to be done (the reminder planner's index, the end of a response).
+OPEN_ASSIGNMENT_STATES = (
+    AssignmentState.PENDING,
+    AssignmentState.SIGNED,
+    AssignmentState.IN_PROGRESS,
+    AssignmentState.RETURNED,
+)
+
+
 class Assignment(models.Model):
     """What a group or a unit has to do on an incident (DOMAIN.md §5; issue 6):
 
@@ -63,28 +98,15 @@ class Assignment(models.Model):
     States: 待签收 → 已签收 → 处理中 → 已完成, and 退回 (with a reason) → reassigned → 待签收; when the
     response ends an open one is closed (已关闭) or carried into the aftermath (§5.3.6, §7)."""
 
-    class Kind(models.TextChoices):
-        ASSIGNMENT = "assignment", _("任务分工")
-        TASK = "task", _("具体任务")
-
-    class State(models.TextChoices):
-        PENDING = "pending", _("待签收")
-        SIGNED = "signed", _("已签收")
-        IN_PROGRESS = "in_progress", _("处理中")
-        DONE = "done", _("已完成")
-        RETURNED = "returned", _("退回")
-        CLOSED = "closed", _("已关闭")
-
-    class Priority(models.TextChoices):
-        URGENT = "urgent", _("紧急")
-        HIGH = "high", _("重要")
-        NORMAL = "normal", _("一般")
+    Kind = AssignmentKind
+    State = AssignmentState
+    Priority = AssignmentPriority
 
     class Phase(models.TextChoices):
         RESPONSE = "response", _("应急响应")
         AFTERMATH = "aftermath", _("后期处置")  # §7.1 items and tasks issued during aftermath (issue 9)
 
-    OPEN_STATES = ("pending", "signed", "in_progress", "returned")
+    OPEN_STATES = OPEN_ASSIGNMENT_STATES
 
     incident = models.ForeignKey("incidents.Incident", on_delete=models.PROTECT, related_name="assignments")
     kind = models.CharField(_("类别"), max_length=12, choices=Kind.choices, default=Kind.ASSIGNMENT)
@@ -146,14 +168,12 @@ class Assignment(models.Model):
                 name="assignment_per_unit",
             ),
             models.CheckConstraint(
-                condition=Q(state__in=["pending", "signed", "in_progress", "done", "returned", "closed"]),
+                condition=Q(state__in=AssignmentState.values),
                 name="assignment_state_valid",
             ),
+            models.CheckConstraint(condition=Q(kind__in=AssignmentKind.values), name="assignment_kind_valid"),
             models.CheckConstraint(
-                condition=Q(kind__in=["assignment", "task"]), name="assignment_kind_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(priority__in=["urgent", "high", "normal"]), name="assignment_priority_valid"
+                condition=Q(priority__in=AssignmentPriority.values), name="assignment_priority_valid"
             ),
         ]
         indexes = [
@@ -161,7 +181,7 @@ class Assignment(models.Model):
             # the reminder planner: open tasks per incident, whatever the closed history (issue 15)
             models.Index(
                 fields=["incident"],
-                condition=Q(state__in=["pending", "signed", "in_progress", "returned"]),
+                condition=Q(state__in=list(OPEN_ASSIGNMENT_STATES)),
                 name="assignment_open",
             ),
         ]

@@ -44,14 +44,19 @@ class ReminderPolicy(models.Model):
         return self.kind
 
 
+class ReminderState(models.TextChoices):
+    """A reminder's state (``Reminder.State``; the check constraint reads its values)."""
+
+    SCHEDULED = "scheduled", _("待发送")
+    SENT = "sent", _("已发送")
+    CANCELLED = "cancelled", _("已取消（情况已消除）")
+
+
 class Reminder(models.Model):
     """One reminder: a condition (kind, subject) at one escalation step, due at a time. Unique per
     (kind, subject, step): planning twice never makes two. Sent once; cancelled when its condition is gone."""
 
-    class State(models.TextChoices):
-        SCHEDULED = "scheduled", _("待发送")
-        SENT = "sent", _("已发送")
-        CANCELLED = "cancelled", _("已取消（情况已消除）")
+    State = ReminderState
 
     kind = models.CharField(_("类型"), max_length=24)
     subject = models.CharField(_("对象"), max_length=60)  # e.g. "task:12", "request:3:1"
@@ -75,9 +80,7 @@ class Reminder(models.Model):
         ordering = ["due_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["kind", "subject", "step"], name="reminder_once"),
-            models.CheckConstraint(
-                condition=Q(state__in=["scheduled", "sent", "cancelled"]), name="reminder_state_valid"
-            ),
+            models.CheckConstraint(condition=Q(state__in=ReminderState.values), name="reminder_state_valid"),
         ]
         indexes = [
             models.Index(fields=["state", "due_at"], name="reminder_due"),
@@ -90,16 +93,21 @@ class Reminder(models.Model):
         return f"{self.kind} {self.subject} {self.step}"
 
 
+class DeliveryState(models.TextChoices):
+    """A delivery's state (``Delivery.State``; the check constraint reads its values)."""
+
+    PENDING = "pending", _("待发送")
+    SENDING = "sending", _("发送中")
+    SENT = "sent", _("已发送")
+    FAILED = "failed", _("失败")
+
+
 class Delivery(models.Model):
     """One reminder to one person on one channel. In-app: exactly once (unique row, written with the
     notification in one transaction). External channels: at least once, with ``key`` sent to the gateway
     as the idempotency key; a send that began but never finished (the worker died) shows as unknown."""
 
-    class State(models.TextChoices):
-        PENDING = "pending", _("待发送")
-        SENDING = "sending", _("发送中")
-        SENT = "sent", _("已发送")
-        FAILED = "failed", _("失败")
+    State = DeliveryState
 
     reminder = models.ForeignKey(Reminder, on_delete=models.PROTECT, related_name="deliveries")
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -121,9 +129,7 @@ class Delivery(models.Model):
         ordering = ["-id"]
         constraints = [
             models.UniqueConstraint(fields=["reminder", "recipient", "channel"], name="delivery_once"),
-            models.CheckConstraint(
-                condition=Q(state__in=["pending", "sending", "sent", "failed"]), name="delivery_state_valid"
-            ),
+            models.CheckConstraint(condition=Q(state__in=DeliveryState.values), name="delivery_state_valid"),
         ]
         # retry_external: the deliveries still open, not every one ever sent (issue 15)
         indexes = [

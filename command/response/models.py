@@ -173,15 +173,20 @@ class CallDown(models.Model):
         return "waiting"
 
 
+class InstructionSource(models.TextChoices):
+    """Where an instruction comes from (``Instruction.Source``; the check constraint reads its values)."""
+
+    PROVINCE_LEADER = "province_leader", _("省领导同志批示指示")
+    PROVINCE_HOUSING = "province_housing", _("省住建厅工作要求")
+    CITY_LEADERSHIP = "city_leadership", _("市委、市政府工作要求")
+    PROVINCE_TEAM = "province_team", _("省工作组指导意见")
+    OTHER = "other", _("其他领导批示")
+
+
 class Instruction(models.Model):
     """领导批示 and 省工作组指导意见 (§5.3.3(7)(8)): who, when, what, what was done, reported back."""
 
-    class Source(models.TextChoices):
-        PROVINCE_LEADER = "province_leader", _("省领导同志批示指示")
-        PROVINCE_HOUSING = "province_housing", _("省住建厅工作要求")
-        CITY_LEADERSHIP = "city_leadership", _("市委、市政府工作要求")
-        PROVINCE_TEAM = "province_team", _("省工作组指导意见")
-        OTHER = "other", _("其他领导批示")
+    Source = InstructionSource
 
     incident = models.ForeignKey("incidents.Incident", on_delete=models.PROTECT, related_name="instructions")
     source = models.CharField(_("来源"), max_length=20, choices=Source.choices)
@@ -203,15 +208,7 @@ class Instruction(models.Model):
         constraints = [
             window_constraint("command.Instruction", "instruction_given_at_plausible"),  # issue 16
             models.CheckConstraint(
-                condition=Q(
-                    source__in=[
-                        "province_leader",
-                        "province_housing",
-                        "city_leadership",
-                        "province_team",
-                        "other",
-                    ]
-                ),
+                condition=Q(source__in=InstructionSource.values),
                 name="instruction_source_valid",
             ),
         ]

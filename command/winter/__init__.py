@@ -6,7 +6,7 @@ Rows are written with ``bulk_create`` in batches inside one transaction, never t
 and the lifecycle (far too slow for thousands of rows). What the services would derive is derived here
 by the same code: grades and 附件4 recommendations by the model (``Incident.grade``,
 ``Incident.recommendation``), the clauses of a level move by ``incidents.lifecycle`` (``authority``,
-``check_conditions``), who decides it by the approval routes (``command.approvals.chain``,
+``check_conditions``), who decides it by the approval table (``orgchart.approvals``,
 ``orgchart.permissions.RULES``), the units and leaders of an activated group by ``command.response.activation``.
 Every incident passes ``Incident.full_clean`` (foreign keys apart: they come from the database) before
 it is written; the database checks the constraints.

@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 from django.db import DatabaseError
 
-from command.approvals.chain import Kind, route
 from incidents.models import PlanVersion
+from orgchart.approvals import LevelChange, approval
 from orgchart.models import Appointment, County, Person, ServiceArea, Unit
 from orgchart.permissions import RULES, authority_for, can
 from orgchart.selectors import groups_qs, holders_by_post, leader_posts_by_group
@@ -22,7 +22,7 @@ class Context:
     area: object
     users: dict
     posts_of: dict  # (username, action) -> post name
-    deciders: dict  # action -> the demo username who decides it (the approval routes)
+    deciders: dict  # action -> the demo username who decides it (the approval table)
     counties: dict
     companies: dict
     groups: list
@@ -117,13 +117,13 @@ def unit_signers():
 
 def generated_actions():
     """The actions the generated moves take: the office's, and the decisions of the approval routes
-    (``command.approvals.chain``: activate or raise to each level, lower, end)."""
+    (the approval table ``orgchart.approvals``: activate or raise to each level, lower, end)."""
     decided = [
-        *(route(Kind.ACTIVATE, None, level) for level in (4, 3, 2, 1)),
-        route(Kind.LOWER, 3, 4),
-        route(Kind.LOWER, 2, 3),
-        route(Kind.END, 3, None),
-        route(Kind.END, 2, None),
+        *(approval(LevelChange.ACTIVATE, None, level) for level in (4, 3, 2, 1)),
+        approval(LevelChange.LOWER, 3, 4),
+        approval(LevelChange.LOWER, 2, 3),
+        approval(LevelChange.END, 3, None),
+        approval(LevelChange.END, 2, None),
     ]
     return ("incident.assess", "aftermath.manage", *(r.decide_action for r in decided))
 

@@ -6,10 +6,10 @@ from fractions import Fraction
 
 from django.utils import timezone
 
-from command.approvals.chain import Kind, route
 from incidents import lifecycle
 from incidents.choices import ResponseLevel
 from incidents.models import TimelineEvent
+from orgchart.approvals import LevelChange, approval
 
 from .common import as_of, hours, minutes
 from .data import DISMISS_REASONS
@@ -126,13 +126,13 @@ class LifecyclePlanner:
         return username
 
     def end_decider(self, level):
-        """Who ends a response at ``level`` (§5.3.6): the decider of its route (``command.approvals.chain``)."""
-        return self.ctx.deciders[route(Kind.END, level, None).decide_action]
+        """Who ends a response at ``level`` (§5.3.6): its decider in the approval table (orgchart.approvals)."""
+        return self.ctx.deciders[approval(LevelChange.END, level, None).decide_action]
 
     def activation_reason(self, p, level, at):
         """A written reason where the level is the command's judgment (附件4 condition (4))."""
         inc, rec = p.inc, self.rec(p, at)
-        if ResponseLevel(level) in lifecycle.backed_levels(rec):
+        if not lifecycle.is_judgment(ResponseLevel(level), rec):
             return ""
         if inc.people_at_risk_peak:
             why = f"{inc.people_at_risk_peak}人涉险、被困，需立即组织救援"
