@@ -53,7 +53,7 @@ xdist=()
 say "运行测试 / running the suite (PostgreSQL: $DATABASE_URL, Redis: $REDIS_URL, workers: $workers) …"
 start=$(date +%s)
 set +e
-python -m pytest "${xdist[@]}" "$@"
+python -m pytest "${xdist[@]}" --durations=15 "$@"  # the slowest 15, to keep the suite short
 rc=$?
 set -e
 say "用时 / took $(( $(date +%s) - start )) s"
