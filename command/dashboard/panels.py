@@ -9,7 +9,6 @@ renders them again. The personal panel (等我处理: my approvals, my tasks, my
 request: it is small, and the writes that change it bump the version too.
 """
 
-import hashlib
 import json
 from datetime import timedelta
 
@@ -27,6 +26,7 @@ from ..approvals.selectors import pending_for
 from ..assignments.models import Assignment
 from ..assignments.services import Scope
 from ..response.selectors import my_calldowns
+from ..web import sig
 from . import live, selectors
 
 PANELS = ("waiting", "incidents", "totals", "map", "tasks", "events")
@@ -43,10 +43,6 @@ RESORT_SECONDS = 600
 TEMPLATE = "command/_dashboard_panels.html#{}"
 # Part of the cache keys: change it when what is cached changes shape (a deploy then starts afresh).
 FORMAT = 1
-
-
-def signature(value):
-    return hashlib.sha1(value.encode()).hexdigest()[:12]
 
 
 def map_data(counties, points, dark):
@@ -92,7 +88,7 @@ def waiting(user):
         "pending": pending,
         "my_tasks": my_tasks,
         "calls": calls,
-        "sig": signature(repr([(r.pk, r.stage) for r in pending] + [c.pk for c in calls] + [my_tasks])),
+        "sig": sig([repr([(r.pk, r.stage) for r in pending] + [c.pk for c in calls] + [my_tasks])]),
     }
 
 
@@ -123,13 +119,13 @@ def shared_context(now, wall, scope=None):
     rows = [(i.pk, i.state, i.level, i.updated_at, i.rec_status, i.fact_rec_level) for i in shown]
     times = [t for t in (totals["next_firm"], rates["next_due"], next_absence_change(now)) if t]
     sigs = {
-        "incidents": signature(
-            repr([rows, more, breakdown, [(i.pk, i.state, i.level, i.updated_at) for i in drills]])
+        "incidents": sig(
+            [repr([rows, more, breakdown, [(i.pk, i.state, i.level, i.updated_at) for i in drills]])]
         ),
-        "totals": signature(repr({k: v for k, v in totals.items() if k != "next_firm"})),
-        "map": signature(json.dumps(the_map, ensure_ascii=False, sort_keys=True)),
-        "tasks": signature(repr([rates["all"], groups, more_groups, units, more_units])),
-        "events": signature(repr([e.pk for e in events])),
+        "totals": sig([repr({k: v for k, v in totals.items() if k != "next_firm"})]),
+        "map": sig([json.dumps(the_map, ensure_ascii=False, sort_keys=True)]),
+        "tasks": sig([repr([rates["all"], groups, more_groups, units, more_units])]),
+        "events": sig([repr([e.pk for e in events])]),
     }
     return {
         "now": now,
