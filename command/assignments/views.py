@@ -30,6 +30,7 @@ from ..common import CommandError
 from ..web import parse_local, sig
 from . import ending, selectors, services
 from .models import Assignment, TaskFile, TaskNote
+from .moves import MOVES
 
 OPEN = Assignment.OPEN_STATES
 
@@ -75,9 +76,9 @@ def _get_task(request, pk):
 
 def _actions(scope, task):
     return [
-        {"name": name, "label": label, "needs_reason": name == "return"}
-        for name, (label, sources, _target, _who) in services.MOVES.items()
-        if task.state in sources and scope.may(name, task) and task.incident.state != State.ARCHIVED
+        {"name": m.name, "label": m.label, "needs_reason": m.needs_reason}
+        for m in MOVES.values()
+        if task.state in m.sources and scope.may(m.name, task) and task.incident.state != State.ARCHIVED
     ]
 
 
@@ -148,7 +149,7 @@ def _back_to(request, task_id):
 @login_required
 @require_POST
 def task_move(request, pk, move):
-    if move not in services.MOVES:
+    if move not in MOVES:
         raise Http404
     try:
         task = services.task_move(
@@ -166,7 +167,7 @@ def task_move(request, pk, move):
         messages.success(
             request,
             _("%(move)s：%(title)s（%(state)s）。")
-            % {"move": services.MOVES[move][0], "title": task.title, "state": task.get_state_display()},
+            % {"move": MOVES[move].label, "title": task.title, "state": task.get_state_display()},
         )
     return _back_to(request, pk)
 
