@@ -17,12 +17,8 @@ from .common import AlreadyDecided, CommandError
 
 def sig(parts):
     """A short signature of what a polled panel shows: the poll sends it back, and an unchanged panel
-    answers 204 (htmx swaps nothing), so an open <details> or a half-typed reason is not wiped."""
+    answers 204 (config.htmx.render_page), so an open <details> or a half-typed reason is not wiped."""
     return hashlib.sha1("|".join(map(str, parts)).encode()).hexdigest()[:12]
-
-
-def unchanged(request, signature):
-    return request.htmx and request.GET.get("sig") == signature
 
 
 def refusal(request, e):

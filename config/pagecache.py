@@ -22,6 +22,7 @@ from django.http import HttpResponse
 from django.utils.translation import get_language
 
 from . import version as live
+from .htmx import wants_partial
 
 
 def _key(request, version):
@@ -31,7 +32,7 @@ def _key(request, version):
         request.user.pk,
         request.get_full_path(),
         get_language(),
-        bool(getattr(request, "htmx", False)),
+        wants_partial(request),  # a piece of the page, or the page (a history restore too)
         hashlib.sha256(secret.encode()).hexdigest()[:16],
     )
     return "page:" + hashlib.sha256(repr(parts).encode()).hexdigest()

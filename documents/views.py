@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from config.htmx import wants_partial
 from incidents.models import Incident
 from orgchart.permissions import can
 
@@ -149,7 +150,7 @@ def _ask(request, pk, kind, fmt, item, *, retry=False):
     """Enqueue the render (idempotent) of an existing document; (incident, row, current) or a 404 page."""
     incident = _incident(pk)
     why = _why_not(incident, kind, item)
-    if why and request.htmx:  # the button's slot says why (htmx swaps only a 2xx answer)
+    if why and wants_partial(request):  # the button's slot says why (htmx swaps only a 2xx answer)
         return incident, None, HttpResponse(format_html(MISSING, why=why))
     if why:
         return (
@@ -170,7 +171,7 @@ def render_document(request, pk, kind, fmt, item=None):
     incident, asked, refused = _ask(request, pk, kind, fmt, item, retry=request.POST.get("retry") == "1")
     if refused:
         return refused
-    if not request.htmx:
+    if not wants_partial(request):
         return redirect(
             reverse("documents:incident", args=[incident.pk]) + f"#doc-{kind}" + (f"-{item}" if item else "")
         )

@@ -17,11 +17,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.htmx import render_page
 from orgchart.permissions import VIEW_CLAUSE, can, sees_all_incidents, visible_incidents
 
 from . import selectors, services
@@ -69,8 +70,7 @@ def incident_list(request):
         "scope_clause": "" if sees_all_incidents(request.user) else VIEW_CLAUSE,
         "status_labels": STATUS_LABELS,
     }
-    partial = request.htmx and not request.htmx.history_restore_request
-    return render(request, "incidents/list.html#results" if partial else "incidents/list.html", context)
+    return render_page(request, "incidents/list.html", context, partial="results")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -123,8 +123,9 @@ def _render_report(request, form, measures, now, *, live=False, status=200, dupl
         "duplicate": duplicate,
         "confirm_duplicate": bool(request.POST.get("confirm_duplicate")),
     }
-    template = "incidents/form.html#form" if (request.htmx and live) else "incidents/form.html"
-    return render(request, template, context, status=status)
+    return render_page(
+        request, "incidents/form.html", context, partial="form" if live else None, status=status
+    )
 
 
 @login_required

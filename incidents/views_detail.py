@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
+from config.htmx import asked_part, render_page, wants_partial
 from config.inputs import hidden_int_for
 from config.pagecache import cached_page
 from orgchart.permissions import can
@@ -86,6 +87,11 @@ def _detail_context(request, incident, *, follow_up_form=None, report_form=None)
     }
 
 
+# What an htmx request may ask of the incident page (``?part=``): the forms loaded when opened, "更早的续报",
+# the names offered when linking.
+DETAIL_PARTS = ("follow_up_form", "report_form", "follow_ups", "event_names")
+
+
 def lazy_form(request, pk, name):
     """The 续报 or 信息报送 form alone (htmx, when it is opened); 403 for someone who may not use it."""
     incident = get_object_or_404(selectors.incidents_qs().select_related("county__government"), pk=pk)
@@ -98,17 +104,19 @@ def lazy_form(request, pk, name):
         if not can_log:
             raise PermissionDenied(can_log.reason)
         context = {"incident": incident, "report_form": UpwardReportForm()}
-    return render(request, f"incidents/detail.html#{name}_form", context)
+    return render_page(request, "incidents/detail.html", context, partial=f"{name}_form")
 
 
 @login_required
 @cached_page()
 def incident_detail(request, pk):
-    part = request.GET.get("part") if request.htmx else None
+    part = asked_part(request, DETAIL_PARTS)
     if part in ("follow_up_form", "report_form"):
         return lazy_form(request, pk, part.removesuffix("_form"))
     if part == "follow_ups":  # "更早的续报"
-        return render(request, "incidents/detail.html#follow_up_items", follow_ups_context(request, pk))
+        return render_page(
+            request, "incidents/detail.html", follow_ups_context(request, pk), partial="follow_up_items"
+        )
     if part == "event_names":  # the names offered when linking (see the link form)
         names = LinkedEvent.objects.order_by("-created_at").values_list("name", flat=True)[:30]
         return render(request, "incidents/_event_names.html", {"event_names": names})
@@ -120,17 +128,17 @@ def recommendation(request, pk):
     """The recommendation panel alone, polled by htmx every 60 s while the tab is visible: a provisional
     recommendation turns firm by itself when the outage reaches 24 hours."""
     if not request.user.is_authenticated:
-        if request.htmx:
+        if wants_partial(request):
             return HttpResponseClientRefresh()  # session ended: the page reloads to the login form
         return redirect_to_login(request.get_full_path())
-    if not request.htmx:
+    if not wants_partial(request):
         return redirect(reverse("incidents:detail", args=[pk]) + "#recommendation")
     try:
         incident = selectors.incident_for_recommendation(pk)
     except Incident.DoesNotExist:
         raise Http404(_("没有这个事件。")) from None
     context = {"incident": incident, **recommendation_context(incident, timezone.now())}
-    return render(request, "incidents/detail.html#recommendation", context)
+    return render_page(request, "incidents/detail.html", context, partial="recommendation")
 
 
 def _back(pk, anchor):

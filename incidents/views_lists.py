@@ -16,6 +16,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from config.htmx import wants_partial
+
 from . import selectors
 from .choices import AccidentGrade
 from .models import Incident
@@ -79,7 +81,7 @@ def incident_timeline(request, pk):
     except (ValueError, OverflowError):
         return HttpResponseBadRequest(_("“更早的记录”的链接不完整，请回到事件页重新打开。"))
     context = timeline_context(pk, before, request.user)
-    if request.htmx and not request.htmx.history_restore_request:
+    if wants_partial(request):
         return HttpResponse(context["timeline_html"])
     context["incident"] = get_object_or_404(
         Incident.objects.only("id", "title", "is_drill", "reported_at"), pk=pk

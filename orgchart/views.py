@@ -10,6 +10,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.htmx import render_page
+
 from . import selectors
 from .models import Appointment, DutyShift, Person, Position, Unit, WorkingGroup
 from .permissions import RULES, can
@@ -138,8 +140,8 @@ def duty(request):
 def search(request):
     q = request.GET.get("q", "")[:50]
     results = selectors.search(q)
-    template = "orgchart/search.html#results" if request.htmx else "orgchart/search.html"
-    return render(request, template, {"q": q, "results": results, "found": any(results.values())})
+    context = {"q": q, "results": results, "found": any(results.values())}
+    return render_page(request, "orgchart/search.html", context, partial="results")
 
 
 @login_required

@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from config.htmx import render_page, wants_partial
+
 from . import services
 from .forms import (
     AbsenceForm,
@@ -50,11 +52,6 @@ DIFF_SHOWN = 8  # a month's roster changes up to 124 cells: the rest fold away
 def require_edit(request):
     """``orgchart.edit`` (附件2: the office maintains the org chart), or 403 with the plan's reason."""
     return require(request.user, "orgchart.edit")
-
-
-def _page(request, template, partial, context, status=200):
-    """The whole page, or only its ``partial`` for an htmx request."""
-    return render(request, f"{template}#{partial}" if request.htmx else template, context, status=status)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -193,10 +190,10 @@ def person_edit(request, pk):
 
 def _person_section(request, person, partial, *, ok, notice="", **extra):
     """After an appointment/absence action: htmx gets the section, a plain form post the page."""
-    if request.htmx:
+    if wants_partial(request):
         ctx = _person_context(person, notice=notice if ok else "", **extra)
-        return render(
-            request, f"orgchart/edit/person_form.html#{partial}", ctx, status=200 if ok else INVALID
+        return render_page(
+            request, "orgchart/edit/person_form.html", ctx, partial=partial, status=200 if ok else INVALID
         )
     if ok:
         messages.success(request, notice)
@@ -298,7 +295,7 @@ def group_members(request, code):
             outcome = _group_member_add(request, group)
         else:
             raise Http404(_("未知的操作。"))
-        if outcome.ok and not request.htmx:
+        if outcome.ok and not wants_partial(request):
             messages.success(request, outcome.notice)
             return redirect("orgchart:group_members", group.code)
     context = {
@@ -312,8 +309,12 @@ def group_members(request, code):
         "error": outcome.error,
         "notice": outcome.notice,
     }
-    return _page(
-        request, "orgchart/edit/group_members.html", "members", context, status=200 if outcome.ok else INVALID
+    return render_page(
+        request,
+        "orgchart/edit/group_members.html",
+        context,
+        partial="members",
+        status=200 if outcome.ok else INVALID,
     )
 
 
@@ -400,11 +401,11 @@ def changes(request):
     page = Paginator(qs, CHANGES_PER_PAGE).get_page(request.GET.get("page"))
     entries = [_change_entry(c) for c in page.object_list]
     query = f"model={model}&" if model else ""
-    return _page(
+    return render_page(
         request,
         "orgchart/edit/changes.html",
-        "log",
         {"page": page, "entries": entries, "filters": filters, "model": model, "query": query},
+        partial="log",
     )
 
 

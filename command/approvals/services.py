@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from incidents.choices import ResponseLevel, State
 from incidents.lifecycle import TransitionError, is_judgment
@@ -19,9 +18,10 @@ from orgchart.permissions import RULES, can
 
 from ..assignments.ending import response_end
 from ..assignments.models import Assignment
-from ..common import AlreadyDecided, CommandError, lock_incident, person_name, require_authority, timeline_add
+from ..common import CommandError, lock_incident, person_name, require_authority, timeline_add
 from .chain import STEP_LABELS, RouteError, kind_for, route, start_stage
 from .models import LevelRequest, LevelRequestStep
+from .moves import apply_move, lock_open_request
 from .notices import notify_outcome, notify_phone_record, notify_step
 from .phone import phone_decision, phone_fields, phone_suffix
 
@@ -186,43 +186,6 @@ def _record_submission(request, incident, entry, *, actor, now):
         )
 
 
-def _lock_request(request_id):
-    try:
-        return LevelRequest.objects.select_for_update().get(pk=request_id)
-    except LevelRequest.DoesNotExist:
-        raise CommandError(_("没有这件请示。")) from None
-
-
-def _check_fresh(request, expected_stage):
-    if request.status != LevelRequest.Status.OPEN:
-        raise AlreadyDecided(_decided_message(request))
-    if expected_stage is not None and int(expected_stage) != request.stage:
-        raise CommandError(_("操作未执行：这件请示已进入下一环节（可能有他人刚刚办理），请刷新后再试。"))
-
-
-_DECIDED = {
-    LevelRequest.Status.APPROVED: (
-        gettext_lazy("这件请示已由%(who)s批准，无需再办理。"),
-        gettext_lazy("这件请示已批准，无需再办理。"),
-    ),
-    LevelRequest.Status.REJECTED: (
-        gettext_lazy("这件请示已由%(who)s退回，无需再办理。"),
-        gettext_lazy("这件请示已退回，无需再办理。"),
-    ),
-    LevelRequest.Status.WITHDRAWN: (
-        gettext_lazy("这件请示已由%(who)s撤回，无需再办理。"),
-        gettext_lazy("这件请示已撤回，无需再办理。"),
-    ),
-}
-
-
-def _decided_message(request):
-    """ "这件请示已由XX批准，无需再办理。" — who decided it, from the request's last step."""
-    by_whom, plain = _DECIDED.get(request.status, (None, gettext_lazy("这件请示已失效，无需再办理。")))
-    last = request.history.order_by("-at", "-id").first() if by_whom else None
-    return str(by_whom) % {"who": last.actor_name} if last and last.actor_name else str(plain)
-
-
 def level_request_act(
     *, request_id, actor, expected_stage=None, approve=True, note="", by_phone=None, now=None
 ):
@@ -235,8 +198,7 @@ def level_request_act(
     note = (note or "").strip()
     superseded = None
     with transaction.atomic():
-        request = _lock_request(request_id)
-        _check_fresh(request, expected_stage)
+        request = lock_open_request(request_id, expected_stage)
         phone = phone_fields(by_phone, actor, now, request)
         approver = phone["approver"] if phone else actor
         incident = lock_incident(request.incident_id)
@@ -269,8 +231,7 @@ def _reject(request, incident, step, *, approver, decision, note, phone, recorde
     _record_step(
         request, step, LevelRequestStep.Outcome.REJECTED, approver, decision, note, phone, recorder, now
     )
-    request.status, request.closed_at, request.outcome_note = LevelRequest.Status.REJECTED, now, note
-    request.save(update_fields=["status", "closed_at", "outcome_note"])
+    apply_move(request, "reject", now=now, note=note)
     with translation.override(settings.LANGUAGE_CODE):
         timeline_add(
             incident,
@@ -290,8 +251,7 @@ def _forward(request, incident, step, *, approver, decision, note, phone, record
     _record_step(
         request, step, LevelRequestStep.Outcome.FORWARDED, approver, decision, note, phone, recorder, now
     )
-    request.stage += 1
-    request.save(update_fields=["stage"])
+    apply_move(request, "forward", now=now)
     with translation.override(settings.LANGUAGE_CODE):
         timeline_add(
             incident,
@@ -329,8 +289,7 @@ def _decide(request, incident, *, approver, note, now, phone=None, recorder=None
     in the same transaction (a refused transition rolls the approval back)."""
     r = request.route
     decision = can(approver, r.decide_action, incident)
-    request.status, request.closed_at, request.outcome_note = LevelRequest.Status.APPROVED, now, note
-    request.save(update_fields=["status", "closed_at", "outcome_note"])
+    apply_move(request, "approve", now=now, note=note)
     _record_step(
         request, "decide", LevelRequestStep.Outcome.APPROVED, approver, decision, note, phone, recorder, now
     )
@@ -376,8 +335,7 @@ def _supersede(request, incident, now, by=None):
         "state": State(incident.state).label,
         "level": f"（{ResponseLevel(incident.level).label}）" if incident.level else "",
     }
-    request.status, request.closed_at, request.outcome_note = LevelRequest.Status.SUPERSEDED, now, message
-    request.save(update_fields=["status", "closed_at", "outcome_note"])
+    apply_move(request, "supersede", now=now, note=message)
     LevelRequestStep.objects.create(
         request=request,
         at=now,
@@ -394,16 +352,10 @@ def level_request_withdraw(*, request_id, actor, expected_stage=None, note="", n
     """The proposer (or the office) withdraws an open request."""
     now = now or timezone.now()
     with transaction.atomic():
-        request = _lock_request(request_id)
-        _check_fresh(request, expected_stage)
+        request = lock_open_request(request_id, expected_stage)
         if actor.pk != request.created_by_id:
             require_authority(actor, "level.draft")
-        request.status, request.closed_at, request.outcome_note = (
-            LevelRequest.Status.WITHDRAWN,
-            now,
-            note.strip(),
-        )
-        request.save(update_fields=["status", "closed_at", "outcome_note"])
+        apply_move(request, "withdraw", now=now, note=note.strip())
         LevelRequestStep.objects.create(
             request=request,
             at=now,

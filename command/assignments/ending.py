@@ -11,6 +11,7 @@ from incidents.choices import State
 
 from ..common import CommandError, lock_incident, timeline_add
 from .models import Assignment
+from .moves import MOVES
 from .services import task_note_add
 
 
@@ -59,9 +60,10 @@ def response_end(*, incident_id, user, decisions, reason="", expected_level=None
 
 
 def _settle_tasks(incident, user, closed, carried, now):
+    close = MOVES["close"]  # the command's move, taken with the end of the response (§5.3.6)
     for t in closed:
         old = t.state
-        t.state = Assignment.State.CLOSED
+        t.state = close.target
         t.save(update_fields=["state", "updated_at"])
         task_note_add(t, user, action="close", text=_("响应结束时关闭"), from_state=old, now=now)
     if carried:

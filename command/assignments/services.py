@@ -9,8 +9,9 @@ Who (DOMAIN.md §5; rules in ``orgchart.permissions``):
 - ``task.view_all`` sees every task; everybody else sees only their unit's and their groups' tasks, and
   another unit's task is not found (404), not merely hidden.
 
-Moves (``MOVES``): sign 待签收→已签收; start 已签收→处理中; done 已签收/处理中→已完成;
-send back 待签收/已签收→退回 (with a reason); reassign (the command) → 待签收; close → 已关闭.
+Moves (``moves.MOVES``, applied by ``task_move``): sign 待签收→已签收; start 已签收→处理中; done
+已签收/处理中→已完成; send back 待签收/已签收→退回 (with a reason); reassign (the command) → 待签收
+(``task_reassign``); close → 已关闭.
 """
 
 import mimetypes
@@ -21,7 +22,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from config.inputs import FIELDS, window_error
 from incidents.choices import State
@@ -31,24 +31,12 @@ from orgchart.selectors import leader_posts_by_group
 
 from ..common import CommandError, lock_incident, person_name, timeline_add
 from .models import ActivatedGroup, Assignment, TaskFile, TaskNote
+from .moves import MOVES
 from .notices import notify_new_task, notify_return
 
 TaskState = Assignment.State
 UNIT_POSTS = ("unit_liaison", "unit_head", "unit_deputy_head")
 
-MOVES = {
-    # name: (label, from states, to state, who: "doer" | "command" | "both")
-    "sign": (gettext_lazy("签收"), (TaskState.PENDING,), TaskState.SIGNED, "doer"),
-    "start": (gettext_lazy("开始处理"), (TaskState.SIGNED,), TaskState.IN_PROGRESS, "both"),
-    "done": (gettext_lazy("报告完成"), (TaskState.SIGNED, TaskState.IN_PROGRESS), TaskState.DONE, "both"),
-    "return": (gettext_lazy("退回"), (TaskState.PENDING, TaskState.SIGNED), TaskState.RETURNED, "doer"),
-    "close": (
-        gettext_lazy("关闭"),
-        (TaskState.PENDING, TaskState.SIGNED, TaskState.IN_PROGRESS, TaskState.RETURNED),
-        TaskState.CLOSED,
-        "command",
-    ),
-}
 MAX_FILE_BYTES = 15 * 1024 * 1024
 MAX_FILES = 6
 ALLOWED_TYPES = (
@@ -122,7 +110,7 @@ class Scope:
         return (task.incident_id, task.group_id) in self.led_groups
 
     def may(self, move, task):
-        who = MOVES[move][3]
+        who = MOVES[move].who
         if who == "doer":
             return self.is_doer(task)
         if who == "command":
@@ -191,58 +179,70 @@ def _timeline(task, user, summary, *, now, reason=""):
 
 
 def task_move(*, task_id, user, move, expected_state=None, reason="", now=None):
-    """One move of a task (see ``MOVES``). Refused: not this person's to make, not from this state, a
-    stale page (``expected_state``), a missing reason for 退回; nothing changes then."""
+    """One move of a task (see ``moves.MOVES``), the one place a move is applied: lock the row, check
+    who, the state the page showed (``expected_state``), the source state, the reason; set the target,
+    save what changed, note it and record it. Refused: nothing changes."""
     now = now or timezone.now()
     reason = (reason or "").strip()
     if move not in MOVES:
         raise CommandError(_("没有这个操作。"))
-    label, sources, target, _who = MOVES[move]
+    spec = MOVES[move]
     with transaction.atomic():
         task = _lock_task(task_id, user)
-        scope = Scope(user)
-        if not scope.may(move, task):
-            raise PermissionDenied(
-                _("“%(move)s”须由任务所属单位（联络员、负责人）或工作组组长进行（附件2、附件3）。")
-                % {"move": label}
-                if MOVES[move][3] == "doer"
-                else _("“%(move)s”须由市指挥部办公室或现场指挥部进行。") % {"move": label}
-            )
-        if expected_state and task.state != expected_state:
-            raise CommandError(
-                _("操作未执行：任务已变为“%(state)s”（可能有他人刚刚处理），请刷新后再试。")
-                % {"state": task.get_state_display()}
-            )
-        if task.state not in sources:
-            raise CommandError(
-                _("任务当前为“%(state)s”，不能“%(move)s”。")
-                % {"state": task.get_state_display(), "move": label}
-            )
-        if task.incident.state == State.ARCHIVED:
-            raise CommandError(_("事件已归档，任务不能再修改。"))
-        if move == "return" and not reason:
-            raise CommandError(_("退回须写明理由（例如：不属于本单位职责，或无力完成）。"))
+        _check_move(task, spec, user, expected_state, reason)
         old = task.state
-        task.state = target
-        fields = ["state", "updated_at"]
-        if move == "sign":
-            task.signed_at, task.signed_by_name = now, person_name(user)
-            fields += ["signed_at", "signed_by_name"]
-        elif move == "done":
-            task.done_at, task.done_by_name = now, person_name(user)
-            fields += ["done_at", "done_by_name"]
-            if task.signed_at is None:
-                task.signed_at, task.signed_by_name = now, person_name(user)
-                fields += ["signed_at", "signed_by_name"]
-        elif move == "return":
-            task.returned_reason = reason
-            fields.append("returned_reason")
+        fields = _apply_move(task, spec, user, reason, now)
         task.save(update_fields=fields)
         task_note_add(task, user, action=move, text=reason, from_state=old, now=now)
-        _timeline(task, user, str(label), now=now, reason=reason)
+        _timeline(task, user, str(spec.label), now=now, reason=reason)
         if move == "return":
             notify_return(task)
     return task
+
+
+def _check_move(task, spec, user, expected_state, reason):
+    """Who may, the state the page showed, the source state, the archive, the reason — in this order."""
+    if not Scope(user).may(spec.name, task):
+        raise PermissionDenied(
+            _("“%(move)s”须由任务所属单位（联络员、负责人）或工作组组长进行（附件2、附件3）。")
+            % {"move": spec.label}
+            if spec.who == "doer"
+            else _("“%(move)s”须由市指挥部办公室或现场指挥部进行。") % {"move": spec.label}
+        )
+    if expected_state and task.state != expected_state:
+        raise CommandError(
+            _("操作未执行：任务已变为“%(state)s”（可能有他人刚刚处理），请刷新后再试。")
+            % {"state": task.get_state_display()}
+        )
+    if task.state not in spec.sources:
+        raise CommandError(
+            _("任务当前为“%(state)s”，不能“%(move)s”。")
+            % {"state": task.get_state_display(), "move": spec.label}
+        )
+    if task.incident.state == State.ARCHIVED:
+        raise CommandError(_("事件已归档，任务不能再修改。"))
+    if spec.needs_reason and not reason:
+        raise CommandError(_("退回须写明理由（例如：不属于本单位职责，或无力完成）。"))
+
+
+def _apply_move(task, spec, user, reason, now):
+    """Set the target state and what goes with it (who signed, who finished, why sent back); the fields
+    to save."""
+    task.state = spec.target
+    fields = ["state", "updated_at"]
+    if spec.name == "sign":
+        task.signed_at, task.signed_by_name = now, person_name(user)
+        fields += ["signed_at", "signed_by_name"]
+    elif spec.name == "done":
+        task.done_at, task.done_by_name = now, person_name(user)
+        fields += ["done_at", "done_by_name"]
+        if task.signed_at is None:
+            task.signed_at, task.signed_by_name = now, person_name(user)
+            fields += ["signed_at", "signed_by_name"]
+    elif spec.name == "return":
+        task.returned_reason = reason
+        fields.append("returned_reason")
+    return fields
 
 
 def task_progress(*, task_id, user, text, files=(), now=None):

@@ -10,13 +10,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.htmx import asked_part, render_page
 from config.inputs import hidden_int_for
 from config.pagecache import cached_page
 from incidents.choices import State
@@ -26,9 +27,10 @@ from orgchart.models import Person, Unit, UnitKind
 from orgchart.permissions import can
 
 from ..common import CommandError
-from ..web import parse_local, sig, unchanged
+from ..web import parse_local, sig
 from . import ending, selectors, services
 from .models import Assignment, TaskFile, TaskNote
+from .moves import MOVES
 
 OPEN = Assignment.OPEN_STATES
 
@@ -74,9 +76,9 @@ def _get_task(request, pk):
 
 def _actions(scope, task):
     return [
-        {"name": name, "label": label, "needs_reason": name == "return"}
-        for name, (label, sources, _target, _who) in services.MOVES.items()
-        if task.state in sources and scope.may(name, task) and task.incident.state != State.ARCHIVED
+        {"name": m.name, "label": m.label, "needs_reason": m.needs_reason}
+        for m in MOVES.values()
+        if task.state in m.sources and scope.may(m.name, task) and task.incident.state != State.ARCHIVED
     ]
 
 
@@ -105,7 +107,7 @@ def my_tasks(request):
         "row_next": "mine",
         "show_incident": True,
     }
-    if request.htmx and request.GET.get("part") == "rows":
+    if asked_part(request) == "rows":  # "更多任务"
         return render(request, "command/_task_rows.html", context)
     return render(request, "command/my_tasks.html", context)
 
@@ -147,7 +149,7 @@ def _back_to(request, task_id):
 @login_required
 @require_POST
 def task_move(request, pk, move):
-    if move not in services.MOVES:
+    if move not in MOVES:
         raise Http404
     try:
         task = services.task_move(
@@ -165,7 +167,7 @@ def task_move(request, pk, move):
         messages.success(
             request,
             _("%(move)s：%(title)s（%(state)s）。")
-            % {"move": services.MOVES[move][0], "title": task.title, "state": task.get_state_display()},
+            % {"move": MOVES[move].label, "title": task.title, "state": task.get_state_display()},
         )
     return _back_to(request, pk)
 
@@ -275,16 +277,15 @@ def _issue_form(request, incident):
     """The 下达任务 form alone (htmx, when it is opened); 403 for someone who may not issue."""
     if not (services.Scope(request.user).command and incident.state == State.RESPONDING):
         raise PermissionDenied(_("只有现场指挥部或办公室在响应中下达任务。"))
-    return render(
-        request, "command/board.html#issue_form", {"incident": incident, **_issue_choices(incident)}
-    )
+    context = {"incident": incident, **_issue_choices(incident)}
+    return render_page(request, "command/board.html", context, partial="issue_form")
 
 
 @login_required
 @cached_page()
 def board(request, pk):
     incident = _incident_or_404(pk)
-    part = request.GET.get("part") if request.htmx else None
+    part = asked_part(request)
     if part == "rows":  # a section opened, or its "更多"
         scope, now = services.Scope(request.user), timezone.now()
         rows = _section_rows(request, incident, request.GET.get("section", ""), scope, now)
@@ -295,9 +296,7 @@ def board(request, pk):
         return _issue_form(request, incident)
     context = _board_context(request, incident)
     if part == "board":
-        if unchanged(request, context["sig"]):
-            return HttpResponse(status=204)
-        return render(request, "command/board.html#board", context)
+        return render_page(request, "command/board.html", context, partial=part, signature=context["sig"])
     if request.GET.get("section"):  # without JavaScript: the page with this section open
         context["open_section"] = _section_rows(
             request, incident, request.GET["section"], context["scope"], context["now"]

@@ -19,6 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from config.health import health_report
+from config.htmx import asked_part, unchanged, unchanged_response, wants_partial
 from incidents.choices import CATEGORY_SHORT, Category
 from orgchart.permissions import authority_for, can, view_scope
 
@@ -89,19 +90,19 @@ def overview(request, wall=False):
     """The home page after login. Also shows the system's health (database, broker, beat heartbeat) and
     who is on duty, which the first home page showed."""
     now = timezone.now()
-    if request.htmx and "poll" in request.GET:  # first: an unchanged poll reads nothing else
+    if wants_partial(request) and "poll" in request.GET:  # first: an unchanged poll reads nothing else
         if _unchanged(request, now):
-            return HttpResponse(status=204)
+            return unchanged_response()
         return _poll(request, now, wall)
-    if request.htmx and request.GET.get("part") == "clock":  # the wall's clock: no data needed
+    part = asked_part(request)
+    if part == "clock":  # the wall's clock: no data needed
         return render(request, "command/_dashboard_panels.html#clock", {"now": now})
     context = _context(request, now, wall=wall)
     if not wall and context["mine"]["lands_on_tasks"] and not request.GET.get("overview"):
         return redirect("command:my_tasks")
-    part = request.GET.get("part")
-    if request.htmx and part in context["sigs"]:  # one panel (kept for links and tests)
-        if request.GET.get("sig") == context["sigs"][part]:
-            return HttpResponse(status=204)
+    if part in context["sigs"]:  # one panel (kept for links and tests)
+        if unchanged(request, context["sigs"][part]):
+            return unchanged_response()
         return HttpResponse(context["panels"][part])
     context["health"] = live.get(live.HEALTH_KEY)
     if context["health"] is None:

@@ -5,11 +5,11 @@ partial htmx asked for."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.htmx import asked_part, render_page
 from config.pagecache import cached_page
 from incidents.choices import State
 from incidents.models import Incident
@@ -19,7 +19,7 @@ from orgchart.permissions import can
 
 from ..approvals.presenters import level_options, request_card
 from ..assignments.models import ActivatedGroup
-from ..web import sig, unchanged
+from ..web import sig
 from . import selectors
 from .companies import READING, company_offers
 from .models import Instruction
@@ -136,20 +136,20 @@ def _lazy_form(request, incident, name):
     if incident.state != State.RESPONDING or not decision:
         raise PermissionDenied(getattr(decision, "reason", "") or _("事件不在响应中。"))
     context = {"incident": incident, **_form_choices(name, incident)}
-    return render(request, f"command/incident.html#{name}_form", context)
+    return render_page(request, "command/incident.html", context, partial=f"{name}_form")
 
 
 @login_required
 @cached_page()
 def incident_command(request, pk):
     incident = get_incident(pk)
-    part = request.GET.get("part")
-    if request.htmx and part == "board":  # polled every 20 s: only what the board needs
+    part = asked_part(request)
+    if part == "board":  # polled every 20 s: only what the board needs
         context = board_context(request, incident)
-        if unchanged(request, context["board"]["sig"]):
-            return HttpResponse(status=204)
-        return render(request, "command/incident.html#board", context)
-    if request.htmx and part and part.removesuffix("_form") in LAZY_FORMS:
+        return render_page(
+            request, "command/incident.html", context, partial=part, signature=context["board"]["sig"]
+        )
+    if part and part.removesuffix("_form") in LAZY_FORMS:
         return _lazy_form(request, incident, part.removesuffix("_form"))
     context = command_context(request, incident)
     form = request.GET.get("form")
@@ -157,6 +157,5 @@ def incident_command(request, pk):
         choices = _form_choices(form, incident)
         choices.pop("groups", None)  # the page has them already
         context.update(choices, open_form=form)
-    if request.htmx and part in ("board", "checklist", "level", "instructions"):
-        return render(request, f"command/incident.html#{part}", context)
-    return render(request, "command/incident.html", context)
+    sections = ("checklist", "level", "instructions")
+    return render_page(request, "command/incident.html", context, partial=part if part in sections else None)

@@ -11,6 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.htmx import render_page, wants_partial
+
 from ..common import CommandError
 from ..web import back_to_incident, parse_local, refusal
 from . import activation, calldowns, companies, services
@@ -52,9 +54,11 @@ def calldown_record(request, pk):
         )
     except (CommandError, PermissionDenied) as e:
         refusal(request, e)
-    if request.htmx:
+    if wants_partial(request):
         incident = get_incident(cd.incident_id)
-        return render(request, "command/incident.html#board", board_context(request, incident))
+        return render_page(
+            request, "command/incident.html", board_context(request, incident), partial="board"
+        )
     if request.POST.get("next") == "inbox":
         return redirect("command:inbox")
     return back_to_incident(cd.incident_id, "calldown")
@@ -150,9 +154,10 @@ def checklist_mark(request, pk):
         )
     except (CommandError, PermissionDenied) as e:
         refusal(request, e)
-    if request.htmx:
+    if wants_partial(request):
         incident = get_incident(item.incident_id)
-        return render(request, "command/incident.html#checklist", command_context(request, incident))
+        context = command_context(request, incident)
+        return render_page(request, "command/incident.html", context, partial="checklist")
     return back_to_incident(item.incident_id, "checklist")
 
 

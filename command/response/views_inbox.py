@@ -2,12 +2,12 @@
 the other open requests. It gathers from approvals and from the response, so it lives above both."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
-from django.shortcuts import render
+
+from config.htmx import asked_part, render_page
 
 from ..approvals import selectors
 from ..approvals.presenters import request_card
-from ..web import sig, unchanged
+from ..web import sig
 from .selectors import my_calldowns
 
 
@@ -27,8 +27,11 @@ def inbox(request):
         ],
     }
     context["pending_sig"] = sig((c["r"].pk, c["r"].stage, c["r"].status) for c in pending)
-    if request.htmx and request.GET.get("part") == "pending":
-        if unchanged(request, context["pending_sig"]):
-            return HttpResponse(status=204)
-        return render(request, "command/inbox.html#pending", context)
-    return render(request, "command/inbox.html", context)
+    pending_only = asked_part(request) == "pending"
+    return render_page(
+        request,
+        "command/inbox.html",
+        context,
+        partial="pending" if pending_only else None,
+        signature=context["pending_sig"],
+    )
