@@ -15,10 +15,9 @@ nothing.
 import re
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from command.assignments.notices import notify_new_task
@@ -28,6 +27,7 @@ from command.models import Assignment
 from config.inputs import FIELDS, window_error
 from incidents.archive import ArchivedError
 from incidents.choices import State
+from incidents.recording import recorded
 from orgchart.models import Unit, UnitKind, WorkingGroup
 from orgchart.permissions import can
 
@@ -156,7 +156,7 @@ def create_items(incident, actor, now=None):
     group = WorkingGroup.objects.filter(code=plan.AFTERMATH_GROUP).first()
     unit = incident.county.government
     created = []
-    with translation.override(settings.LANGUAGE_CODE):  # the record is kept in the plan's language
+    with recorded():  # the record is kept in the plan's language
         for _code, title, duties in plan.ITEMS:
             task = task_create(
                 incident=incident,
@@ -264,7 +264,7 @@ def _follow_team(incident, record, team, user, now):
     record.save(update_fields=["team_level"])
     if not old:
         return
-    with translation.override(settings.LANGUAGE_CODE):
+    with recorded():
         timeline_add(
             incident,
             actor=user,
@@ -318,7 +318,7 @@ def save_draft(*, incident_id, kind, user, raw, reason="", token="", now=None):
             saved_by_name=person_name(user),
         )
         if number > 1:
-            with translation.override(settings.LANGUAGE_CODE):
+            with recorded():
                 timeline_add(
                     incident,
                     actor=user,
@@ -363,7 +363,7 @@ def submit(*, incident_id, kind, user, token="", now=None):
         draft.submitted_at = now
         draft.submitted_by_name = person_name(user)
         draft.save()
-        with translation.override(settings.LANGUAGE_CODE):
+        with recorded():
             summary = _("提交%(kind)s") % {"kind": record.get_kind_display()}
             if draft.number > 1:
                 summary = _("提交%(kind)s更正（第%(n)s版）") % {
@@ -423,7 +423,7 @@ def measure_add(*, incident_id, user, text, owner_unit_id, owner_name="", due_on
             created_at=now,
             created_by=user,
         )
-        with translation.override(settings.LANGUAGE_CODE):
+        with recorded():
             timeline_add(
                 incident,
                 actor=user,
@@ -459,7 +459,7 @@ def measure_done(*, measure_id, user, note, now=None):
         if (
             measure.incident.state != State.ARCHIVED
         ):  # an archived timeline is closed; the measure keeps who/when
-            with translation.override(settings.LANGUAGE_CODE):
+            with recorded():
                 timeline_add(
                     measure.incident,
                     actor=user,

@@ -5,15 +5,15 @@ by the incident's move lapses. Each write locks what it changes, checks the plan
 transaction, and tells the people concerned on commit.
 """
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from incidents.choices import ResponseLevel, State
 from incidents.lifecycle import TransitionError, backed_levels
+from incidents.recording import recorded
 from orgchart.permissions import RULES, can
 
 from ..assignments.ending import response_end
@@ -171,7 +171,7 @@ def _record_submission(request, incident, entry, *, actor, now):
         actor_post=post,
         note=request.reason,
     )
-    with translation.override(settings.LANGUAGE_CODE):
+    with recorded():
         timeline_add(
             incident,
             actor=actor,
@@ -270,7 +270,7 @@ def _reject(request, incident, step, *, approver, decision, note, phone, recorde
     )
     request.status, request.closed_at, request.outcome_note = LevelRequest.Status.REJECTED, now, note
     request.save(update_fields=["status", "closed_at", "outcome_note"])
-    with translation.override(settings.LANGUAGE_CODE):
+    with recorded():
         timeline_add(
             incident,
             actor=approver,
@@ -291,7 +291,7 @@ def _forward(request, incident, step, *, approver, decision, note, phone, record
     )
     request.stage += 1
     request.save(update_fields=["stage"])
-    with translation.override(settings.LANGUAGE_CODE):
+    with recorded():
         timeline_add(
             incident,
             actor=approver,
@@ -412,7 +412,7 @@ def level_request_withdraw(*, request_id, actor, expected_stage=None, note="", n
             actor_name=person_name(actor),
             note=note.strip(),
         )
-        with translation.override(settings.LANGUAGE_CODE):
+        with recorded():
             timeline_add(
                 request.incident,
                 actor=actor,

@@ -15,16 +15,16 @@ send back 待签收/已签收→退回 (with a reason); reassign (the command) �
 
 import mimetypes
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from config.inputs import FIELDS, window_error
 from incidents.choices import State
+from incidents.recording import recorded
 from orgchart.models import Person, Unit, UnitKind, WorkingGroup
 from orgchart.permissions import authority_for, can
 from orgchart.selectors import leader_posts_by_group
@@ -176,7 +176,7 @@ def task_note_add(task, user, *, action, text="", from_state="", now):
 
 
 def _timeline(task, user, summary, *, now, reason=""):
-    with translation.override(settings.LANGUAGE_CODE):
+    with recorded():
         timeline_add(
             task.incident,
             actor=user,

@@ -12,10 +12,11 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents.models import TimelineEvent
+from incidents.recording import recorded
 
 from ..notifications.models import Notification
 from .channels import ChannelError, adapter_for
@@ -139,7 +140,7 @@ def _deliveries(notes, now):
 
 def _timeline(due, users, now):
     events = []
-    with translation.override(settings.LANGUAGE_CODE):
+    with recorded():
         for r in due:
             if r.incident_id is None:
                 continue

@@ -3,14 +3,14 @@ link on a phone, logged in, or recorded by the office after a phone call."""
 
 import secrets
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents.choices import State
+from incidents.recording import recorded
 from orgchart.models import Expert, Person
 
 from ..common import CommandError, drill_mark, lock_incident, person_name, require_authority, timeline_add
@@ -105,7 +105,7 @@ def calldown_add(*, incident_id, actor, person_ids=(), expert_ids=(), role=CallD
         rows = [r for r in rows if (r.person_id, r.expert_id) not in existing]
         created = CallDown.objects.bulk_create(rows)
         if created:
-            with translation.override(settings.LANGUAGE_CODE):
+            with recorded():
                 timeline_add(
                     incident,
                     actor=actor,
@@ -160,7 +160,7 @@ def calldown_confirm(*, token=None, calldown_id=None, what, user=None, recorded_
             return cd
         cd.save(update_fields=fields)
         actor = recorded_by or user or (cd.person.user if cd.person_id else None)
-        with translation.override(settings.LANGUAGE_CODE):
+        with recorded():
             summary = (_("%(name)s已到岗") if "arrived_at" in fields else _("%(name)s收到到岗通知")) % {
                 "name": cd.name
             }

@@ -4,13 +4,13 @@ plan's authority, and writes the incident's timeline in the same transaction."""
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.inputs import FIELDS, window_error
 from incidents.choices import State
+from incidents.recording import recorded
 from orgchart.models import Person
 
 from ..common import CommandError, lock_incident, person_name, require_authority, timeline_add
@@ -45,7 +45,7 @@ def onsite_member_add(*, incident_id, actor, person_id, now=None):
                 )
         except IntegrityError:
             raise CommandError(_("%(name)s已是现场指挥部成员。") % {"name": person.name}) from None
-        with translation.override(settings.LANGUAGE_CODE):
+        with recorded():
             timeline_add(
                 incident,
                 actor=actor,
@@ -95,7 +95,7 @@ def checklist_mark(*, item_id, actor, done, note="", now=None):
         item.done_by_name = person_name(actor) if done else ""
         item.note = note
         item.save(update_fields=["done_at", "done_by", "done_by_name", "note"])
-        with translation.override(settings.LANGUAGE_CODE):
+        with recorded():
             timeline_add(
                 item.incident,
                 actor=actor,
@@ -143,7 +143,7 @@ def instruction_add(*, incident_id, actor, source, given_by, given_at, text, now
             recorded_by=actor,
             recorded_at=now,
         )
-        with translation.override(settings.LANGUAGE_CODE):
+        with recorded():
             timeline_add(
                 incident,
                 actor=actor,
@@ -191,7 +191,7 @@ def instruction_update(
             item.reported_back_at, item.reported_back_by = now, person_name(actor)
             fields += ["reported_back_at", "reported_back_by"]
         item.save(update_fields=fields)
-        with translation.override(settings.LANGUAGE_CODE):
+        with recorded():
             timeline_add(
                 item.incident,
                 actor=actor,
