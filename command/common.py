@@ -1,5 +1,6 @@
 """What every room of the command app shares: its refusals, the incident lock, the plan's authority
-check, who may act now, the timeline writer and the 【演练】 mark.
+check, who may act now and the command's event on the timeline (the 【演练】 mark and the plan's language
+are ``incidents.recording``'s).
 
 Refusals raise ``CommandError`` (a rule of the plan or a stale page; Chinese message) or
 ``PermissionDenied`` (the plan gives this to someone else); either way nothing is changed.
@@ -43,11 +44,6 @@ def timeline_add(incident, *, actor, summary, clause, at=None, reason="", data=N
         clause=clause[:60],
         data=data or {},
     )
-
-
-def drill_mark(incident, text):
-    """A notification's title for a drill incident starts with 【演练】, so no one mistakes it."""
-    return f"【演练】{text}" if incident.is_drill else text
 
 
 def users_who_can(action, incident):

@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents.choices import State
-from incidents.recording import recorded
+from incidents.recording import drill_mark, recorded
 from orgchart.models import Expert, Person
 
-from ..common import CommandError, drill_mark, lock_incident, person_name, require_authority, timeline_add
+from ..common import CommandError, lock_incident, person_name, require_authority, timeline_add
 from ..notifications.services import notify
 from .models import CallDown, OnsiteHQ
 
@@ -39,9 +39,9 @@ def calldowns_notify(calldown_ids):
                 key=f"calldown:{cd.pk}",
                 kind="calldown",
                 title=drill_mark(
-                    cd.incident,
                     _("到岗通知：请立即赶赴现场（%(title)s），并点“收到”“已到岗”确认。")
                     % {"title": cd.incident.title},
+                    cd.incident.is_drill,
                 ),
                 body=cd.clause,
                 url=calldown_url(cd),
