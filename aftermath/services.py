@@ -22,12 +22,13 @@ from django.utils.translation import gettext as _
 
 from command.assignments.notices import notify_new_task
 from command.assignments.services import task_create, task_move
-from command.common import CommandError, lock_incident, person_name, timeline_add
+from command.common import CommandError, lock_incident, timeline_add
 from command.models import Assignment
 from config.inputs import FIELDS, window_error
 from incidents.archive import ArchivedError
 from incidents.choices import State
 from incidents.recording import recorded
+from incidents.timeline import actor_name
 from orgchart.models import Unit, UnitKind, WorkingGroup
 from orgchart.permissions import can
 
@@ -298,7 +299,7 @@ def save_draft(*, incident_id, kind, user, raw, reason="", token="", now=None):
             raise CommandError(_("保存未执行：这份记录刚被他人保存或提交过，请刷新后在最新内容上修改。"))
         if latest is not None and latest.status == Revision.Status.DRAFT:
             latest.content, latest.saved_at = content, now
-            latest.saved_by, latest.saved_by_name = user, person_name(user)
+            latest.saved_by, latest.saved_by_name = user, actor_name(user)
             if latest.number > 1:
                 if not reason:
                     raise CommandError({"reason": _("更正已提交的记录须写明理由。")})
@@ -315,7 +316,7 @@ def save_draft(*, incident_id, kind, user, raw, reason="", token="", now=None):
             reason=reason if number > 1 else "",
             saved_at=now,
             saved_by=user,
-            saved_by_name=person_name(user),
+            saved_by_name=actor_name(user),
         )
         if number > 1:
             with recorded():
@@ -361,7 +362,7 @@ def submit(*, incident_id, kind, user, token="", now=None):
         _follow_team(incident, record, team, user, now)
         draft.status = Revision.Status.SUBMITTED
         draft.submitted_at = now
-        draft.submitted_by_name = person_name(user)
+        draft.submitted_by_name = actor_name(user)
         draft.save()
         with recorded():
             summary = _("提交%(kind)s") % {"kind": record.get_kind_display()}
@@ -453,7 +454,7 @@ def measure_done(*, measure_id, user, note, now=None):
         if measure.state == Measure.State.DONE:
             raise CommandError(_("该改进措施已由%(who)s确认完成。") % {"who": measure.done_by_name})
         Measure.objects.filter(pk=measure.pk).update(
-            state=Measure.State.DONE, done_at=now, done_by_name=person_name(user), done_note=note[:MAX_TEXT]
+            state=Measure.State.DONE, done_at=now, done_by_name=actor_name(user), done_note=note[:MAX_TEXT]
         )
         measure.refresh_from_db()
         if (

@@ -8,9 +8,9 @@ Refusals raise ``CommandError`` (a rule of the plan or a stale page; Chinese mes
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from incidents import timeline
 from incidents.models import Incident, TimelineEvent
 from orgchart.models import Appointment
 from orgchart.permissions import RULES, can
@@ -25,24 +25,11 @@ class AlreadyDecided(CommandError):
     the one who came second, not an error (issue 17 point 11)."""
 
 
-def person_name(user):
-    person = getattr(user, "person", None)
-    return person.name if person else user.get_username()
-
-
-def timeline_add(incident, *, actor, summary, clause, at=None, reason="", data=None, actor_post=""):
-    """One command event on the incident's timeline, recorded in the plan's language."""
-    return TimelineEvent.objects.create(
-        incident=incident,
-        at=at or timezone.now(),
-        actor=actor,
-        actor_name=person_name(actor) if actor else _("系统"),
-        actor_post=actor_post,
-        kind=TimelineEvent.Kind.COMMAND,
-        summary=summary[:300],
-        reason=reason,
-        clause=clause[:60],
-        data=data or {},
+def timeline_add(incident, *, actor, summary, clause, **fields):
+    """One command event (``TimelineEvent.Kind.COMMAND``) on the incident's timeline, through the
+    incidents' writer (``incidents.timeline.timeline_add``: at, reason, data, actor_post)."""
+    return timeline.timeline_add(
+        incident, kind=TimelineEvent.Kind.COMMAND, actor=actor, summary=summary, clause=clause, **fields
     )
 
 

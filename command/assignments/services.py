@@ -25,11 +25,12 @@ from django.utils.translation import gettext_lazy
 from config.inputs import FIELDS, window_error
 from incidents.choices import State
 from incidents.recording import recorded
+from incidents.timeline import actor_name
 from orgchart.models import Person, Unit, UnitKind, WorkingGroup
 from orgchart.permissions import authority_for, can
 from orgchart.selectors import leader_posts_by_group
 
-from ..common import CommandError, lock_incident, person_name, timeline_add
+from ..common import CommandError, lock_incident, timeline_add
 from .models import ActivatedGroup, Assignment, TaskFile, TaskNote
 from .notices import notify_new_task, notify_return
 
@@ -166,7 +167,7 @@ def task_note_add(task, user, *, action, text="", from_state="", now):
         task=task,
         at=now,
         author=user,
-        author_name=person_name(user),
+        author_name=actor_name(user),
         author_post=_post(user)[:100],
         action=action,
         from_state=from_state,
@@ -226,13 +227,13 @@ def task_move(*, task_id, user, move, expected_state=None, reason="", now=None):
         task.state = target
         fields = ["state", "updated_at"]
         if move == "sign":
-            task.signed_at, task.signed_by_name = now, person_name(user)
+            task.signed_at, task.signed_by_name = now, actor_name(user)
             fields += ["signed_at", "signed_by_name"]
         elif move == "done":
-            task.done_at, task.done_by_name = now, person_name(user)
+            task.done_at, task.done_by_name = now, actor_name(user)
             fields += ["done_at", "done_by_name"]
             if task.signed_at is None:
-                task.signed_at, task.signed_by_name = now, person_name(user)
+                task.signed_at, task.signed_by_name = now, actor_name(user)
                 fields += ["signed_at", "signed_by_name"]
         elif move == "return":
             task.returned_reason = reason
@@ -268,7 +269,7 @@ def task_progress(*, task_id, user, text, files=(), now=None):
         old = task.state
         fields = []
         if task.state == TaskState.PENDING and scope.is_doer(task):
-            task.signed_at, task.signed_by_name = now, person_name(user)
+            task.signed_at, task.signed_by_name = now, actor_name(user)
             fields += ["signed_at", "signed_by_name"]
         if task.state in (TaskState.PENDING, TaskState.SIGNED) and scope.is_doer(task):
             task.state = TaskState.IN_PROGRESS
@@ -313,7 +314,7 @@ def task_create(*, incident, actor, note_text, author_post="", **fields):
         task=task,
         at=task.created_at,
         author=actor,
-        author_name=person_name(actor),
+        author_name=actor_name(actor),
         author_post=author_post,
         action="issue",
         text=note_text,

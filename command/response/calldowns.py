@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 
 from incidents.choices import State
 from incidents.recording import drill_mark, recorded
+from incidents.timeline import actor_name
 from orgchart.models import Expert, Person
 
-from ..common import CommandError, lock_incident, person_name, require_authority, timeline_add
+from ..common import CommandError, lock_incident, require_authority, timeline_add
 from ..notifications.services import notify
 from .models import CallDown, OnsiteHQ
 
@@ -122,12 +123,12 @@ def _confirmed_how(cd, *, token, user, recorded_by):
     """Who confirms, in the record's words; refused when it is someone else's call without its link."""
     if recorded_by is not None:
         require_authority(recorded_by, "command.record", cd.incident)
-        return _("%(who)s代为登记") % {"who": person_name(recorded_by)}
+        return _("%(who)s代为登记") % {"who": actor_name(recorded_by)}
     if user is not None and cd.person_id and getattr(user, "person", None) and user.person.pk == cd.person_id:
         return _("本人确认")
     if token and user is not None and getattr(user, "is_authenticated", False):
         # A forwarded link opened by another logged-in person: record who really confirmed it.
-        return _("由%(who)s代为确认（转发的链接）") % {"who": person_name(user)}
+        return _("由%(who)s代为确认（转发的链接）") % {"who": actor_name(user)}
     if token:
         return _("本人通过链接确认")
     raise PermissionDenied(_("只能确认发给自己的到岗通知。"))

@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 from config.inputs import FIELDS, window_error
 from incidents.choices import State
 from incidents.recording import recorded
+from incidents.timeline import actor_name
 from orgchart.models import Person
 
-from ..common import CommandError, lock_incident, person_name, require_authority, timeline_add
+from ..common import CommandError, lock_incident, require_authority, timeline_add
 from .calldowns import calldowns_notify, new_token
 from .models import CallDown, ChecklistItem, Instruction, OnsiteHQ, OnsiteMember
 
@@ -92,7 +93,7 @@ def checklist_mark(*, item_id, actor, done, note="", now=None):
             return item
         item.done_at = now if done else None
         item.done_by = actor if done else None
-        item.done_by_name = person_name(actor) if done else ""
+        item.done_by_name = actor_name(actor) if done else ""
         item.note = note
         item.save(update_fields=["done_at", "done_by", "done_by_name", "note"])
         with recorded():
@@ -183,12 +184,12 @@ def instruction_update(
         if action_taken:
             item.action_taken, item.action_by, item.action_at = (
                 action_taken,
-                action_by or person_name(actor),
+                action_by or actor_name(actor),
                 now,
             )
             fields += ["action_taken", "action_by", "action_at"]
         if reported_back:
-            item.reported_back_at, item.reported_back_by = now, person_name(actor)
+            item.reported_back_at, item.reported_back_by = now, actor_name(actor)
             fields += ["reported_back_at", "reported_back_by"]
         item.save(update_fields=fields)
         with recorded():
