@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from incidents.recording import drill_mark
+
 from .models import Measure
 
 KIND = "measure_overdue"
@@ -24,8 +26,7 @@ def plan_measures(p, c, now):
             "unit": m.owner_unit.display_name,
             "inc": inc.title,
         }
-        if inc.is_drill:
-            title = "【演练】" + title
+        title = drill_mark(title, inc.is_drill)
         url = reverse("aftermath:incident", args=[m.incident_id]) + "#measures"
         for step, minutes, who in (
             ("unit", c["after"], [f"unit:{m.owner_unit_id}"]),

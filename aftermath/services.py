@@ -15,19 +15,20 @@ nothing.
 import re
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from command.assignments.notices import notify_new_task
 from command.assignments.services import task_create, task_move
-from command.common import CommandError, lock_incident, person_name, timeline_add
+from command.common import CommandError, lock_incident, timeline_add
 from command.models import Assignment
 from config.inputs import FIELDS, window_error
 from incidents.archive import ArchivedError
 from incidents.choices import State
+from incidents.recording import recorded
+from incidents.timeline import actor_name
 from orgchart.models import Unit, UnitKind, WorkingGroup
 from orgchart.permissions import can
 
@@ -156,7 +157,7 @@ def create_items(incident, actor, now=None):
     group = WorkingGroup.objects.filter(code=plan.AFTERMATH_GROUP).first()
     unit = incident.county.government
     created = []
-    with translation.override(settings.LANGUAGE_CODE):  # the record is kept in the plan's language
+    with recorded():  # the record is kept in the plan's language
         for _code, title, duties in plan.ITEMS:
             task = task_create(
                 incident=incident,
@@ -264,7 +265,7 @@ def _follow_team(incident, record, team, user, now):
     record.save(update_fields=["team_level"])
     if not old:
         return
-    with translation.override(settings.LANGUAGE_CODE):
+    with recorded():
         timeline_add(
             incident,
             actor=user,
@@ -298,7 +299,7 @@ def save_draft(*, incident_id, kind, user, raw, reason="", token="", now=None):
             raise CommandError(_("保存未执行：这份记录刚被他人保存或提交过，请刷新后在最新内容上修改。"))
         if latest is not None and latest.status == Revision.Status.DRAFT:
             latest.content, latest.saved_at = content, now
-            latest.saved_by, latest.saved_by_name = user, person_name(user)
+            latest.saved_by, latest.saved_by_name = user, actor_name(user)
             if latest.number > 1:
                 if not reason:
                     raise CommandError({"reason": _("更正已提交的记录须写明理由。")})
@@ -315,10 +316,10 @@ def save_draft(*, incident_id, kind, user, raw, reason="", token="", now=None):
             reason=reason if number > 1 else "",
             saved_at=now,
             saved_by=user,
-            saved_by_name=person_name(user),
+            saved_by_name=actor_name(user),
         )
         if number > 1:
-            with translation.override(settings.LANGUAGE_CODE):
+            with recorded():
                 timeline_add(
                     incident,
                     actor=user,
@@ -361,9 +362,9 @@ def submit(*, incident_id, kind, user, token="", now=None):
         _follow_team(incident, record, team, user, now)
         draft.status = Revision.Status.SUBMITTED
         draft.submitted_at = now
-        draft.submitted_by_name = person_name(user)
+        draft.submitted_by_name = actor_name(user)
         draft.save()
-        with translation.override(settings.LANGUAGE_CODE):
+        with recorded():
             summary = _("提交%(kind)s") % {"kind": record.get_kind_display()}
             if draft.number > 1:
                 summary = _("提交%(kind)s更正（第%(n)s版）") % {
@@ -423,7 +424,7 @@ def measure_add(*, incident_id, user, text, owner_unit_id, owner_name="", due_on
             created_at=now,
             created_by=user,
         )
-        with translation.override(settings.LANGUAGE_CODE):
+        with recorded():
             timeline_add(
                 incident,
                 actor=user,
@@ -453,13 +454,13 @@ def measure_done(*, measure_id, user, note, now=None):
         if measure.state == Measure.State.DONE:
             raise CommandError(_("该改进措施已由%(who)s确认完成。") % {"who": measure.done_by_name})
         Measure.objects.filter(pk=measure.pk).update(
-            state=Measure.State.DONE, done_at=now, done_by_name=person_name(user), done_note=note[:MAX_TEXT]
+            state=Measure.State.DONE, done_at=now, done_by_name=actor_name(user), done_note=note[:MAX_TEXT]
         )
         measure.refresh_from_db()
         if (
             measure.incident.state != State.ARCHIVED
         ):  # an archived timeline is closed; the measure keeps who/when
-            with translation.override(settings.LANGUAGE_CODE):
+            with recorded():
                 timeline_add(
                     measure.incident,
                     actor=user,

@@ -1,5 +1,6 @@
 """What every room of the command app shares: its refusals, the incident lock, the plan's authority
-check, who may act now, the timeline writer and the 【演练】 mark.
+check, who may act now and the command's event on the timeline (the 【演练】 mark and the plan's language
+are ``incidents.recording``'s).
 
 Refusals raise ``CommandError`` (a rule of the plan or a stale page; Chinese message) or
 ``PermissionDenied`` (the plan gives this to someone else); either way nothing is changed.
@@ -7,9 +8,9 @@ Refusals raise ``CommandError`` (a rule of the plan or a stale page; Chinese mes
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from incidents import timeline
 from incidents.models import Incident, TimelineEvent
 from orgchart.models import Appointment
 from orgchart.permissions import RULES, can
@@ -24,30 +25,12 @@ class AlreadyDecided(CommandError):
     the one who came second, not an error (issue 17 point 11)."""
 
 
-def person_name(user):
-    person = getattr(user, "person", None)
-    return person.name if person else user.get_username()
-
-
-def timeline_add(incident, *, actor, summary, clause, at=None, reason="", data=None, actor_post=""):
-    """One command event on the incident's timeline, recorded in the plan's language."""
-    return TimelineEvent.objects.create(
-        incident=incident,
-        at=at or timezone.now(),
-        actor=actor,
-        actor_name=person_name(actor) if actor else _("系统"),
-        actor_post=actor_post,
-        kind=TimelineEvent.Kind.COMMAND,
-        summary=summary[:300],
-        reason=reason,
-        clause=clause[:60],
-        data=data or {},
+def timeline_add(incident, *, actor, summary, clause, **fields):
+    """One command event (``TimelineEvent.Kind.COMMAND``) on the incident's timeline, through the
+    incidents' writer (``incidents.timeline.timeline_add``: at, reason, data, actor_post)."""
+    return timeline.timeline_add(
+        incident, kind=TimelineEvent.Kind.COMMAND, actor=actor, summary=summary, clause=clause, **fields
     )
-
-
-def drill_mark(incident, text):
-    """A notification's title for a drill incident starts with 【演练】, so no one mistakes it."""
-    return f"【演练】{text}" if incident.is_drill else text
 
 
 def users_who_can(action, incident):

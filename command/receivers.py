@@ -42,7 +42,7 @@ def after_commit_setup(incident_id):
         except Exception:
             log.exception("response setup for incident %s failed; retrying in Celery", incident_id)
             response_setup_task.apply_async(
-                args=[incident_id], countdown=getattr(settings, "COMMAND_SETUP_RETRY_SECONDS", 10)
+                args=[incident_id], countdown=settings.COMMAND_SETUP_RETRY_SECONDS
             )
 
     transaction.on_commit(run)

@@ -4,6 +4,6 @@ from django.conf import settings
 def site(request):
     return {
         "SITE_NAME": settings.SITE_NAME,
-        "PLAN_DOC_NO": "运政办发〔2021〕68 号",
+        "PLAN_DOC_NO": settings.PLAN_DOC_NO,
         "DEMO_MODE": settings.DEMO_MODE,
     }

@@ -240,6 +240,9 @@ else:
         "store_processed": False,
     }
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="heating")
+# Seconds before Celery retries a response setup that failed right after its transition committed
+# (command/receivers.py: after_commit_setup).
+COMMAND_SETUP_RETRY_SECONDS = 10
 
 # --- Cache: the dashboard's version (command/dashboard/live.py), shared by the web processes and the Celery
 # worker — Redis when there is one, else files under var/ (the embedded mode: one machine).
@@ -272,6 +275,10 @@ LOGGING = {
 }
 
 SITE_NAME = "供热应急指挥平台"
+# The plan's document number where code shows it (pages, the statistics export, the API's description,
+# the 2021 version a flushed database is given). The stored one is PlanVersion.doc_no; the transcription
+# orgchart/plan_2021.py carries it as text of the plan.
+PLAN_DOC_NO = "运政办发〔2021〕68 号"
 
 # --- Documents (issue 10): PDF/DOCX from the templates in templates/documents/ --------------------------
 # The official typefaces are not available; Noto CJK (Debian: fonts-noto-cjk) by default.
@@ -298,7 +305,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "供热应急指挥平台 API",
-    "DESCRIPTION": "运城市城市集中供热突发事件应急指挥平台的接口（运政办发〔2021〕68 号）：供热企业、成员单位和城市系统"
+    "DESCRIPTION": f"运城市城市集中供热突发事件应急指挥平台的接口（{PLAN_DOC_NO}）：供热企业、成员单位和城市系统"
     "报告事件、续报、签收和反馈任务。认证：`Authorization: Bearer <令牌>`（由市指挥部办公室签发）。",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

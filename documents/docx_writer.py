@@ -16,6 +16,8 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 from lxml import html as lxml_html
 
+from incidents.recording import drill_mark
+
 from . import conf
 
 RED = (0xD4, 0x00, 0x00)
@@ -48,7 +50,7 @@ class DocxWriter:
         self._styles()
         self._header_footer(section)
         props = self.d.core_properties
-        props.title = (("【演练】" if meta.drill else "") + meta.title)[:250]
+        props.title = drill_mark(meta.title, meta.drill)[:250]
         props.author = meta.issuer
         props.language = "zh-CN"
         props.comments = meta.number or meta.reference

@@ -27,6 +27,8 @@ from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from incidents.recording import drill_mark
+
 from . import builders, conf, numbers
 from .docx_writer import DocxWriter
 
@@ -76,8 +78,7 @@ def render_html(kind, incident_id, item=None, *, user=None, assign=True):
 def filename(doc, incident, fmt):
     """2026-00012_关于…的通知.pdf (no characters a file system refuses)."""
     title = re.sub(r'[\\/:*?"<>|\s]+', "", doc.title)[:80]
-    mark = "【演练】" if doc.drill else ""
-    return f"{incident.ref}_{mark}{title}.{fmt}"
+    return f"{incident.ref}_{drill_mark(title, doc.drill)}.{fmt}"
 
 
 # ---------------------------------------------------------------------------------------------------

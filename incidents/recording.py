@@ -1,16 +1,13 @@
-"""How the incident's record is written, whatever the actor's UI language: in the plan's language, with
-the 【演练】 mark on drills (§8.1). Pure helpers, imported by the models and the services alike."""
+"""How the incident's record is written, whatever the actor's UI language: in the plan's language
+(``recorded``, from ``config.language``: the org chart writes its change log the same way), with the
+【演练】 mark on drills (§8.1). Pure helpers, imported by the models and the services alike."""
 
-from django.conf import settings
-from django.utils import translation
+from config.language import recorded
+
+__all__ = ["DRILL_MARK", "drill_mark", "recorded"]
 
 # §8.1: everything about a drill is marked, so that no one mistakes it for a real incident.
 DRILL_MARK = "【演练】"
-
-
-def recorded():
-    """Timeline summaries are written in Chinese, the plan's language, whatever the actor's UI language."""
-    return translation.override(settings.LANGUAGE_CODE)
 
 
 def drill_mark(text, is_drill):

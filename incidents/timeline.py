@@ -1,7 +1,8 @@
 """The incident's timeline, written one way (DOMAIN.md §5): every app that records on an incident's
-append-only timeline calls ``timeline_add`` — state moves, reports, follow-ups, command events — inside
-the transaction of the write it records, with its summary already in the plan's language
-(``recording.recorded``)."""
+append-only timeline calls ``timeline_add`` — state moves, reports, follow-ups, command events
+(``command.common.timeline_add`` fixes the kind) — inside the transaction of the write it records, with
+its summary already in the plan's language (``recording.recorded``). Rows written many at once are built
+by ``timeline_event`` and saved with ``bulk_create``."""
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,13 +30,14 @@ def post_label(decision):
     return decision.via
 
 
-def timeline_add(
+def timeline_event(
     incident,
     *,
     kind,
     actor,
     summary,
     at=None,
+    actor_label=None,
     actor_post="",
     reason="",
     clause="",
@@ -45,12 +47,14 @@ def timeline_add(
     from_level=None,
     to_level=None,
 ):
-    """One event on the incident's timeline (``kind``: ``TimelineEvent.Kind``); returns it."""
-    return TimelineEvent.objects.create(
+    """One event on the incident's timeline, not yet saved: ``timeline_add`` saves it, the writers of
+    many rows at once (the reminders' delivery, the generated winter) pass a list to ``bulk_create``.
+    ``actor_label``: the name recorded when it is not the actor's (系统提醒)."""
+    return TimelineEvent(
         incident=incident,
         at=at or timezone.now(),
         actor=actor,
-        actor_name=actor_name(actor),
+        actor_name=actor_name(actor) if actor_label is None else actor_label,
         actor_post=actor_post,
         kind=kind,
         from_state=from_state,
@@ -62,3 +66,11 @@ def timeline_add(
         clause=clause[:CLAUSE_MAX],
         data=data or {},
     )
+
+
+def timeline_add(incident, *, kind, actor, summary, **fields):
+    """One event on the incident's timeline (``kind``: ``TimelineEvent.Kind``), saved; returns it. The
+    fields are ``timeline_event``'s."""
+    event = timeline_event(incident, kind=kind, actor=actor, summary=summary, **fields)
+    event.save(force_insert=True)
+    return event

@@ -5,7 +5,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from ..common import drill_mark, users_who_can
+from incidents.recording import drill_mark
+
+from ..common import users_who_can
 from ..notifications.services import notify
 from .models import LevelRequest
 
@@ -21,7 +23,7 @@ def notify_step(request, incident):
         req = LevelRequest.objects.select_related("incident").get(pk=request_id)
         if req.status != LevelRequest.Status.OPEN or req.current_step != step:
             return
-        title = drill_mark(req.incident, _("待您审批：%(title)s") % {"title": req.title})
+        title = drill_mark(_("待您审批：%(title)s") % {"title": req.title}, req.incident.is_drill)
         notify(
             users_who_can(action, req.incident),
             key=f"level_request:{request_id}:{req.stage}",
@@ -47,7 +49,8 @@ def notify_phone_record(request, approver):
             key=f"phone:{request_id}:{user_id}:{req.stage}:{req.status}",
             kind="phone_record",
             title=drill_mark(
-                req.incident, _("请确认：办公室已记录您电话请示的决定（%(title)s）") % {"title": req.title}
+                _("请确认：办公室已记录您电话请示的决定（%(title)s）") % {"title": req.title},
+                req.incident.is_drill,
             ),
             body=req.incident.title,
             url=reverse("command:inbox"),
@@ -74,7 +77,7 @@ def notify_outcome(request, incident, *, rejected):
             users,
             key=f"level_request:{request_id}:{req.status}",
             kind="request_outcome",
-            title=drill_mark(req.incident, title),
+            title=drill_mark(title, req.incident.is_drill),
             body=req.incident.title,
             url=reverse("command:request", args=[request_id]),
             incident=req.incident,

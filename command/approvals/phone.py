@@ -7,9 +7,10 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from config.inputs import FIELDS, window_error
+from incidents.timeline import actor_name
 from orgchart.permissions import phone_authority
 
-from ..common import CommandError, person_name, require_authority
+from ..common import CommandError, require_authority
 
 
 def phone_fields(by_phone, recorder, now, request):
@@ -61,6 +62,6 @@ def phone_suffix(phone, recorder, *, agreed=True):
             else _("（电话请示，%(who)s不同意，%(recorder)s记录）")
         )
     return text % {
-        "who": person_name(phone["approver"]),
-        "recorder": person_name(recorder),
+        "who": actor_name(phone["approver"]),
+        "recorder": actor_name(recorder),
     }

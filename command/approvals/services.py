@@ -5,33 +5,26 @@ by the incident's move lapses. Each write locks what it changes, checks the plan
 transaction, and tells the people concerned on commit.
 """
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents.choices import ResponseLevel, State
 from incidents.lifecycle import TransitionError, is_judgment
+from incidents.recording import recorded
+from incidents.timeline import actor_name, post_label
 from orgchart.approvals import LevelChange
 from orgchart.permissions import RULES, can
 
 from ..assignments.ending import response_end
 from ..assignments.models import Assignment
-from ..common import CommandError, lock_incident, person_name, require_authority, timeline_add
+from ..common import CommandError, lock_incident, require_authority, timeline_add
 from .chain import STEP_LABELS, RouteError, kind_for, route, start_stage
 from .models import LevelRequest, LevelRequestStep
 from .moves import apply_move, lock_open_request
 from .notices import notify_outcome, notify_phone_record, notify_step
 from .phone import phone_decision, phone_fields, phone_suffix
-
-
-def post_label(decision):
-    if not decision or not decision.via:
-        return ""
-    if decision.acting_for:
-        return _("%(post)s（代理%(who)s）") % {"post": decision.via, "who": "、".join(decision.acting_for)}
-    return decision.via
 
 
 def _recommendation_snapshot(rec):
@@ -168,11 +161,11 @@ def _record_submission(request, incident, entry, *, actor, now):
         step=entry if entry != "decide" else "draft",
         outcome=LevelRequestStep.Outcome.SUBMITTED,
         actor=actor,
-        actor_name=person_name(actor),
+        actor_name=actor_name(actor),
         actor_post=post,
         note=request.reason,
     )
-    with translation.override(settings.LANGUAGE_CODE):
+    with recorded():
         timeline_add(
             incident,
             actor=actor,
@@ -232,7 +225,7 @@ def _reject(request, incident, step, *, approver, decision, note, phone, recorde
         request, step, LevelRequestStep.Outcome.REJECTED, approver, decision, note, phone, recorder, now
     )
     apply_move(request, "reject", now=now, note=note)
-    with translation.override(settings.LANGUAGE_CODE):
+    with recorded():
         timeline_add(
             incident,
             actor=approver,
@@ -252,7 +245,7 @@ def _forward(request, incident, step, *, approver, decision, note, phone, record
         request, step, LevelRequestStep.Outcome.FORWARDED, approver, decision, note, phone, recorder, now
     )
     apply_move(request, "forward", now=now)
-    with translation.override(settings.LANGUAGE_CODE):
+    with recorded():
         timeline_add(
             incident,
             actor=approver,
@@ -274,12 +267,12 @@ def _record_step(request, step, outcome, approver, decision, note, phone, record
         step=step,
         outcome=outcome,
         actor=approver,
-        actor_name=person_name(approver),
+        actor_name=actor_name(approver),
         actor_post=post_label(decision),
         note=note,
         by_phone=bool(phone),
         recorded_by=recorder if phone else None,
-        recorded_name=person_name(recorder) if phone else "",
+        recorded_name=actor_name(recorder) if phone else "",
         recorded_at=now if phone else None,
     )
 
@@ -342,7 +335,7 @@ def _supersede(request, incident, now, by=None):
         step=request.steps[request.stage],
         outcome=LevelRequestStep.Outcome.SUPERSEDED,
         actor=by,
-        actor_name=person_name(by) if by else _("系统"),
+        actor_name=actor_name(by),
         note=message,
     )
     return message
@@ -362,10 +355,10 @@ def level_request_withdraw(*, request_id, actor, expected_stage=None, note="", n
             step=request.steps[request.stage],
             outcome=LevelRequestStep.Outcome.WITHDRAWN,
             actor=actor,
-            actor_name=person_name(actor),
+            actor_name=actor_name(actor),
             note=note.strip(),
         )
-        with translation.override(settings.LANGUAGE_CODE):
+        with recorded():
             timeline_add(
                 request.incident,
                 actor=actor,
@@ -400,7 +393,7 @@ def phone_decision_confirm(*, step_id, actor, now=None):
             step=step.step,
             outcome=LevelRequestStep.Outcome.CONFIRMED,
             actor=actor,
-            actor_name=person_name(actor),
+            actor_name=actor_name(actor),
             confirms=step,
         )
     return step

@@ -1,13 +1,13 @@
 """Ending a response (§5.3.6) with a decision on each open task: closed, or carried into the aftermath
 (§7); and, when it ends by another path, every open task carried (nothing is lost)."""
 
-from django.conf import settings
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents import lifecycle
 from incidents.choices import State
+from incidents.recording import recorded
 
 from ..common import CommandError, lock_incident, timeline_add
 from .models import Assignment
@@ -71,7 +71,7 @@ def _settle_tasks(incident, user, closed, carried, now):
             carried_to_aftermath=True, updated_at=now
         )
     if closed or carried:
-        with translation.override(settings.LANGUAGE_CODE):
+        with recorded():
             timeline_add(
                 incident,
                 actor=user,

@@ -7,10 +7,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from incidents.models import Incident
+from incidents.recording import drill_mark
 from orgchart.models import Appointment
 from orgchart.selectors import current_group_leaders
 
-from ..common import drill_mark, users_who_can
+from ..common import users_who_can
 from ..notifications.services import notify
 from .models import ActivatedGroup, Assignment
 
@@ -56,7 +57,7 @@ def notify_new_task(task):
             doers(t),
             key=f"task:{task_id}:{t.updated_at.timestamp():.0f}",
             kind="task",
-            title=drill_mark(t.incident, _("新任务，请签收：%(title)s") % {"title": t.title}),
+            title=drill_mark(_("新任务，请签收：%(title)s") % {"title": t.title}, t.incident.is_drill),
             body=t.incident.title,
             url=reverse("command:task", args=[task_id]),
             incident=t.incident,
@@ -105,7 +106,7 @@ def notify_new_assignments(incident_id):
             targets,
             key=f"task:{t.pk}:assigned",
             kind="task",
-            title=drill_mark(incident, _("新任务，请签收：%(title)s") % {"title": t.title}),
+            title=drill_mark(_("新任务，请签收：%(title)s") % {"title": t.title}, incident.is_drill),
             body=incident.title,
             url=reverse("command:task", args=[t.pk]),
             incident=incident,
@@ -127,8 +128,8 @@ def notify_return(task):
             key=f"task-returned:{task_id}:{t.updated_at.timestamp():.0f}",
             kind="task_returned",
             title=drill_mark(
-                t.incident,
                 _("任务被退回：%(title)s。理由：%(why)s") % {"title": t.title, "why": t.returned_reason},
+                t.incident.is_drill,
             ),
             body=t.incident.title,
             url=reverse("command:task", args=[task_id]),

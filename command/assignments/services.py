@@ -16,20 +16,21 @@ Moves (``moves.MOVES``, applied by ``task_move``): sign 待签收→已签收; s
 
 import mimetypes
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.inputs import FIELDS, window_error
 from incidents.choices import State
+from incidents.recording import recorded
+from incidents.timeline import actor_name
 from orgchart.models import Person, Unit, UnitKind, WorkingGroup
 from orgchart.permissions import authority_for, can
 from orgchart.selectors import leader_posts_by_group
 
-from ..common import CommandError, lock_incident, person_name, timeline_add
+from ..common import CommandError, lock_incident, timeline_add
 from .models import ActivatedGroup, Assignment, TaskFile, TaskNote
 from .moves import MOVES
 from .notices import notify_new_task, notify_return
@@ -154,7 +155,7 @@ def task_note_add(task, user, *, action, text="", from_state="", now):
         task=task,
         at=now,
         author=user,
-        author_name=person_name(user),
+        author_name=actor_name(user),
         author_post=_post(user)[:100],
         action=action,
         from_state=from_state,
@@ -164,7 +165,7 @@ def task_note_add(task, user, *, action, text="", from_state="", now):
 
 
 def _timeline(task, user, summary, *, now, reason=""):
-    with translation.override(settings.LANGUAGE_CODE):
+    with recorded():
         timeline_add(
             task.incident,
             actor=user,
@@ -231,13 +232,13 @@ def _apply_move(task, spec, user, reason, now):
     task.state = spec.target
     fields = ["state", "updated_at"]
     if spec.name == "sign":
-        task.signed_at, task.signed_by_name = now, person_name(user)
+        task.signed_at, task.signed_by_name = now, actor_name(user)
         fields += ["signed_at", "signed_by_name"]
     elif spec.name == "done":
-        task.done_at, task.done_by_name = now, person_name(user)
+        task.done_at, task.done_by_name = now, actor_name(user)
         fields += ["done_at", "done_by_name"]
         if task.signed_at is None:
-            task.signed_at, task.signed_by_name = now, person_name(user)
+            task.signed_at, task.signed_by_name = now, actor_name(user)
             fields += ["signed_at", "signed_by_name"]
     elif spec.name == "return":
         task.returned_reason = reason
@@ -268,7 +269,7 @@ def task_progress(*, task_id, user, text, files=(), now=None):
         old = task.state
         fields = []
         if task.state == TaskState.PENDING and scope.is_doer(task):
-            task.signed_at, task.signed_by_name = now, person_name(user)
+            task.signed_at, task.signed_by_name = now, actor_name(user)
             fields += ["signed_at", "signed_by_name"]
         if task.state in (TaskState.PENDING, TaskState.SIGNED) and scope.is_doer(task):
             task.state = TaskState.IN_PROGRESS
@@ -313,7 +314,7 @@ def task_create(*, incident, actor, note_text, author_post="", **fields):
         task=task,
         at=task.created_at,
         author=actor,
-        author_name=person_name(actor),
+        author_name=actor_name(actor),
         author_post=author_post,
         action="issue",
         text=note_text,

@@ -9,6 +9,7 @@ import csv
 import io
 import unicodedata
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -16,7 +17,6 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from .tables import cell_kind, display, exact, exact_format, safe_text
 
-PLAN_DOC_NO = "运政办发〔2021〕68 号"
 PLAN_TITLE = "运城市城市集中供热突发事件应急预案"
 
 
@@ -26,7 +26,7 @@ def about_lines(first, last, drills, user, now):
     return [
         (_("统计报表"), _("供热突发事件统计")),
         (_("依据预案"), f"《{PLAN_TITLE}》"),
-        (_("文号"), PLAN_DOC_NO),
+        (_("文号"), settings.PLAN_DOC_NO),
         (_("统计时段"), _("%(a)s 至 %(b)s（含两端，按接报时间，北京时间）") % {"a": first, "b": last}),
         (_("演练"), _("含演练") if drills else _("不含演练（§8.1：演练不计入统计）")),
         (_("生成时间"), timezone.localtime(now).strftime("%Y-%m-%d %H:%M:%S")),

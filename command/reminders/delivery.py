@@ -12,10 +12,12 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents.models import TimelineEvent
+from incidents.recording import recorded
+from incidents.timeline import timeline_event
 
 from ..notifications.models import Notification
 from .channels import ChannelError, adapter_for
@@ -139,7 +141,7 @@ def _deliveries(notes, now):
 
 def _timeline(due, users, now):
     events = []
-    with translation.override(settings.LANGUAGE_CODE):
+    with recorded():
         for r in due:
             if r.incident_id is None:
                 continue
@@ -149,14 +151,14 @@ def _timeline(due, users, now):
                 if u in users
             ) or _("（无人可发送）")
             events.append(
-                TimelineEvent(
-                    incident_id=r.incident_id,
-                    at=now,
-                    actor=None,
-                    actor_name=_("系统提醒"),
+                timeline_event(
+                    r.incident,
                     kind=TimelineEvent.Kind.COMMAND,
-                    summary=(_("提醒已发送：%(title)s → %(who)s") % {"title": r.title, "who": names})[:300],
-                    clause=str(KINDS[r.kind]["clause"])[:60],
+                    actor=None,
+                    actor_label=_("系统提醒"),
+                    at=now,
+                    summary=_("提醒已发送：%(title)s → %(who)s") % {"title": r.title, "who": names},
+                    clause=str(KINDS[r.kind]["clause"]),
                     data={"reminder": r.pk, "kind": r.kind, "recipients": r.resolved},
                 )
             )

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from incidents.choices import State
 from incidents.models import FollowUpReport, Incident, UpwardReport
+from incidents.recording import drill_mark
 
 from ..approvals.models import LevelRequest
 from ..assignments.models import ActivatedGroup, Assignment, GroupUnit
@@ -19,15 +20,12 @@ from ..response.models import CallDown
 from .kinds import key_timestamp, policy_minutes
 
 
-def drill_marked(incident, text):
-    """The text as the incident shows it: marked 【演练】 for a drill (§8.1)."""
-    return f"【演练】{text}" if incident.is_drill else text
-
-
 def plan_reports(p, c):
     for inc in Incident.objects.filter(state=State.REPORTED).only("id", "title", "reported_at", "is_drill"):
         url = reverse("incidents:detail", args=[inc.pk])
-        title = drill_marked(inc, _("事件已接报%(m)s分钟尚未研判：%(t)s") % {"m": c["first"], "t": inc.title})
+        title = drill_mark(
+            _("事件已接报%(m)s分钟尚未研判：%(t)s") % {"m": c["first"], "t": inc.title}, inc.is_drill
+        )
         p.add(
             "report_unassessed",
             f"incident:{inc.pk}",
@@ -38,8 +36,8 @@ def plan_reports(p, c):
             recipients=["duty_officer", "post:office_director"],
             incident_id=inc.pk,
         )
-        title = drill_marked(
-            inc, _("事件已接报%(m)s分钟尚未研判：%(t)s") % {"m": c["second"], "t": inc.title}
+        title = drill_mark(
+            _("事件已接报%(m)s分钟尚未研判：%(t)s") % {"m": c["second"], "t": inc.title}, inc.is_drill
         )
         p.add(
             "report_unassessed",
@@ -68,8 +66,9 @@ def plan_hours(p, c, now):
             subject,
             "warn",
             start + timedelta(hours=int(c["warn_hours"])),
-            title=drill_marked(
-                inc, _("停热将满24小时（已满%(h)s小时）：%(t)s") % {"h": c["warn_hours"], "t": inc.title}
+            title=drill_mark(
+                _("停热将满24小时（已满%(h)s小时）：%(t)s") % {"h": c["warn_hours"], "t": inc.title},
+                inc.is_drill,
             ),
             url=url,
             recipients=["post:office_director", "post:commander"],
@@ -81,9 +80,9 @@ def plan_hours(p, c, now):
                 subject,
                 "firm",
                 inc.firm_at(),
-                title=drill_marked(
-                    inc,
+                title=drill_mark(
                     _("停热已满24小时，附件4建议级别已确定，请研判是否启动响应：%(t)s") % {"t": inc.title},
+                    inc.is_drill,
                 ),
                 url=url,
                 recipients=["post:office_director", "post:commander"],
@@ -109,10 +108,10 @@ def plan_requests(p, c):
                 subject,
                 f"n{n}",
                 due,
-                title=drill_marked(
-                    r.incident,
+                title=drill_mark(
                     _("请示待您审批（第%(n)s次提醒）：%(title)s · %(t)s")
                     % {"n": n, "title": r.title, "t": r.incident.title},
+                    r.incident.is_drill,
                 ),
                 url=url,
                 recipients=[f"approvers:{r.pk}"],
@@ -123,10 +122,10 @@ def plan_requests(p, c):
             subject,
             "widen",
             base + policy_minutes(c["widen"]),
-            title=drill_marked(
-                r.incident,
+            title=drill_mark(
                 _("请示已等待%(m)s分钟仍未审批：%(title)s · %(t)s")
                 % {"m": c["widen"], "title": r.title, "t": r.incident.title},
+                r.incident.is_drill,
             ),
             url=url,
             recipients=[f"deputies:{r.pk}", "post:office_director"],
@@ -230,7 +229,7 @@ def plan_tasks(p, c, overdue):
                     subject,
                     step,
                     base + policy_minutes(c[step]),
-                    title=drill_marked(t.incident, title),
+                    title=drill_mark(title, t.incident.is_drill),
                     url=url,
                     recipients=who,
                     incident_id=t.incident_id,
@@ -244,7 +243,7 @@ def plan_tasks(p, c, overdue):
                 f"task:{t.pk}:{key_timestamp(t.due_at)}",
                 "overdue",
                 t.due_at + policy_minutes(overdue["after"]),
-                title=drill_marked(t.incident, late % {"title": t.name, "inc": t.incident.title}),
+                title=drill_mark(late % {"title": t.name, "inc": t.incident.title}, t.incident.is_drill),
                 url=url,
                 recipients=who,
                 incident_id=t.incident_id,
@@ -264,7 +263,9 @@ def plan_follow_ups(p, c):
             f"followup:{inc.pk}:{key_timestamp(base)}",
             "due",
             base + policy_minutes(minutes),
-            title=drill_marked(inc, _("响应期间已%(m)s分钟没有续报：%(t)s") % {"m": minutes, "t": inc.title}),
+            title=drill_mark(
+                _("响应期间已%(m)s分钟没有续报：%(t)s") % {"m": minutes, "t": inc.title}, inc.is_drill
+            ),
             url=reverse("incidents:detail", args=[inc.pk]) + "#follow-ups",
             recipients=["office"],
             incident_id=inc.pk,
@@ -283,10 +284,10 @@ def plan_upward(p, c):
             f"upward:{r.pk}:{key_timestamp(r.due_at)}",
             "late",
             r.due_at + policy_minutes(c["after"]),
-            title=drill_marked(
-                r.incident,
+            title=drill_mark(
                 _("信息报送已超时限（%(to)s）：%(t)s")
                 % {"to": r.get_recipient_display(), "t": r.incident.title},
+                r.incident.is_drill,
             ),
             url=reverse("incidents:detail", args=[r.incident_id]) + "#reports",
             recipients=["post:office_director"],
@@ -309,9 +310,9 @@ def plan_calldowns(p, c):
                 subject,
                 "again",
                 cd.notified_at + policy_minutes(c["again"]),
-                title=drill_marked(
-                    cd.incident,
+                title=drill_mark(
                     _("到岗通知（再次）：请立即赶赴现场并确认 · %(t)s") % {"t": cd.incident.title},
+                    cd.incident.is_drill,
                 ),
                 url=reverse("command:calldown", args=[cd.token]),
                 recipients=[f"user:{cd.person.user_id}"],
@@ -322,10 +323,10 @@ def plan_calldowns(p, c):
             subject,
             "office",
             cd.notified_at + policy_minutes(c["office"]),
-            title=drill_marked(
-                cd.incident,
+            title=drill_mark(
                 _("%(name)s收到到岗通知已%(m)s分钟仍未确认 · %(t)s")
                 % {"name": cd.name, "m": c["office"], "t": cd.incident.title},
+                cd.incident.is_drill,
             ),
             url=reverse("command:incident", args=[cd.incident_id]) + "#calldown",
             recipients=["office"],

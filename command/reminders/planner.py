@@ -8,9 +8,10 @@ at most the dispatch interval."""
 import logging
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
+
+from incidents.recording import recorded
 
 from . import kind_planners
 from .kinds import URGENT, policies
@@ -93,7 +94,7 @@ def plan_reminders(now=None, kinds=None):
 def _run_planners(now, kinds):
     """The rows the planners of ``kinds`` (all when None) want, and the kinds they planned."""
     planned, cfg, planned_kinds = PlannedReminders(), policies(), set()
-    with translation.override(settings.LANGUAGE_CODE):
+    with recorded():
         for its_kinds, planner in _planners():
             if kinds is None or kinds & set(its_kinds):
                 _guarded(planned, planner, cfg, now)

@@ -10,13 +10,13 @@ row it writes has a unique constraint and is written with ``ignore_conflicts``).
          the call to the scene (§5.3.3(1)) for the commander, the deputies and the heads of those units.
 """
 
-from django.conf import settings
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from incidents.choices import ResponseLevel, State
+from incidents.recording import recorded
 from orgchart.models import Appointment, CompanyType, Unit, UnitKind
 from orgchart.selectors import (
     away_ids,
@@ -228,7 +228,7 @@ def response_setup(incident_id, *, now=None):
             if created:
                 setup.summary = summary_low(level)
                 setup.save(update_fields=["summary"])
-                with translation.override(settings.LANGUAGE_CODE):
+                with recorded():
                     timeline_add(
                         incident,
                         actor=None,
@@ -297,7 +297,7 @@ def _onsite_members(posts, away):
 
 def _record_setup_high(setup, incident, level, now, counts):
     groups, new_assignments, people = counts
-    with translation.override(settings.LANGUAGE_CODE):
+    with recorded():
         summary = _(
             "%(level)s响应：成立现场指挥部，启用%(groups)s个工作组，下达%(assignments)s项任务分工，"
             "通知%(people)s人赶赴现场"
@@ -344,7 +344,7 @@ def groups_activate(*, incident_id, actor, group_codes, now=None):
         posts, away = holders_by_post(), away_ids(now)
         _setup_groups(incident, groups, level=int(incident.level), now=now, posts=posts, away=away)
         _notify_assignments(incident.pk)
-        with translation.override(settings.LANGUAGE_CODE):
+        with recorded():
             timeline_add(
                 incident,
                 actor=actor,
@@ -408,7 +408,7 @@ def assign_unit(incident, unit, *, actor, now, summary, clause, group=""):
         ],
         ignore_conflicts=True,
     )
-    with translation.override(settings.LANGUAGE_CODE):
+    with recorded():
         timeline_add(
             incident,
             actor=actor,

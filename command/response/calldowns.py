@@ -3,17 +3,18 @@ link on a phone, logged in, or recorded by the office after a phone call."""
 
 import secrets
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents.choices import State
+from incidents.recording import drill_mark, recorded
+from incidents.timeline import actor_name
 from orgchart.models import Expert, Person
 
-from ..common import CommandError, drill_mark, lock_incident, person_name, require_authority, timeline_add
+from ..common import CommandError, lock_incident, require_authority, timeline_add
 from ..notifications.services import notify
 from .models import CallDown, OnsiteHQ
 
@@ -39,9 +40,9 @@ def calldowns_notify(calldown_ids):
                 key=f"calldown:{cd.pk}",
                 kind="calldown",
                 title=drill_mark(
-                    cd.incident,
                     _("到岗通知：请立即赶赴现场（%(title)s），并点“收到”“已到岗”确认。")
                     % {"title": cd.incident.title},
+                    cd.incident.is_drill,
                 ),
                 body=cd.clause,
                 url=calldown_url(cd),
@@ -105,7 +106,7 @@ def calldown_add(*, incident_id, actor, person_ids=(), expert_ids=(), role=CallD
         rows = [r for r in rows if (r.person_id, r.expert_id) not in existing]
         created = CallDown.objects.bulk_create(rows)
         if created:
-            with translation.override(settings.LANGUAGE_CODE):
+            with recorded():
                 timeline_add(
                     incident,
                     actor=actor,
@@ -122,12 +123,12 @@ def _confirmed_how(cd, *, token, user, recorded_by):
     """Who confirms, in the record's words; refused when it is someone else's call without its link."""
     if recorded_by is not None:
         require_authority(recorded_by, "command.record", cd.incident)
-        return _("%(who)s代为登记") % {"who": person_name(recorded_by)}
+        return _("%(who)s代为登记") % {"who": actor_name(recorded_by)}
     if user is not None and cd.person_id and getattr(user, "person", None) and user.person.pk == cd.person_id:
         return _("本人确认")
     if token and user is not None and getattr(user, "is_authenticated", False):
         # A forwarded link opened by another logged-in person: record who really confirmed it.
-        return _("由%(who)s代为确认（转发的链接）") % {"who": person_name(user)}
+        return _("由%(who)s代为确认（转发的链接）") % {"who": actor_name(user)}
     if token:
         return _("本人通过链接确认")
     raise PermissionDenied(_("只能确认发给自己的到岗通知。"))
@@ -160,7 +161,7 @@ def calldown_confirm(*, token=None, calldown_id=None, what, user=None, recorded_
             return cd
         cd.save(update_fields=fields)
         actor = recorded_by or user or (cd.person.user if cd.person_id else None)
-        with translation.override(settings.LANGUAGE_CODE):
+        with recorded():
             summary = (_("%(name)s已到岗") if "arrived_at" in fields else _("%(name)s收到到岗通知")) % {
                 "name": cd.name
             }

@@ -63,12 +63,3 @@ ONSITE_DEPUTY_POSITIONS = (
     "deputy_emergency",
     "deputy_fire",
 )
-
-# Leaders' instructions and guidance (§5.3.3(7)(8)).
-INSTRUCTION_SOURCES = (
-    ("province_leader", "省领导同志批示指示", "§5.3.3(8)"),
-    ("province_housing", "省住建厅工作要求", "§5.3.3(8)"),
-    ("city_leadership", "市委、市政府工作要求", "§5.3.3(8)"),
-    ("province_team", "省工作组指导意见", "§5.3.3(7)"),
-    ("other", "其他领导批示", "§5.3.3(8)"),
-)

@@ -4,16 +4,17 @@ plan's authority, and writes the incident's timeline in the same transaction."""
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.inputs import FIELDS, window_error
 from incidents.choices import State
+from incidents.recording import recorded
+from incidents.timeline import actor_name
 from orgchart.models import Person
 
-from ..common import CommandError, lock_incident, person_name, require_authority, timeline_add
+from ..common import CommandError, lock_incident, require_authority, timeline_add
 from .calldowns import calldowns_notify, new_token
 from .models import CallDown, ChecklistItem, Instruction, OnsiteHQ, OnsiteMember
 
@@ -45,7 +46,7 @@ def onsite_member_add(*, incident_id, actor, person_id, now=None):
                 )
         except IntegrityError:
             raise CommandError(_("%(name)s已是现场指挥部成员。") % {"name": person.name}) from None
-        with translation.override(settings.LANGUAGE_CODE):
+        with recorded():
             timeline_add(
                 incident,
                 actor=actor,
@@ -92,10 +93,10 @@ def checklist_mark(*, item_id, actor, done, note="", now=None):
             return item
         item.done_at = now if done else None
         item.done_by = actor if done else None
-        item.done_by_name = person_name(actor) if done else ""
+        item.done_by_name = actor_name(actor) if done else ""
         item.note = note
         item.save(update_fields=["done_at", "done_by", "done_by_name", "note"])
-        with translation.override(settings.LANGUAGE_CODE):
+        with recorded():
             timeline_add(
                 item.incident,
                 actor=actor,
@@ -143,7 +144,7 @@ def instruction_add(*, incident_id, actor, source, given_by, given_at, text, now
             recorded_by=actor,
             recorded_at=now,
         )
-        with translation.override(settings.LANGUAGE_CODE):
+        with recorded():
             timeline_add(
                 incident,
                 actor=actor,
@@ -183,15 +184,15 @@ def instruction_update(
         if action_taken:
             item.action_taken, item.action_by, item.action_at = (
                 action_taken,
-                action_by or person_name(actor),
+                action_by or actor_name(actor),
                 now,
             )
             fields += ["action_taken", "action_by", "action_at"]
         if reported_back:
-            item.reported_back_at, item.reported_back_by = now, person_name(actor)
+            item.reported_back_at, item.reported_back_by = now, actor_name(actor)
             fields += ["reported_back_at", "reported_back_by"]
         item.save(update_fields=fields)
-        with translation.override(settings.LANGUAGE_CODE):
+        with recorded():
             timeline_add(
                 item.incident,
                 actor=actor,

@@ -5,10 +5,11 @@ import random
 import time
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.management.base import CommandError
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+
+from incidents.recording import recorded
 
 from .context import load_context
 from .removal import delete_generated
@@ -19,7 +20,7 @@ from .winter import Winter
 def generate(options, write):
     """Run the generator with the command's ``options``; ``write`` takes each line of output."""
     started = time.monotonic()
-    with translation.override(settings.LANGUAGE_CODE):  # the record is kept in the plan's language
+    with recorded():  # the record is kept in the plan's language
         if options["delete"]:
             return delete_generated(write, options["verbosity"], started)
         check_counts(options)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from incidents import lifecycle
 from incidents.choices import ResponseLevel
 from incidents.models import TimelineEvent
+from incidents.timeline import timeline_event
 from orgchart.approvals import LevelChange, approval
 
 from .common import as_of, hours, minutes
@@ -18,20 +19,9 @@ from .data import DISMISS_REASONS
 class LifecyclePlanner:
     """State moves and their events (a ``Winter`` part)."""
 
-    def event(self, p, at, kind, summary, *, user=None, post="", reason="", clause="", data=None, **kw):
-        ev = TimelineEvent(
-            incident=p.inc,
-            at=at,
-            actor=user,
-            actor_name=user.person.name if user is not None else "系统",
-            actor_post=post,
-            kind=kind,
-            summary=summary[:300],
-            reason=reason,
-            clause=clause[:60],
-            data=data if data is not None else {},
-            **kw,
-        )
+    def event(self, p, at, kind, summary, *, user=None, post="", **fields):
+        """An event as the writers record it (``incidents.timeline.timeline_event``), for ``bulk_create``."""
+        ev = timeline_event(p.inc, kind=kind, actor=user, summary=summary, at=at, actor_post=post, **fields)
         ev._refs = {}
         return ev
 

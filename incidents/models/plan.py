@@ -43,7 +43,7 @@ class PlanVersion(models.Model):
         version, _created = cls.objects.get_or_create(
             code="2021",
             defaults={
-                "doc_no": "运政办发〔2021〕68 号",
+                "doc_no": settings.PLAN_DOC_NO,
                 "title": "运城市城市集中供热突发事件应急预案",
                 "issued_on": date(2021, 12, 23),
                 "in_force": not cls.objects.filter(in_force=True).exists(),

@@ -32,7 +32,7 @@ from .people import (
     validate_appointment_scope,
     validate_person,
 )
-from .recording import LOGGED_MODELS, RECORD_LANGUAGE, m2m_names, record_edit, snapshot
+from .recording import LOGGED_MODELS, m2m_names, record_edit, snapshot
 from .roster import ROSTER_POSITIONS, month_days, roster_copy_pattern, roster_eligible_ids, roster_month_save
 from .units import (
     CATEGORY_COMPANY_TYPES,
@@ -53,7 +53,6 @@ __all__ = [
     "LOGGED_MODELS",
     "PERSON_FIELDS",
     "PLAN_MEMBER_NOT_REMOVABLE",
-    "RECORD_LANGUAGE",
     "ROSTER_POSITIONS",
     "SERVICE_AREA_FIELDS",
     "UNIT_OFFICE_FIELDS",

@@ -2,6 +2,8 @@
 
 from django.db import transaction
 
+from config.language import recorded
+
 from ..models import Expert, ServiceArea
 from ..permissions import require
 from .recording import (
@@ -10,7 +12,6 @@ from .recording import (
     check_editable_keys,
     created_changes,
     record_change,
-    recording,
 )
 
 SERVICE_AREA_FIELDS = ("name", "heated_area_m2", "households", "totals_as_of", "active")
@@ -22,7 +23,7 @@ def _save_audited(*, actor, model, obj, data, fields, what, extra=None, new_code
     changed. ``extra(obj)`` applies what plain fields cannot (many-to-many) and returns its changes."""
     require(actor, "orgchart.edit")
     check_editable_keys(data, fields, what)
-    with transaction.atomic(), recording():
+    with transaction.atomic(), recorded():
         if obj is None:
             obj = model(**{k: data[k] for k in fields if k in data})
             if new_code:

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from config.inputs import check_instance
+from config.language import recorded
 
 from ..models import Absence, Appointment, Channel, Person, Position
 from ..permissions import OFFICE, require
@@ -18,7 +19,6 @@ from .recording import (
     created_changes,
     plain_value,
     record_change,
-    recording,
 )
 
 PERSON_FIELDS = ("name", "title", "unit", "organisation", "mobile", "office_phone", "channels", "active")
@@ -95,7 +95,7 @@ def person_create(*, actor, data):
     if errors:
         raise ValidationError(errors)
     User = get_user_model()
-    with transaction.atomic(), recording():
+    with transaction.atomic(), recorded():
         if User.objects.filter(username__iexact=username).exists():
             raise ValidationError(
                 {"username": _("用户名“%(u)s”已被使用。") % {"u": username}}, code="duplicate"
@@ -131,7 +131,7 @@ def person_update(*, actor, person, data):
     require(actor, "orgchart.edit")
     check_editable_keys(data, PERSON_FIELDS, _("人员"))
     data = _channels(data)
-    with transaction.atomic(), recording():
+    with transaction.atomic(), recorded():
         locked = (
             Person.objects.select_for_update(of=("self",)).select_related("unit", "user").get(pk=person.pk)
         )
@@ -204,7 +204,7 @@ def appointment_add(*, actor, person, position, unit=None, group=None, role=Appo
         errors["role"] = _("角色只能是“担任”或“代理（AB角）”。")
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic(), recording():
+    with transaction.atomic(), recorded():
         locked = Person.objects.select_for_update().get(pk=person.pk)  # serialises this person's posts
         if Appointment.objects.filter(
             person=locked, position=position, unit=unit, group=group, role=role
@@ -238,7 +238,7 @@ def appointment_text(a):
 
 def appointment_remove(*, actor, appointment):
     require(actor, "orgchart.edit")
-    with transaction.atomic(), recording():
+    with transaction.atomic(), recorded():
         try:
             locked = (
                 Appointment.objects.select_for_update(of=("self",))
@@ -282,7 +282,7 @@ def absence_add(*, actor, person, starts_at, ends_at, reason=""):
     if not ends_at > starts_at:
         raise ValidationError({"ends_at": _("结束时间必须晚于开始时间。")}, code="order")
     check_instance(Absence(starts_at=starts_at, ends_at=ends_at))  # the plausible window (issue 16)
-    with transaction.atomic(), recording():
+    with transaction.atomic(), recorded():
         locked = Person.objects.select_for_update().get(pk=person.pk)
         absence = Absence.objects.create(
             person=locked, starts_at=starts_at, ends_at=ends_at, reason=(reason or "").strip()
@@ -303,7 +303,7 @@ def absence_add(*, actor, person, starts_at, ends_at, reason=""):
 
 def absence_remove(*, actor, absence):
     require(actor, "orgchart.edit")
-    with transaction.atomic(), recording():
+    with transaction.atomic(), recorded():
         try:
             locked = (
                 Absence.objects.select_for_update(of=("self",)).select_related("person").get(pk=absence.pk)

@@ -5,8 +5,10 @@ from datetime import datetime
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from config.language import recorded
 
 from ..models import (
     Absence,
@@ -20,8 +22,6 @@ from ..models import (
     ServiceArea,
     Unit,
 )
-
-RECORD_LANGUAGE = "zh-hans"
 
 # The models whose changes the change log can be filtered by.
 LOGGED_MODELS = (Unit, Person, Appointment, Absence, GroupMembership, DutyShift, Expert, ServiceArea)
@@ -134,16 +134,11 @@ def check_editable_keys(data, allowed, what):
         )
 
 
-def recording():
-    """Recorded text is Chinese whatever the actor's UI language."""
-    return translation.override(RECORD_LANGUAGE)
-
-
 def snapshot(obj, names):
     """{field: display value} of ``obj`` for the model fields among ``names`` (for edits made elsewhere)."""
     model = type(obj)
     out = {}
-    with recording():
+    with recorded():
         for name in names:
             try:
                 field = model._meta.get_field(name)
@@ -176,7 +171,7 @@ def record_edit(*, actor, action, obj, before, after, via=""):
     if not changes:
         return None
     model = type(obj)
-    with recording():
+    with recorded():
         summary = f"{ACTION_WORDS[action]}{model._meta.verbose_name}“{obj}”"
         if action == "update":
             summary += f"：{changed_names(model, changes)}"

@@ -7,9 +7,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
+from config.language import recorded
+
 from ..models import Appointment, DutyShift
 from ..permissions import require
-from .recording import apply_changes, field_label, record_change, recording
+from .recording import apply_changes, field_label, record_change
 
 ROSTER_POSITIONS = {"duty_officer": "duty_officer", "duty_leader": "duty_leader"}
 
@@ -44,7 +46,7 @@ def roster_month_save(*, actor, year, month, rows):
         raise ValidationError(_("没有这个月份。"), code="month") from None
     rows = list(rows)
     _check_rows(rows, days, year=year, month=month)
-    with transaction.atomic(), recording():
+    with transaction.atomic(), recorded():
         edit = _RosterEdit()
         edit.compare(rows, existing=_locked_shifts(days), eligible=roster_eligible_ids())
         if not edit.changes:

@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
+from config.language import recorded
+
 from ..models import CompanyType, GroupMembership, Unit, UnitKind, WorkingGroup
 from ..permissions import require
 from .recording import (
@@ -14,7 +16,6 @@ from .recording import (
     check_editable_keys,
     created_changes,
     record_change,
-    recording,
 )
 
 # Fields of a unit the office keeps up to date; the plan's name, duties, kind and clause are the
@@ -34,7 +35,7 @@ def unit_update(*, actor, unit, data):
     """Change a unit's office-owned fields (current name, duty phone, address, active)."""
     require(actor, "orgchart.edit")
     check_editable_keys(data, UNIT_OFFICE_FIELDS, _("成员单位"))
-    with transaction.atomic(), recording():
+    with transaction.atomic(), recorded():
         locked = Unit.objects.select_for_update().get(pk=unit.pk)
         changes = apply_changes(locked, data, UNIT_OFFICE_FIELDS)
         if not changes:
@@ -79,7 +80,7 @@ def company_create(*, actor, category, data):
             },
             code="company_type",
         )
-    with transaction.atomic(), recording():
+    with transaction.atomic(), recorded():
         category = Unit.objects.select_for_update().get(pk=category.pk)  # serialises code numbering
         if Unit.objects.filter(parent=category, name=name).exists():
             raise ValidationError(
@@ -123,7 +124,7 @@ def group_member_add(*, actor, group, unit):
         )
     if not unit.active:
         raise ValidationError({"unit": _("“%(u)s”已停用，不能加入工作组。") % {"u": unit}}, code="inactive")
-    with transaction.atomic(), recording():
+    with transaction.atomic(), recorded():
         locked = WorkingGroup.objects.select_for_update().get(pk=group.pk)
         if GroupMembership.objects.filter(group=locked, unit=unit).exists():
             raise ValidationError(
@@ -145,7 +146,7 @@ def group_member_add(*, actor, group, unit):
 
 def group_member_remove(*, actor, membership):
     require(actor, "orgchart.edit")
-    with transaction.atomic(), recording():
+    with transaction.atomic(), recorded():
         try:
             locked = (
                 GroupMembership.objects.select_for_update(of=("self",))

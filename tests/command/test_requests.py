@@ -339,7 +339,8 @@ def test_the_second_approver_is_told_who_decided_as_information(firm_two, fresh,
     "这件请示已由XX批准，无需再办理。" (no doubled 已, nothing changed)."""
     from django.contrib.messages import constants, get_messages
 
-    from command.common import AlreadyDecided, person_name
+    from command.common import AlreadyDecided
+    from incidents.timeline import actor_name
 
     incident = firm_two()
     r = level_request_submit(incident_id=incident.pk, actor=fresh("office"), to_level=2)
@@ -347,12 +348,12 @@ def test_the_second_approver_is_told_who_decided_as_information(firm_two, fresh,
     winner, loser = fresh("commander"), fresh("commander")
     level_request_act(request_id=r.pk, actor=winner, expected_stage=1)
     steps = r.history.count()
-    with pytest.raises(AlreadyDecided, match=f"^这件请示已由{person_name(winner)}批准，无需再办理。$"):
+    with pytest.raises(AlreadyDecided, match=f"^这件请示已由{actor_name(winner)}批准，无需再办理。$"):
         level_request_act(request_id=r.pk, actor=loser, expected_stage=1)
     client.force_login(loser)
     response = client.post(f"/command/requests/{r.pk}/act/", {"decision": "approve", "stage": "1"})
     shown = [(m.level, m.message) for m in get_messages(response.wsgi_request)]
-    assert shown == [(constants.INFO, f"这件请示已由{person_name(winner)}批准，无需再办理。")]
+    assert shown == [(constants.INFO, f"这件请示已由{actor_name(winner)}批准，无需再办理。")]
     assert r.history.count() == steps and _reload(r).status == "approved"
     client.force_login(fresh("office"))
     response = client.post(f"/command/requests/{r.pk}/withdraw/", {"stage": "1"})
