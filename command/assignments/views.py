@@ -108,8 +108,8 @@ def my_tasks(request):
         "show_incident": True,
     }
     if asked_part(request) == "rows":  # "更多任务"
-        return render(request, "command/_task_rows.html", context)
-    return render(request, "command/my_tasks.html", context)
+        return render(request, "command/assignments/_task_rows.html", context)
+    return render(request, "command/assignments/my_tasks.html", context)
 
 
 @login_required
@@ -134,7 +134,7 @@ def task_detail(request, pk):
             .exclude(kind=UnitKind.ENTERPRISE_CATEGORY)
             .order_by("order", "name")
         )
-    return render(request, "command/task.html", context)
+    return render(request, "command/assignments/task.html", context)
 
 
 def _back_to(request, task_id):
@@ -278,7 +278,7 @@ def _issue_form(request, incident):
     if not (services.Scope(request.user).command and incident.state == State.RESPONDING):
         raise PermissionDenied(_("只有现场指挥部或办公室在响应中下达任务。"))
     context = {"incident": incident, **_issue_choices(incident)}
-    return render_page(request, "command/board.html", context, partial="issue_form")
+    return render_page(request, "command/assignments/board.html", context, partial="issue_form")
 
 
 @login_required
@@ -291,12 +291,12 @@ def board(request, pk):
         rows = _section_rows(request, incident, request.GET.get("section", ""), scope, now)
         if rows is None:
             raise Http404(_("没有这一栏。"))
-        return render(request, "command/_task_rows.html", rows)
+        return render(request, "command/assignments/_task_rows.html", rows)
     if part == "issue_form":  # the 下达任务 form, loaded when it is opened
         return _issue_form(request, incident)
     context = _board_context(request, incident)
     if part == "board":
-        return render_page(request, "command/board.html", context, partial=part, signature=context["sig"])
+        return render_page(request, "command/assignments/board.html", context, partial=part, signature=context["sig"])
     if request.GET.get("section"):  # without JavaScript: the page with this section open
         context["open_section"] = _section_rows(
             request, incident, request.GET["section"], context["scope"], context["now"]
@@ -307,7 +307,7 @@ def board(request, pk):
     context["may_issue"] = context["scope"].command and incident.state == State.RESPONDING
     if context["may_issue"] and request.GET.get("form") == "issue":  # without JavaScript: the form open
         context.update(_issue_choices(incident), open_form="issue")
-    return render(request, "command/board.html", context)
+    return render(request, "command/assignments/board.html", context)
 
 
 def _issue_choices(incident):
@@ -406,7 +406,7 @@ def end_response(request, pk):
             messages.error(request, str(e) or _("您无权进行此项操作。"))
             for t in context["open_tasks"]:
                 t.posted = decisions.get(t.pk)
-            return render(request, "command/end.html", context, status=422)
+            return render(request, "command/assignments/end.html", context, status=422)
         messages.success(request, _("响应已结束，事件转入后期处置（§5.3.6、§7）。"))
         return redirect("incidents:detail", pk=pk)
-    return render(request, "command/end.html", context)
+    return render(request, "command/assignments/end.html", context)

@@ -40,7 +40,7 @@ LIMITS = {
 # The order of the outages (longest first) moves with time alone; the lists are read again this often
 # (seconds) even when nothing was written. The hours themselves tick in the browser.
 RESORT_SECONDS = 600
-TEMPLATE = "command/_dashboard_panels.html#{}"
+TEMPLATE = "command/dashboard/_dashboard_panels.html#{}"
 # Part of the cache keys: change it when what is cached changes shape (a deploy then starts afresh).
 FORMAT = 1
 

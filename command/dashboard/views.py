@@ -96,7 +96,7 @@ def overview(request, wall=False):
         return _poll(request, now, wall)
     part = asked_part(request)
     if part == "clock":  # the wall's clock: no data needed
-        return render(request, "command/_dashboard_panels.html#clock", {"now": now})
+        return render(request, "command/dashboard/_dashboard_panels.html#clock", {"now": now})
     context = _context(request, now, wall=wall)
     if not wall and context["mine"]["lands_on_tasks"] and not request.GET.get("overview"):
         return redirect("command:my_tasks")
@@ -109,7 +109,7 @@ def overview(request, wall=False):
         context["health"] = health_report()
         live.put(live.HEALTH_KEY, context["health"], HEALTH_SECONDS)
     context["on_duty"] = context["found"]["on_duty"]
-    template = "command/wall.html" if wall else "command/overview.html"
+    template = "command/dashboard/wall.html" if wall else "command/dashboard/overview.html"
     return render(request, template, context)
 
 
@@ -167,4 +167,4 @@ def charts(request):
         "may_view_all": bool(can(request.user, "task.view_all")),
         "dashboard_scripts": DASHBOARD_SCRIPTS,
     }
-    return render(request, "command/charts.html", context)
+    return render(request, "command/dashboard/charts.html", context)

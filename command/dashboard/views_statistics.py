@@ -72,7 +72,7 @@ def statistics(request):
     total, responses, _long, drill_count = years.total[1:5]
     return render(
         request,
-        "command/statistics.html",
+        "command/dashboard/statistics.html",
         {
             "first": first,
             "last": last,

@@ -17,7 +17,7 @@ def notifications(request):
         return redirect("command:notifications")
     return render(
         request,
-        "command/notifications.html",
+        "command/notifications/notifications.html",
         {
             "items": selectors.notifications_for(request.user),
             "may_see_reminders": bool(can(request.user, "command.record")),

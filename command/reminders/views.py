@@ -53,7 +53,7 @@ def reminder_list(request):
         d.unknown = is_unknown(d, now)
     return render(
         request,
-        "command/reminders.html",
+        "command/reminders/reminders.html",
         {
             "scheduled": scheduled,
             "sent": sent,
@@ -117,7 +117,7 @@ def reminder_settings(request):
             for e in errors:
                 messages.error(request, e)
             return render(
-                request, "command/reminder_settings.html", _settings_context(request.POST), status=422
+                request, "command/reminders/reminder_settings.html", _settings_context(request.POST), status=422
             )
         if changed:
             with transaction.atomic():
@@ -138,7 +138,7 @@ def reminder_settings(request):
                     )
             messages.success(request, _("提醒时间已保存；已安排的提醒在下一次检查时按新时间重排。"))
         return redirect("command:reminder_settings")
-    return render(request, "command/reminder_settings.html", _settings_context(None))
+    return render(request, "command/reminders/reminder_settings.html", _settings_context(None))
 
 
 def _settings_context(posted):
@@ -161,4 +161,4 @@ def _settings_context(posted):
 @login_required
 def bell(request):
     """The navigation's unread count, polled by htmx every 30 s while the tab is visible."""
-    return render(request, "command/_bell.html", {"unread_notifications": unread_count(request.user)})
+    return render(request, "command/notifications/_bell.html", {"unread_notifications": unread_count(request.user)})

@@ -136,7 +136,7 @@ def _lazy_form(request, incident, name):
     if incident.state != State.RESPONDING or not decision:
         raise PermissionDenied(getattr(decision, "reason", "") or _("事件不在响应中。"))
     context = {"incident": incident, **_form_choices(name, incident)}
-    return render_page(request, "command/incident.html", context, partial=f"{name}_form")
+    return render_page(request, "command/response/incident.html", context, partial=f"{name}_form")
 
 
 @login_required
@@ -147,7 +147,7 @@ def incident_command(request, pk):
     if part == "board":  # polled every 20 s: only what the board needs
         context = board_context(request, incident)
         return render_page(
-            request, "command/incident.html", context, partial=part, signature=context["board"]["sig"]
+            request, "command/response/incident.html", context, partial=part, signature=context["board"]["sig"]
         )
     if part and part.removesuffix("_form") in LAZY_FORMS:
         return _lazy_form(request, incident, part.removesuffix("_form"))
@@ -158,4 +158,4 @@ def incident_command(request, pk):
         choices.pop("groups", None)  # the page has them already
         context.update(choices, open_form=form)
     sections = ("checklist", "level", "instructions")
-    return render_page(request, "command/incident.html", context, partial=part if part in sections else None)
+    return render_page(request, "command/response/incident.html", context, partial=part if part in sections else None)

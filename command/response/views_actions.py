@@ -57,7 +57,7 @@ def calldown_record(request, pk):
     if wants_partial(request):
         incident = get_incident(cd.incident_id)
         return render_page(
-            request, "command/incident.html", board_context(request, incident), partial="board"
+            request, "command/response/incident.html", board_context(request, incident), partial="board"
         )
     if request.POST.get("next") == "inbox":
         return redirect("command:inbox")
@@ -80,7 +80,7 @@ def calldown(request, token):
         except (CommandError, PermissionDenied) as e:
             refusal(request, e)
         return redirect("command:calldown", token=token)
-    return render(request, "command/calldown.html", {"cd": cd, "incident": cd.incident})
+    return render(request, "command/response/calldown.html", {"cd": cd, "incident": cd.incident})
 
 
 @login_required
@@ -157,7 +157,7 @@ def checklist_mark(request, pk):
     if wants_partial(request):
         incident = get_incident(item.incident_id)
         context = command_context(request, incident)
-        return render_page(request, "command/incident.html", context, partial="checklist")
+        return render_page(request, "command/response/incident.html", context, partial="checklist")
     return back_to_incident(item.incident_id, "checklist")
 
 

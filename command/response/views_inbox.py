@@ -30,7 +30,7 @@ def inbox(request):
     pending_only = asked_part(request) == "pending"
     return render_page(
         request,
-        "command/inbox.html",
+        "command/response/inbox.html",
         context,
         partial="pending" if pending_only else None,
         signature=context["pending_sig"],
