@@ -42,7 +42,7 @@ def cached_page(seconds=30):
     def decorate(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            if request.method != "GET" or not getattr(settings, "DASHBOARD_MEMO", True):
+            if request.method != "GET" or not settings.DASHBOARD_MEMO:
                 return view(request, *args, **kwargs)
             if len(messages.get_messages(request)):  # shown once: never from a kept copy
                 return view(request, *args, **kwargs)

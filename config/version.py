@@ -57,7 +57,7 @@ def memo(name, parts, compute, *, seconds):
     the period and the language) make the key with the version, so any write that matters starts afresh;
     ``seconds`` bounds how stale what the version does not watch may get (reminders, the clock). Without
     a cache, ``compute()`` every time."""
-    version = current() if getattr(settings, "DASHBOARD_MEMO", True) else None
+    version = current() if settings.DASHBOARD_MEMO else None
     if version is None:
         return compute()
     key = "memo:" + ":".join(str(p) for p in (name, version, *parts))

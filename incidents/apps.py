@@ -9,10 +9,10 @@ class IncidentsConfig(AppConfig):
 
     def ready(self):
         # Models and services import only once the app registry is ready.
-        from orgchart.models import ServiceArea  # noqa: PLC0415, RUF100
+        from orgchart.models import ServiceArea
 
-        from . import archive, lifecycle  # noqa: PLC0415, RUF100
-        from .models import STATE_MACHINE, rederive_service_area  # noqa: PLC0415, RUF100
+        from . import archive, lifecycle
+        from .models import STATE_MACHINE, rederive_service_area
 
         archive.connect()  # archived incidents are read-only in the models (issue 9)
         STATE_MACHINE["perform"] = lifecycle.perform  # Incident.activate() etc. (DOMAIN.md §5)

@@ -33,7 +33,9 @@ def _may_act(request, r):
 def request_detail(request, pk):
     r = get_object_or_404(selectors.requests_qs(), pk=pk)
     return render(
-        request, "command/approvals/request.html", {"card": request_card(r, request.user), "incident": r.incident}
+        request,
+        "command/approvals/request.html",
+        {"card": request_card(r, request.user), "incident": r.incident},
     )
 
 

@@ -296,7 +296,9 @@ def board(request, pk):
         return _issue_form(request, incident)
     context = _board_context(request, incident)
     if part == "board":
-        return render_page(request, "command/assignments/board.html", context, partial=part, signature=context["sig"])
+        return render_page(
+            request, "command/assignments/board.html", context, partial=part, signature=context["sig"]
+        )
     if request.GET.get("section"):  # without JavaScript: the page with this section open
         context["open_section"] = _section_rows(
             request, incident, request.GET["section"], context["scope"], context["now"]

@@ -46,7 +46,7 @@ def _context(request, now, *, wall=False):
         "now": now,
         "wall": wall,
         # How often the page asks whether it changed (a setting: tests shorten it).
-        "poll_seconds": getattr(settings, "DASHBOARD_POLL_SECONDS", 30),
+        "poll_seconds": settings.DASHBOARD_POLL_SECONDS,
         "version": found["version"],
         "dashboard_scripts": DASHBOARD_SCRIPTS,
         "panels": {part: panels.html(found, part) for part in panels.SHARED},

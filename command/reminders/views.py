@@ -117,7 +117,10 @@ def reminder_settings(request):
             for e in errors:
                 messages.error(request, e)
             return render(
-                request, "command/reminders/reminder_settings.html", _settings_context(request.POST), status=422
+                request,
+                "command/reminders/reminder_settings.html",
+                _settings_context(request.POST),
+                status=422,
             )
         if changed:
             with transaction.atomic():
@@ -161,4 +164,6 @@ def _settings_context(posted):
 @login_required
 def bell(request):
     """The navigation's unread count, polled by htmx every 30 s while the tab is visible."""
-    return render(request, "command/notifications/_bell.html", {"unread_notifications": unread_count(request.user)})
+    return render(
+        request, "command/notifications/_bell.html", {"unread_notifications": unread_count(request.user)}
+    )

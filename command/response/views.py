@@ -147,7 +147,11 @@ def incident_command(request, pk):
     if part == "board":  # polled every 20 s: only what the board needs
         context = board_context(request, incident)
         return render_page(
-            request, "command/response/incident.html", context, partial=part, signature=context["board"]["sig"]
+            request,
+            "command/response/incident.html",
+            context,
+            partial=part,
+            signature=context["board"]["sig"],
         )
     if part and part.removesuffix("_form") in LAZY_FORMS:
         return _lazy_form(request, incident, part.removesuffix("_form"))
@@ -158,4 +162,6 @@ def incident_command(request, pk):
         choices.pop("groups", None)  # the page has them already
         context.update(choices, open_form=form)
     sections = ("checklist", "level", "instructions")
-    return render_page(request, "command/response/incident.html", context, partial=part if part in sections else None)
+    return render_page(
+        request, "command/response/incident.html", context, partial=part if part in sections else None
+    )
