@@ -23,3 +23,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "config.views.not_found"  # JSON under /api/, the page elsewhere

@@ -121,3 +121,18 @@ def test_without_a_valid_token_401(api, issue, people, world, method, path, scop
     assert r.status_code == 401 and r.json()["message"] == "令牌已过期。"
     r = call(api(secret=secret[:-2] + "xx"), method, path, body, world)
     assert r.status_code == 401 and r.json()["message"] == "令牌无效。"
+
+
+def test_an_unknown_api_path_answers_the_api_json_error(client):
+    """A caller's script that builds a path wrongly (an empty id) gets JSON it can read, not the HTML page;
+    outside /api/ the 404 page stays the site's."""
+    r = client.post("/api/v1/tasks//sign/")
+    assert r.status_code == 404 and r["Content-Type"].startswith("application/json"), r.content
+    body = r.json()
+    assert (
+        body["code"] == "not_found"
+        and "接口地址" in body["message"]
+        and body["errors"][0]["code"] == "not_found"
+    )
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
